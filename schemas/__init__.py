@@ -1,0 +1,1 @@
+"""The Corridor wire contract: Avro schemas, codec, signed envelope and trust store."""

@@ -1,0 +1,58 @@
+"""The project's root exception and the errors of the shared wire contract.
+
+Every error a user can cause derives from :class:`CorridorError`, so entry points
+catch one type and print its message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CorridorError(Exception):
+    """Root of every error Corridor raises on purpose."""
+
+    #: True when retrying the same operation later may succeed (a broker that is down).
+    retriable: bool = False
+
+
+class ConfigError(CorridorError):
+    """A configuration file or setting is missing or invalid."""
+
+
+class SchemaError(CorridorError):
+    """A schema file cannot be loaded or is unknown."""
+
+
+class ValidationError(CorridorError):
+    """An alert does not satisfy the schema or the contract's semantic rules.
+
+    ``problems`` lists every problem found, each prefixed with the field path.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class EncodeError(CorridorError):
+    """A value could not be encoded to bytes."""
+
+
+class KeyFileError(CorridorError):
+    """A private or public key file is missing, unreadable or of the wrong kind."""
+
+
+class TrustStoreError(ConfigError):
+    """The trust store file is missing or malformed."""
+
+
+class VerifyError(CorridorError):
+    """A received message failed verification.
+
+    ``reason`` is a stable machine-readable code (see :mod:`schemas.reasons`) that
+    quarantine records and metrics carry; ``detail`` is for humans.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")

@@ -1,0 +1,53 @@
+"""Stable reason codes for rejected messages.
+
+They appear in quarantine records, in the ``reason`` label of metrics and in the
+test vectors, so partners can rely on them: never rename one, only add.
+"""
+
+from __future__ import annotations
+
+MALFORMED_ENVELOPE = "malformed_envelope"
+"""The bytes are not a Corridor envelope (magic, version, lengths)."""
+MALFORMED_HEADER = "malformed_header"
+"""The protected header does not decode with the EnvelopeHeader schema."""
+HEADER_MISMATCH = "header_mismatch"
+"""A Kafka record header disagrees with the signed header, or a required one is missing."""
+WRONG_TOPIC = "wrong_topic"
+"""The signed topic is not the topic the message was read from (or the sender's inbound topic)."""
+WRONG_KIND = "wrong_kind"
+"""The signed message kind is not accepted where the message was read."""
+UNKNOWN_AGENCY = "unknown_agency"
+"""The signing agency is not in the trust store."""
+UNKNOWN_KEY = "unknown_key"
+"""The key id is not registered for the signing agency."""
+KEY_NOT_VALID = "key_not_valid"
+"""The key exists but is revoked, expired or not yet valid at the produce time."""
+BAD_SIGNATURE = "bad_signature"
+"""The Ed25519 signature does not verify over the received bytes."""
+UNKNOWN_SCHEMA = "unknown_schema"
+"""The payload's schema fingerprint is not one this verifier knows."""
+SCHEMA_MISMATCH = "schema_mismatch"
+"""The payload's schema differs from the one named in the signed header, or from the kind's."""
+MALFORMED_PAYLOAD = "malformed_payload"
+"""The payload does not decode with its schema."""
+AGENCY_MISMATCH = "agency_mismatch"
+"""The alert claims an originating agency other than its signer."""
+INVALID_ALERT = "invalid_alert"
+"""The alert decodes but breaks a semantic rule of the contract."""
+
+ALL = (
+    MALFORMED_ENVELOPE,
+    MALFORMED_HEADER,
+    HEADER_MISMATCH,
+    WRONG_TOPIC,
+    WRONG_KIND,
+    UNKNOWN_AGENCY,
+    UNKNOWN_KEY,
+    KEY_NOT_VALID,
+    BAD_SIGNATURE,
+    UNKNOWN_SCHEMA,
+    SCHEMA_MISMATCH,
+    MALFORMED_PAYLOAD,
+    AGENCY_MISMATCH,
+    INVALID_ALERT,
+)

@@ -1,0 +1,77 @@
+"""Turning an alert into a signed Kafka record: the producer's half of the contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from schemas.catalog import alert_schema
+from schemas.codec import encode_single_object
+from schemas.envelope import EnvelopeHeader, RecordHeaders, seal
+from schemas.keys import key_id
+from schemas.topics import TopicNames, message_key
+from schemas.validation import check_alert
+
+ALERT_KIND = "alert"
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    """A Kafka record ready to produce."""
+
+    topic: str
+    """Destination topic (the agency's inbound topic)."""
+    key: bytes
+    """``AGENCY:alert_id``, so all revisions of an alert share a partition."""
+    value: bytes
+    """The signed envelope."""
+    headers: RecordHeaders
+    """Kafka record headers mirroring the signed header."""
+    header: EnvelopeHeader
+    """The protected header that was signed."""
+
+
+def now_ms() -> dt.datetime:
+    """The current UTC time at millisecond precision (what the envelope can carry)."""
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def sign_alert(
+    alert: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    topics: TopicNames,
+    *,
+    produced_at: dt.datetime | None = None,
+    message_id: str | None = None,
+) -> SignedRecord:
+    """Validate ``alert`` (an Avro datum), then encode and sign it for its agency.
+
+    ``produced_at`` and ``message_id`` are fixed only to build test vectors.
+    """
+    check_alert(alert)
+    info = alert_schema()
+    agency = alert["agency"]
+    topic = topics.inbound(agency)
+    header = EnvelopeHeader(
+        kind=ALERT_KIND,
+        topic=topic,
+        agency=agency,
+        key_id=key_id(private_key.public_key()),
+        message_id=message_id or str(uuid.uuid4()),
+        produced_at=produced_at or now_ms(),
+        schema_name=info.fullname,
+        schema_fingerprint=info.fingerprint,
+    )
+    value = seal(header, encode_single_object(info, alert), private_key)
+    return SignedRecord(
+        topic=topic,
+        key=message_key(agency, alert["alert_id"]),
+        value=value,
+        headers=header.record_headers(),
+        header=header,
+    )

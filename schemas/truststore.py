@@ -1,0 +1,224 @@
+"""The trust store: every task-force agency's public signing keys, by key id.
+
+A JSON document (format ``corridor-trust-store/1``, see docs/wire-format.md). Key
+entries carry a status and a validity window so rotation and revocation can be
+expressed without changing the file format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from schemas import reasons
+from schemas.errors import TrustStoreError, VerifyError
+from schemas.json_mapping import format_timestamp
+from schemas.keys import key_id, public_key_b64, public_key_from_b64
+from schemas.validation import is_agency_id
+
+FORMAT = "corridor-trust-store/1"
+STATUSES = ("active", "retired", "revoked")
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """One public key of one agency."""
+
+    key_id: str
+    """16 hex digits, derived from the key (see :func:`schemas.keys.key_id`)."""
+    public_key: Ed25519PublicKey
+    """The Ed25519 public key."""
+    status: str = "active"
+    """``active``; ``retired`` (still verifies until ``valid_until``); ``revoked``."""
+    valid_from: dt.datetime | None = None
+    """Messages produced before this instant are rejected; ``None``: no lower bound."""
+    valid_until: dt.datetime | None = None
+    """Messages produced at or after this instant are rejected; ``None``: no bound."""
+    compromised_at: dt.datetime | None = None
+    """For a revoked key: messages produced from here on are rejected."""
+
+    def problem_at(self, produced_at: dt.datetime) -> str | None:
+        """Why this key may not sign a message produced at ``produced_at``, or None."""
+        if self.valid_from is not None and produced_at < self.valid_from:
+            return f"key {self.key_id} is valid only from {format_timestamp(self.valid_from)}"
+        if self.valid_until is not None and produced_at >= self.valid_until:
+            return f"key {self.key_id} expired at {format_timestamp(self.valid_until)}"
+        if self.status == "revoked" and (
+            self.compromised_at is None or produced_at >= self.compromised_at
+        ):
+            return f"key {self.key_id} is revoked"
+        return None
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A task-force agency as the trust store knows it."""
+
+    agency_id: str
+    """Task-force id, e.g. ``PK-FIA``."""
+    name: str
+    """Human-readable name."""
+    keys: Mapping[str, TrustedKey] = field(default_factory=dict)
+    """Its keys by key id."""
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """Public keys of all agencies; immutable, replaced as a whole when it changes."""
+
+    agencies: Mapping[str, Agency]
+    """Agencies by id."""
+
+    def public_key(self, agency_id: str, kid: str, produced_at: dt.datetime) -> Ed25519PublicKey:
+        """The key that must have signed a message, or raise :class:`VerifyError`."""
+        agency = self.agencies.get(agency_id)
+        if agency is None:
+            raise VerifyError(reasons.UNKNOWN_AGENCY, f"agency {agency_id!r} is not trusted")
+        trusted = agency.keys.get(kid)
+        if trusted is None:
+            raise VerifyError(
+                reasons.UNKNOWN_KEY, f"key {kid!r} is not registered for agency {agency_id}"
+            )
+        problem = trusted.problem_at(produced_at)
+        if problem is not None:
+            raise VerifyError(reasons.KEY_NOT_VALID, problem)
+        return trusted.public_key
+
+    def with_key(self, agency_id: str, name: str, public_key: Ed25519PublicKey) -> TrustStore:
+        """A copy with ``public_key`` added as an active key of ``agency_id``."""
+        agency = self.agencies.get(agency_id, Agency(agency_id=agency_id, name=name))
+        trusted = TrustedKey(key_id=key_id(public_key), public_key=public_key)
+        keys = {**agency.keys, trusted.key_id: trusted}
+        agencies = {**self.agencies, agency_id: replace(agency, keys=keys)}
+        return TrustStore(agencies=agencies)
+
+
+def _timestamp(value: Any, where: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TrustStoreError(f"{where}: expected an RFC 3339 timestamp string")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise TrustStoreError(f"{where}: {value!r} is not an RFC 3339 timestamp") from exc
+    if parsed.tzinfo is None:
+        raise TrustStoreError(f"{where}: {value!r} needs a UTC offset")
+    return parsed
+
+
+def _parse_key(entry: Any, where: str) -> TrustedKey:
+    if not isinstance(entry, dict):
+        raise TrustStoreError(f"{where}: expected an object")
+    try:
+        public_key = public_key_from_b64(entry["public_key"])
+    except KeyError as exc:
+        raise TrustStoreError(f"{where}: public_key is missing") from exc
+    except (ValueError, TypeError) as exc:
+        raise TrustStoreError(f"{where}.public_key: {exc}") from exc
+    derived = key_id(public_key)
+    if entry.get("key_id", derived) != derived:
+        raise TrustStoreError(f"{where}.key_id: does not match the public key (expected {derived})")
+    if entry.get("algorithm", "Ed25519") != "Ed25519":
+        raise TrustStoreError(f"{where}.algorithm: only Ed25519 is supported")
+    status = entry.get("status", "active")
+    if status not in STATUSES:
+        raise TrustStoreError(f"{where}.status: one of {', '.join(STATUSES)}")
+    return TrustedKey(
+        key_id=derived,
+        public_key=public_key,
+        status=status,
+        valid_from=_timestamp(entry.get("valid_from"), f"{where}.valid_from"),
+        valid_until=_timestamp(entry.get("valid_until"), f"{where}.valid_until"),
+        compromised_at=_timestamp(entry.get("compromised_at"), f"{where}.compromised_at"),
+    )
+
+
+def parse_trust_store(document: Any) -> TrustStore:
+    """Build a :class:`TrustStore` from its decoded JSON document."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise TrustStoreError(f'not a trust store: expected "format": "{FORMAT}"')
+    raw_agencies = document.get("agencies")
+    if not isinstance(raw_agencies, dict):
+        raise TrustStoreError("agencies: expected an object keyed by agency id")
+    agencies: dict[str, Agency] = {}
+    for agency_id, body in raw_agencies.items():
+        where = f"agencies.{agency_id}"
+        if not is_agency_id(agency_id):
+            raise TrustStoreError(f"{where}: {agency_id!r} is not an agency id like PK-FIA")
+        if not isinstance(body, dict) or not isinstance(body.get("keys", []), list):
+            raise TrustStoreError(f"{where}: expected an object with a list of keys")
+        keys = [_parse_key(k, f"{where}.keys[{i}]") for i, k in enumerate(body.get("keys", []))]
+        agencies[agency_id] = Agency(
+            agency_id=agency_id,
+            name=str(body.get("name", agency_id)),
+            keys={k.key_id: k for k in keys},
+        )
+    return TrustStore(agencies=agencies)
+
+
+def load_trust_store(path: Path) -> TrustStore:
+    """Read and validate the trust store file at ``path``."""
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise TrustStoreError(f"trust store {path} does not exist") from exc
+    except OSError as exc:
+        raise TrustStoreError(f"cannot read trust store {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise TrustStoreError(f"trust store {path} is not valid JSON: {exc}") from exc
+    try:
+        return parse_trust_store(document)
+    except TrustStoreError as exc:
+        raise TrustStoreError(f"trust store {path}: {exc}") from exc
+
+
+def _optional_timestamp(value: dt.datetime | None) -> str | None:
+    return None if value is None else format_timestamp(value)
+
+
+def dump_trust_store(store: TrustStore) -> dict[str, Any]:
+    """The JSON document of ``store``."""
+    return {
+        "format": FORMAT,
+        "agencies": {
+            agency.agency_id: {
+                "name": agency.name,
+                "keys": [
+                    {
+                        "key_id": k.key_id,
+                        "algorithm": "Ed25519",
+                        "public_key": public_key_b64(k.public_key),
+                        "status": k.status,
+                        "valid_from": _optional_timestamp(k.valid_from),
+                        "valid_until": _optional_timestamp(k.valid_until),
+                        "compromised_at": _optional_timestamp(k.compromised_at),
+                    }
+                    for k in agency.keys.values()
+                ],
+            }
+            for agency in sorted(store.agencies.values(), key=lambda a: a.agency_id)
+        },
+    }
+
+
+def save_trust_store(path: Path, store: TrustStore) -> None:
+    """Write ``store`` to ``path`` atomically (readers never see half a file)."""
+    text = json.dumps(dump_trust_store(store), indent=2) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise TrustStoreError(f"cannot write trust store {path}: {exc.strerror}") from exc

@@ -1,0 +1,88 @@
+"""Checking a received alert record: the verifier's half of the contract.
+
+Steps, each with its own reason code: framing, header, Kafka headers, kind,
+topic binding, agency and key, signature over the received bytes, payload schema,
+payload decoding, originator binding, semantic rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas import reasons
+from schemas.catalog import SchemaInfo
+from schemas.codec import decode_single_object, split_single_object
+from schemas.envelope import Envelope, RecordHeaders, check_record_headers, open_envelope
+from schemas.errors import VerifyError
+from schemas.signing import ALERT_KIND
+from schemas.topics import TopicNames
+from schemas.truststore import TrustStore
+from schemas.validation import alert_problems
+
+
+@dataclass(frozen=True)
+class VerifiedAlert:
+    """An alert whose origin and integrity have been established."""
+
+    envelope: Envelope
+    """The envelope, with the header now trusted."""
+    schema: SchemaInfo
+    """The payload's schema."""
+    alert: dict[str, Any]
+    """The decoded alert datum."""
+    value: bytes
+    """The originator's record value, byte for byte."""
+
+
+def verify_alert(
+    value: bytes,
+    record_headers: RecordHeaders,
+    trust_store: TrustStore,
+    topics: TopicNames,
+    *,
+    read_topic: str | None,
+) -> VerifiedAlert:
+    """Verify a signed alert record or raise :class:`VerifyError` with a reason.
+
+    ``read_topic`` is the topic the record was consumed from when that is the
+    originator's inbound topic; ``None`` for a copy delivered elsewhere (an inbox),
+    where only the binding to the originator's inbound topic is checked.
+    """
+    envelope = open_envelope(value)
+    header = envelope.header
+    check_record_headers(header, record_headers)
+    if header.kind != ALERT_KIND:
+        raise VerifyError(reasons.WRONG_KIND, f"expected kind {ALERT_KIND!r}, got {header.kind!r}")
+    if header.topic != topics.inbound(header.agency):
+        raise VerifyError(
+            reasons.WRONG_TOPIC,
+            f"signed for topic {header.topic!r}, not {header.agency}'s inbound topic",
+        )
+    if read_topic is not None and read_topic != header.topic:
+        raise VerifyError(
+            reasons.WRONG_TOPIC, f"signed for topic {header.topic!r} but read from {read_topic!r}"
+        )
+    public_key = trust_store.public_key(header.agency, header.key_id, header.produced_at)
+    envelope.verify_signature(public_key)
+    # From here on the header is authentic.
+    fingerprint, _ = split_single_object(envelope.payload)
+    if fingerprint != header.schema_fingerprint:
+        raise VerifyError(
+            reasons.SCHEMA_MISMATCH, "payload schema differs from the one in the signed header"
+        )
+    info, alert = decode_single_object(envelope.payload)
+    if info.fullname != header.schema_name:
+        raise VerifyError(
+            reasons.SCHEMA_MISMATCH,
+            f"header names {header.schema_name}, payload is {info.fullname}",
+        )
+    if alert["agency"] != header.agency:
+        raise VerifyError(
+            reasons.AGENCY_MISMATCH,
+            f"alert claims agency {alert['agency']!r} but was signed by {header.agency}",
+        )
+    problems = alert_problems(alert)
+    if problems:
+        raise VerifyError(reasons.INVALID_ALERT, "; ".join(problems))
+    return VerifiedAlert(envelope=envelope, schema=info, alert=alert, value=value)

@@ -33,6 +33,10 @@ class SignedRecord:
     """Kafka record headers mirroring the signed header."""
     header: EnvelopeHeader
     """The protected header that was signed."""
+    alert_id: str
+    """The alert's id, for reporting."""
+    revision: int
+    """The alert's revision, for reporting."""
 
 
 def now_ms() -> dt.datetime:
@@ -74,4 +78,6 @@ def sign_alert(
         value=value,
         headers=header.record_headers(),
         header=header,
+        alert_id=alert["alert_id"],
+        revision=alert["revision"],
     )

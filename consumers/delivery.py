@@ -1,0 +1,238 @@
+"""The delivery service: copies each verified alert into every entitled member's inbox.
+
+The originator's signed bytes travel unchanged, so every recipient verifies the
+originator itself. Offsets are committed only after every inbox write of the
+polled batch was acknowledged (acks=all); a failure rewinds to the last commit
+and the batch is delivered again with the same delivery ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+
+from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.metrics import DeliveryMetrics
+from consumers.routing import delivery_id, recipients_for
+from schemas.codec import decode_single_object
+from schemas.envelope import RecordHeaders, open_envelope
+from schemas.errors import VerifyError
+from schemas.quarantine import SourceRecord, quarantine_record
+from schemas.taskforce import TaskForce
+
+logger = logging.getLogger(__name__)
+
+HEADER_DELIVERY_ID = "corridor-delivery-id"
+STAGE = "delivery"
+UNDELIVERABLE = "undeliverable"
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How the delivery service runs."""
+
+    bootstrap: str
+    """Kafka bootstrap servers."""
+    taskforce: TaskForce
+    """Members and topic names."""
+    group_id: str = "corridor-delivery"
+    """Consumer group; several instances share the partitions."""
+    poll_timeout_ms: int = 200
+    """How long one poll waits for records."""
+    max_batch: int = 500
+    """Records per poll, hence per commit."""
+    delivery_timeout_s: float = 30.0
+    """How long a batch's inbox writes may take before the batch is retried."""
+
+
+@dataclass(frozen=True)
+class InboxWrite:
+    """One record to write to one member's inbox."""
+
+    recipient: str
+    """Recipient agency id."""
+    topic: str
+    """Its inbox topic."""
+    key: bytes | None
+    """The original key."""
+    value: bytes
+    """The originator's signed bytes, unchanged."""
+    headers: RecordHeaders
+    """The original headers plus the delivery id."""
+    produced_at: dt.datetime
+    """The originator's produce time, for the latency metric."""
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    """What to do with one verified record."""
+
+    writes: list[InboxWrite]
+    """Inbox writes (possibly none: e.g. TLP:RED naming nobody else)."""
+    undeliverable: str | None = None
+    """Why the record cannot be delivered at all (quarantined instead)."""
+
+
+def plan_delivery(
+    key: bytes | None, value: bytes, headers: RecordHeaders, taskforce: TaskForce
+) -> DeliveryPlan:
+    """Decide the inbox writes for one record of the alerts topic (pure)."""
+    try:
+        envelope = open_envelope(value)
+        _, alert = decode_single_object(envelope.payload)
+    except VerifyError as exc:
+        return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
+    base_headers = [(n, v) for n, v in headers if n != HEADER_DELIVERY_ID]
+    writes = [
+        InboxWrite(
+            recipient=recipient,
+            topic=taskforce.topics.inbox(recipient),
+            key=key,
+            value=value,
+            headers=[
+                *base_headers,
+                (HEADER_DELIVERY_ID, delivery_id(recipient, envelope.header.message_id).encode()),
+            ],
+            produced_at=envelope.header.produced_at,
+        )
+        for recipient in recipients_for(alert, taskforce.members)
+    ]
+    return DeliveryPlan(writes=writes)
+
+
+class DeliveryService:
+    """Consumes the alerts topic and writes inbox copies, at least once."""
+
+    def __init__(
+        self,
+        settings: DeliverySettings,
+        metrics: DeliveryMetrics,
+        *,
+        consumer_factory: Callable[..., Any] = KafkaConsumer,
+        producer_factory: Callable[..., Any] = KafkaProducer,
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        topics = settings.taskforce.topics
+        try:
+            self._consumer = consumer_factory(
+                topics.alerts,
+                bootstrap_servers=settings.bootstrap.split(","),
+                group_id=settings.group_id,
+                client_id="corridor-delivery",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=settings.max_batch,
+            )
+            self._producer = producer_factory(
+                bootstrap_servers=settings.bootstrap.split(","),
+                client_id="corridor-delivery",
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=2,
+                delivery_timeout_ms=int(settings.delivery_timeout_s * 1000),
+                request_timeout_ms=min(30_000, int(settings.delivery_timeout_s * 1000)),
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set; a failed batch is retried from the last commit."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                self.step()
+                backoff = 0.5
+            except (DeliveryError, KafkaError) as exc:
+                logger.warning("delivery batch failed, retrying from last commit: %s", exc)
+                self._rewind()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def step(self) -> int:
+        """Poll once, deliver the batch, commit. Returns the number of records handled."""
+        polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
+        records = [r for batch in polled.values() for r in batch]
+        if not records:
+            return 0
+        self._deliver(records)
+        self._consumer.commit()
+        return len(records)
+
+    def _deliver(self, records: Iterable[Any]) -> None:
+        pending: list[tuple[InboxWrite, Any]] = []
+        quarantined: list[Any] = []
+        taskforce = self._settings.taskforce
+        for record in records:
+            self._metrics.received.inc()
+            headers = list(record.headers or [])
+            plan = plan_delivery(record.key, record.value, headers, taskforce)
+            if plan.undeliverable is not None:
+                logger.error("undeliverable record at %s: %s", _where(record), plan.undeliverable)
+                quarantined.append(self._quarantine(record, headers, plan.undeliverable))
+                continue
+            for write in plan.writes:
+                future = self._producer.send(
+                    write.topic, key=write.key, value=write.value, headers=write.headers
+                )
+                pending.append((write, future))
+        self._producer.flush(timeout=self._settings.delivery_timeout_s)
+        failed = [w.recipient for w, f in pending if not (f.is_done and f.succeeded())]
+        failed += ["quarantine" for f in quarantined if not (f.is_done and f.succeeded())]
+        now = dt.datetime.now(dt.UTC)
+        for write, future in pending:
+            if future.is_done and future.succeeded():
+                self._metrics.delivered.labels(write.recipient).inc()
+                self._metrics.end_to_end.observe((now - write.produced_at).total_seconds())
+            else:
+                self._metrics.failures.labels(write.recipient).inc()
+        if failed:
+            raise DeliveryError(f"{len(failed)} writes not acknowledged (to {sorted(set(failed))})")
+
+    def _quarantine(self, record: Any, headers: RecordHeaders, why: str) -> Any:
+        reason, _, detail = why.partition(": ")
+        source = SourceRecord(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers=headers,
+        )
+        payload = quarantine_record(
+            source,
+            stage=STAGE,
+            reason=UNDELIVERABLE,
+            detail=f"{reason}: {detail}",
+            at=dt.datetime.now(dt.UTC),
+        )
+        return self._producer.send(
+            self._settings.taskforce.topics.quarantine, key=record.key, value=payload
+        )
+
+    def _rewind(self) -> None:
+        try:
+            for tp in self._consumer.assignment():
+                committed = self._consumer.committed(tp)
+                if committed is None:
+                    self._consumer.seek_to_beginning(tp)
+                else:
+                    self._consumer.seek(tp, committed)
+        except KafkaError as exc:
+            logger.warning("could not rewind to the last commit: %s", exc)
+
+    def close(self) -> None:
+        """Flush, leave the group and close the clients."""
+        self._producer.close(timeout=self._settings.delivery_timeout_s)
+        self._consumer.close()
+
+
+def _where(record: Any) -> str:
+    return f"{record.topic}[{record.partition}]@{record.offset}"

@@ -1,0 +1,198 @@
+"""The inbox client an agency runs: read its deliveries and verify each originator.
+
+Verification happens here again, at the recipient, against the recipient's own
+trust store: the hub is trusted to route, not to vouch for content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer
+from kafka.errors import KafkaError
+
+from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.errors import BrokerUnavailable
+from consumers.metrics import InboxMetrics
+from schemas.envelope import RecordHeaders
+from schemas.errors import VerifyError
+from schemas.json_mapping import format_timestamp, to_json
+from schemas.topics import TopicNames
+from schemas.truststore import TrustStore
+from schemas.verification import verify_alert
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    """How an agency reads its inbox."""
+
+    bootstrap: str
+    """Kafka bootstrap servers."""
+    agency: str
+    """The reading agency."""
+    topics: TopicNames
+    """Topic naming of the deployment."""
+    group_id: str | None = None
+    """Consumer group; defaults to ``corridor-inbox-<AGENCY>``."""
+    idle_timeout_s: float | None = None
+    """Stop after this long without a new delivery; ``None`` follows forever."""
+    max_messages: int | None = None
+    """Stop after this many deliveries."""
+    poll_timeout_ms: int = 200
+    """How long one poll waits."""
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One delivery as the recipient sees it."""
+
+    delivery_id: str | None
+    """The hub's stable delivery id."""
+    partition: int
+    """Inbox partition."""
+    offset: int
+    """Inbox offset."""
+    verified: bool
+    """True when the originator's signature and the alert checked out."""
+    document: dict[str, Any]
+    """What the client writes out (JSON-serialisable)."""
+    produced_at: dt.datetime | None = None
+    """Originator's produce time when verified."""
+
+
+def check_delivery(
+    value: bytes,
+    headers: RecordHeaders,
+    trust_store: TrustStore,
+    topics: TopicNames,
+    *,
+    partition: int = 0,
+    offset: int = 0,
+) -> InboxItem:
+    """Verify one inbox record (pure) and build its output document."""
+    delivery = dict(headers).get(HEADER_DELIVERY_ID)
+    did = delivery.decode("utf-8", "replace") if delivery is not None else None
+    try:
+        verified = verify_alert(value, headers, trust_store, topics, read_topic=None)
+    except VerifyError as exc:
+        return InboxItem(
+            delivery_id=did,
+            partition=partition,
+            offset=offset,
+            verified=False,
+            document={
+                "delivery_id": did,
+                "status": "rejected",
+                "reason": exc.reason,
+                "detail": exc.detail,
+            },
+        )
+    header = verified.envelope.header
+    return InboxItem(
+        delivery_id=did,
+        partition=partition,
+        offset=offset,
+        verified=True,
+        produced_at=header.produced_at,
+        document={
+            "delivery_id": did,
+            "status": "verified",
+            "origin": header.agency,
+            "key_id": header.key_id,
+            "message_id": header.message_id,
+            "produced_at": format_timestamp(header.produced_at),
+            "alert": to_json(verified.alert),
+        },
+    )
+
+
+class InboxReader:
+    """Reads one agency's inbox; offsets are committed after the caller has the items."""
+
+    def __init__(
+        self,
+        settings: InboxSettings,
+        trust_store: TrustStore,
+        metrics: InboxMetrics,
+        consumer_factory: Callable[..., Any] = KafkaConsumer,
+    ) -> None:
+        self._settings = settings
+        self._trust_store = trust_store
+        self._metrics = metrics
+        try:
+            self._consumer = consumer_factory(
+                settings.topics.inbox(settings.agency),
+                bootstrap_servers=settings.bootstrap.split(","),
+                group_id=settings.group_id or f"corridor-inbox-{settings.agency}",
+                client_id=f"corridor-inbox-{settings.agency}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+
+    def items(self, stop: threading.Event) -> Iterator[InboxItem]:
+        """Yield deliveries until stopped, idle for too long, or ``max_messages`` read.
+
+        The offsets of a poll are committed when the caller asks for the next item
+        after the poll's last one, i.e. once the caller has handled them all.
+        """
+        settings = self._settings
+        count = 0
+        idle_since = dt.datetime.now(dt.UTC)
+        while not stop.is_set():
+            polled = self._consumer.poll(
+                timeout_ms=settings.poll_timeout_ms, max_records=_remaining(settings, count)
+            )
+            records = [r for batch in polled.values() for r in batch]
+            now = dt.datetime.now(dt.UTC)
+            if not records:
+                if (
+                    settings.idle_timeout_s is not None
+                    and (now - idle_since).total_seconds() >= settings.idle_timeout_s
+                ):
+                    return
+                continue
+            idle_since = now
+            for record in records:
+                yield self._check(record)
+                count += 1
+            self._consumer.commit()
+            if settings.max_messages is not None and count >= settings.max_messages:
+                return
+
+    def _check(self, record: Any) -> InboxItem:
+        self._metrics.received.inc()
+        item = check_delivery(
+            record.value,
+            list(record.headers or []),
+            self._trust_store,
+            self._settings.topics,
+            partition=record.partition,
+            offset=record.offset,
+        )
+        if item.verified and item.produced_at is not None:
+            self._metrics.verified.labels(item.document["origin"]).inc()
+            latency = (dt.datetime.now(dt.UTC) - item.produced_at).total_seconds()
+            self._metrics.end_to_end.observe(latency)
+        else:
+            self._metrics.rejected.labels(item.document["reason"]).inc()
+            logger.warning("delivery %s rejected: %s", item.delivery_id, item.document["detail"])
+        return item
+
+    def close(self) -> None:
+        """Leave the group and close the consumer."""
+        self._consumer.close()
+
+
+def _remaining(settings: InboxSettings, count: int) -> int:
+    if settings.max_messages is None:
+        return 500
+    return max(1, min(500, settings.max_messages - count))

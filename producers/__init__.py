@@ -1,0 +1,1 @@
+"""Partner-agency side: sign smuggling-route alerts and publish them to Kafka."""

@@ -1,0 +1,154 @@
+"""Publishing signed alerts with kafka-python: acknowledged by all in-sync replicas or failed.
+
+A send counts as done only once its future resolved to broker metadata; anything
+else is reported as failed with the broker's reason, never as sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from producers.errors import BrokerUnavailable, TopicMissing
+from producers.settings import PublisherSettings
+from schemas.signing import SignedRecord, sign_alert
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What happened to one alert."""
+
+    alert_id: str
+    """The alert's id."""
+    revision: int
+    """The alert's revision."""
+    message_id: str
+    """Envelope message id (for tracing)."""
+    topic: str
+    """Destination topic."""
+    partition: int | None = None
+    """Partition the broker stored it in, when acknowledged."""
+    offset: int | None = None
+    """Offset the broker assigned, when acknowledged."""
+    error: str | None = None
+    """Why it failed, when it did."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the broker acknowledged the record."""
+        return self.error is None
+
+
+def producer_config(settings: PublisherSettings) -> dict[str, Any]:
+    """kafka-python settings: never lose, never duplicate on retry."""
+    return {
+        "bootstrap_servers": settings.bootstrap.split(","),
+        "client_id": settings.client_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "max_in_flight_requests_per_connection": 5,
+        "linger_ms": settings.linger_ms,
+        "delivery_timeout_ms": int(settings.delivery_timeout_s * 1000),
+        "request_timeout_ms": min(30_000, int(settings.delivery_timeout_s * 1000)),
+        "max_block_ms": int(settings.connect_timeout_s * 1000),
+        "bootstrap_timeout_ms": int(settings.connect_timeout_s * 1000),
+    }
+
+
+class AlertPublisher:
+    """Signs alerts with one agency's key and publishes them to its inbound topic."""
+
+    def __init__(
+        self,
+        settings: PublisherSettings,
+        private_key: Ed25519PrivateKey,
+        producer_factory: Callable[..., Any] = KafkaProducer,
+    ) -> None:
+        self._settings = settings
+        self._key = private_key
+        self._checked_topics: set[str] = set()
+        try:
+            self._producer = producer_factory(**producer_config(settings))
+        except KafkaError as exc:
+            raise BrokerUnavailable(
+                f"cannot reach Kafka at {settings.bootstrap}: {exc}. "
+                "Is the broker running (make kafka-up) and KAFKA_BOOTSTRAP right?"
+            ) from exc
+
+    def sign(self, alert: dict[str, Any]) -> SignedRecord:
+        """Validate and sign one alert datum for this publisher's deployment."""
+        return sign_alert(alert, self._key, self._settings.topics)
+
+    def _ensure_topic(self, topic: str) -> None:
+        if topic in self._checked_topics:
+            return
+        try:
+            partitions = self._producer.partitions_for(topic)
+        except KafkaError as exc:
+            raise TopicMissing(
+                f"topic {topic} is not available on {self._settings.bootstrap} ({exc}); "
+                "the task-force operators create it (corridor topics create)"
+            ) from exc
+        if not partitions:
+            raise TopicMissing(f"topic {topic} does not exist on {self._settings.bootstrap}")
+        self._checked_topics.add(topic)
+
+    def publish(self, records: Sequence[SignedRecord]) -> list[PublishOutcome]:
+        """Send ``records``, wait for every acknowledgement, report each one.
+
+        Raises :class:`TopicMissing` before sending anything if a topic is absent.
+        """
+        for topic in {r.topic for r in records}:
+            self._ensure_topic(topic)
+        futures = []
+        for record in records:
+            try:
+                future = self._producer.send(
+                    record.topic, key=record.key, value=record.value, headers=record.headers
+                )
+            except KafkaError as exc:
+                futures.append(exc)
+            else:
+                futures.append(future)
+        try:
+            self._producer.flush(timeout=self._settings.delivery_timeout_s + 5)
+        except KafkaError as exc:
+            logger.warning("flush did not complete: %s", exc)
+        return [_outcome(r, f) for r, f in zip(records, futures, strict=True)]
+
+    def close(self) -> None:
+        """Flush and close the underlying producer."""
+        self._producer.close(timeout=self._settings.delivery_timeout_s)
+
+    def __enter__(self) -> AlertPublisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _outcome(record: SignedRecord, future: Any) -> PublishOutcome:
+    def outcome(**result: Any) -> PublishOutcome:
+        return PublishOutcome(
+            alert_id=record.alert_id,
+            revision=record.revision,
+            message_id=record.header.message_id,
+            topic=record.topic,
+            **result,
+        )
+
+    if isinstance(future, Exception):
+        return outcome(error=str(future))
+    if not future.is_done:
+        return outcome(error="not acknowledged before the delivery timeout")
+    if future.failed():
+        return outcome(error=str(future.exception))
+    return outcome(partition=future.value.partition, offset=future.value.offset)

@@ -1,0 +1,60 @@
+# Corridor: every target installs what it needs into .venv (Python) and .local (Kafka).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install lint format typecheck test test-unit test-integration demo bench kafka-up kafka-down kafka-status clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11+" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv with the pinned dependencies
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff formatting
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy --strict on our packages
+	$(BIN)/mypy
+
+test: $(STAMP) ## Unit and integration tests (starts its own Kafka broker)
+	$(BIN)/pytest
+
+test-unit: $(STAMP) ## Unit tests only (no broker)
+	$(BIN)/pytest tests -m "not integration"
+
+test-integration: $(STAMP) ## Integration tests only (real broker)
+	$(BIN)/pytest tests -m integration
+
+demo: $(STAMP) ## End-to-end demo on the local broker: agencies publish, the task force receives
+	$(PY) deploy/demo.py
+
+bench: $(STAMP) ## Throughput and latency of the pipeline against bare Kafka and bare Faust
+	$(PY) bench/pipeline_bench.py $(BENCH_ARGS)
+
+kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092
+	$(PY) deploy/local_kafka.py up
+
+kafka-down: $(STAMP) ## Stop the local Kafka broker started by kafka-up
+	$(PY) deploy/local_kafka.py down
+
+kafka-status: $(STAMP) ## Is the local broker running?
+	$(PY) deploy/local_kafka.py status
+
+clean: ## Remove .venv and .local (stops nothing: run kafka-down first)
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``corridor`` command: one entry point for agencies, the hub and operators."""

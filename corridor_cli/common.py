@@ -1,0 +1,88 @@
+"""Options and helpers shared by the ``corridor`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from prometheus_client import CollectorRegistry, start_http_server
+
+from corridor_cli import environment
+from schemas.taskforce import TaskForce, load_taskforce
+from schemas.topics import TopicNames
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""Some alerts were rejected or not acknowledged; the rest went through."""
+EXIT_USAGE = 2
+"""Bad input or configuration: nothing was done."""
+EXIT_UNAVAILABLE = 3
+"""Kafka could not be reached: try again later."""
+
+
+def add_kafka_options(parser: argparse.ArgumentParser) -> None:
+    """``--bootstrap`` and ``--topic-prefix``."""
+    parser.add_argument(
+        "--bootstrap",
+        default=environment.bootstrap(),
+        help=f"Kafka bootstrap servers (env {environment.KAFKA_BOOTSTRAP}; default %(default)s)",
+    )
+    parser.add_argument(
+        "--topic-prefix",
+        default=environment.topic_prefix(),
+        help=f"topic name prefix (env {environment.CORRIDOR_TOPIC_PREFIX}; default: from the "
+        "task-force config, else 'corridor')",
+    )
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config``: the task-force file."""
+    parser.add_argument(
+        "--config",
+        default=environment.config_path(),
+        help=f"task-force TOML file (env {environment.CORRIDOR_CONFIG}; default %(default)s)",
+    )
+
+
+def add_metrics_options(parser: argparse.ArgumentParser, default_port: int | None) -> None:
+    """``--metrics-port`` and ``--metrics-addr``."""
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=default_port,
+        help="serve Prometheus metrics on this port (0: none; default %(default)s)",
+    )
+    parser.add_argument(
+        "--metrics-addr", default="127.0.0.1", help="address to serve metrics on (%(default)s)"
+    )
+
+
+def taskforce_from(args: argparse.Namespace) -> TaskForce:
+    """Load the task-force file named by ``--config``, honouring ``--topic-prefix``."""
+    return load_taskforce(Path(args.config), topic_prefix=args.topic_prefix)
+
+
+def topics_from(args: argparse.Namespace) -> TopicNames:
+    """Topic names from ``--topic-prefix`` (without a task-force file)."""
+    return TopicNames(args.topic_prefix) if args.topic_prefix else TopicNames()
+
+
+def serve_metrics(args: argparse.Namespace, registry: CollectorRegistry) -> None:
+    """Start the metrics endpoint if a port was given."""
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr=args.metrics_addr, registry=registry)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, for clean shutdown of long-running loops."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop

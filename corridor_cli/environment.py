@@ -1,0 +1,47 @@
+"""Environment variables Corridor reads, in one place, with their defaults."""
+
+from __future__ import annotations
+
+import os
+
+KAFKA_BOOTSTRAP = "KAFKA_BOOTSTRAP"
+"""Kafka bootstrap servers; default the local broker of ``make kafka-up``."""
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+
+CORRIDOR_TOPIC_PREFIX = "CORRIDOR_TOPIC_PREFIX"
+"""Overrides the task-force file's topic prefix (tests and parallel demos use it)."""
+
+CORRIDOR_CONFIG = "CORRIDOR_CONFIG"
+"""Path of the task-force TOML file."""
+DEFAULT_CONFIG = "deploy/local/taskforce.toml"
+
+CORRIDOR_LOG_FORMAT = "CORRIDOR_LOG_FORMAT"
+"""``text`` (default) or ``json``."""
+
+CORRIDOR_LOG_LEVEL = "CORRIDOR_LOG_LEVEL"
+"""Python logging level name; default ``INFO``."""
+
+
+def bootstrap() -> str:
+    """Kafka bootstrap servers from the environment."""
+    return os.environ.get(KAFKA_BOOTSTRAP, DEFAULT_BOOTSTRAP)
+
+
+def topic_prefix() -> str | None:
+    """Topic prefix override, if set."""
+    return os.environ.get(CORRIDOR_TOPIC_PREFIX) or None
+
+
+def config_path() -> str:
+    """Task-force config path from the environment."""
+    return os.environ.get(CORRIDOR_CONFIG, DEFAULT_CONFIG)
+
+
+def log_format() -> str:
+    """Log format from the environment."""
+    return os.environ.get(CORRIDOR_LOG_FORMAT, "text")
+
+
+def log_level() -> str:
+    """Log level from the environment."""
+    return os.environ.get(CORRIDOR_LOG_LEVEL, "INFO").upper()

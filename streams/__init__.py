@@ -1,0 +1,1 @@
+"""Hub side: Faust processors that verify, deduplicate and correlate alerts."""

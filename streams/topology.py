@@ -1,0 +1,42 @@
+"""The pipeline's topics, derived from the task-force configuration.
+
+Keys: alerts are keyed ``AGENCY:alert_id`` from the producer on, so every revision
+of an alert lands on one partition of every topic and deduplication state can be
+partitioned the same way (co-partitioned inbound, verified and alerts topics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.taskforce import TaskForce
+
+DEFAULT_PARTITIONS = 3
+#: Quarantine keeps evidence of forgery attempts: longer than the default week.
+QUARANTINE_RETENTION_MS = 90 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic to create."""
+
+    name: str
+    """Topic name."""
+    partitions: int
+    """Partition count."""
+    config: tuple[tuple[str, str], ...] = ()
+    """Topic-level configuration overrides."""
+
+
+def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) -> list[TopicSpec]:
+    """Every topic the pipeline needs, in creation order."""
+    topics = taskforce.topics
+    specs = [TopicSpec(topics.inbound(m.agency_id), partitions) for m in taskforce.publishers]
+    specs += [
+        TopicSpec(topics.verified, partitions),
+        TopicSpec(topics.alerts, partitions),
+        TopicSpec(topics.incidents, partitions),
+        TopicSpec(topics.quarantine, 1, (("retention.ms", str(QUARANTINE_RETENTION_MS)),)),
+    ]
+    specs += [TopicSpec(topics.inbox(m.agency_id), partitions) for m in taskforce.recipients]
+    return specs

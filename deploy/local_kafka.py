@@ -1,0 +1,784 @@
+"""Run Apache Kafka as a local, single-node KRaft broker for development and tests.
+
+The broker is a plain JVM process on ``127.0.0.1`` (no Docker): its jars are resolved from
+Maven Central by ``deploy/kafka-broker/pom.xml`` into a libs directory, and it runs in combined
+mode (``process.roles=broker,controller``) with one node.
+
+Everything a broker needs lives under one *home* directory::
+
+    <home>/server.properties   written on every start from the BrokerConfig
+    <home>/data/               log.dirs (formatted once with kafka.tools.StorageTool)
+    <home>/logs/server.log     Log4j 2 output (see deploy/kafka-broker/log4j2.yaml)
+    <home>/kafka.out           the JVM's stdout/stderr
+    <home>/kafka.pid           pid of the running broker (also its process-group id)
+
+Command line (``make kafka-up`` / ``make kafka-down``)::
+
+    python deploy/local_kafka.py up [--home DIR] [--port 9092] [--controller-port 9093]
+    python deploy/local_kafka.py status [--home DIR]
+    python deploy/local_kafka.py down [--home DIR]
+
+Library use (tests)::
+
+    kafka = LocalKafka(BrokerConfig(home=tmp, port=free_port(), controller_port=free_port()))
+    bootstrap = kafka.start()
+    ...
+    kafka.stop()
+
+Only the standard library and kafka-python are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kafka.admin import KafkaAdminClient
+
+__all__ = [
+    "DEFAULT_HOME",
+    "DEFAULT_LIBS",
+    "KAFKA_VERSION",
+    "BrokerConfig",
+    "KafkaToolError",
+    "LocalKafka",
+    "ensure_libs",
+    "free_port",
+    "main",
+]
+
+KAFKA_VERSION = "4.2.0"
+"""Kafka release resolved by deploy/kafka-broker/pom.xml (keep both in sync)."""
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEPLOY_KAFKA_DIR = REPO_ROOT / "deploy" / "kafka-broker"
+POM_FILE = DEPLOY_KAFKA_DIR / "pom.xml"
+LOG4J2_CONFIG = DEPLOY_KAFKA_DIR / "log4j2.yaml"
+DEFAULT_HOME = REPO_ROOT / ".local" / "kafka" / "run"
+DEFAULT_LIBS = REPO_ROOT / ".local" / "kafka" / "libs"
+
+LIBS_STAMP = ".kafka-version"
+PID_FILE = "kafka.pid"
+CONSOLE_FILE = "kafka.out"
+SERVER_PROPERTIES = "server.properties"
+MAIN_CLASS = "kafka.Kafka"
+STORAGE_TOOL_CLASS = "kafka.tools.StorageTool"
+NODE_ID = 1
+LOOPBACK = "127.0.0.1"
+
+_TAIL_LINES = 40
+_POLL_INTERVAL = 0.25
+
+_log = logging.getLogger(__name__)
+
+
+class KafkaToolError(Exception):
+    """A local broker could not be provisioned, started or stopped.
+
+    The message is meant for humans: it says what is wrong and how to fix it.
+    """
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    """Where and how a local broker runs.
+
+    Attributes:
+        home: Directory holding server.properties, data, logs and the pid file.
+        port: PLAINTEXT (client) listener port on 127.0.0.1.
+        controller_port: KRaft CONTROLLER listener port on 127.0.0.1.
+        libs: Directory with the broker jars (filled by :func:`ensure_libs`).
+        heap: JVM maximum heap (``-Xmx``), e.g. ``"512m"``.
+        num_partitions: Default partition count for new topics.
+        extra_properties: Additional server.properties entries; they override the defaults.
+    """
+
+    home: Path = DEFAULT_HOME
+    port: int = 9092
+    controller_port: int = 9093
+    libs: Path = DEFAULT_LIBS
+    heap: str = "512m"
+    num_partitions: int = 3
+    extra_properties: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def bootstrap(self) -> str:
+        """Client bootstrap address, ``127.0.0.1:<port>``."""
+        return f"{LOOPBACK}:{self.port}"
+
+    @property
+    def data_dir(self) -> Path:
+        """The broker's ``log.dirs`` (also holds the KRaft metadata log)."""
+        return self.home / "data"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Directory of the Log4j output (``server.log``)."""
+        return self.home / "logs"
+
+    @property
+    def server_log(self) -> Path:
+        """The broker's main log file."""
+        return self.logs_dir / "server.log"
+
+    @property
+    def console_log(self) -> Path:
+        """File receiving the JVM's stdout and stderr."""
+        return self.home / CONSOLE_FILE
+
+    @property
+    def pid_file(self) -> Path:
+        """File holding the pid of the running broker."""
+        return self.home / PID_FILE
+
+    @property
+    def properties_file(self) -> Path:
+        """The generated ``server.properties``."""
+        return self.home / SERVER_PROPERTIES
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now (bind to port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --------------------------------------------------------------------------- tools
+
+
+_JAVA_REQUIRED = (
+    "Java 17+ is required to run the local Kafka broker: install a JDK "
+    "(e.g. apt-get install openjdk-17-jre-headless) or put `java` on PATH / set JAVA_HOME."
+)
+
+
+def _java_major(java: str) -> int | None:
+    """Major version of ``java`` from ``java -version`` (``"1.8.0_x"`` -> 8), None if unknown."""
+    try:
+        result = subprocess.run(
+            [java, "-version"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
+    if match is None:
+        return None
+    major = int(match.group(1))
+    if major == 1 and match.group(2) is not None:
+        major = int(match.group(2))
+    return major
+
+
+def _require_java() -> str:
+    java: str | None = None
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home:
+        candidate = Path(java_home) / "bin" / "java"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            java = str(candidate)
+    if java is None:
+        java = shutil.which("java")
+    if java is None:
+        raise KafkaToolError(_JAVA_REQUIRED)
+    major = _java_major(java)
+    if major is not None and major < 17:
+        raise KafkaToolError(f"{_JAVA_REQUIRED} Found Java {major} at {java}.")
+    return java
+
+
+def _require_mvn() -> str:
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise KafkaToolError(
+            "Maven is required to download the Kafka broker jars: install it "
+            "(e.g. apt-get install maven) and make sure `mvn` is on PATH, "
+            f"or fill the libs directory yourself and add a {LIBS_STAMP} file containing "
+            f"{KAFKA_VERSION!r}."
+        )
+    return mvn
+
+
+def _tail(path: Path, lines: int = _TAIL_LINES) -> str:
+    """Return the last ``lines`` lines of a text file, or a note if it is missing/empty."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"({path} does not exist)"
+    except OSError as exc:
+        return f"({path} could not be read: {exc})"
+    if not text.strip():
+        return f"({path} is empty)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _error_lines(path: Path, limit: int = 8) -> list[str]:
+    """The first ``limit`` ERROR/FATAL lines of a Kafka log file (the usual root causes)."""
+    found: list[str] = []
+    try:
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if "] ERROR " in line or "] FATAL " in line:
+                    found.append(line.rstrip())
+                    if len(found) >= limit:
+                        break
+    except OSError:
+        return []
+    return found
+
+
+def _tail_text(text: str, lines: int = _TAIL_LINES) -> str:
+    """Last ``lines`` lines of captured output, without ANSI colour codes (Maven 3.8 emits some)."""
+    stripped = re.sub(r"\x1b\[[0-9;]*m", "", text).strip()
+    return "\n".join(stripped.splitlines()[-lines:]) if stripped else "(no output)"
+
+
+def ensure_libs(libs_dir: Path = DEFAULT_LIBS) -> None:
+    """Make sure ``libs_dir`` holds the Kafka broker jars, resolving them with Maven if needed.
+
+    A stamp file (``.kafka-version``) records the resolved Kafka version, so once the jars are
+    there this returns immediately without starting Maven.
+
+    Raises:
+        KafkaToolError: Maven is missing or the resolution failed (message has mvn's output).
+    """
+    libs_dir = Path(libs_dir).resolve()
+    stamp = libs_dir / LIBS_STAMP
+    try:
+        if stamp.read_text(encoding="utf-8").strip() == KAFKA_VERSION:
+            return
+    except FileNotFoundError:
+        pass
+    mvn = _require_mvn()
+    libs_dir.mkdir(parents=True, exist_ok=True)
+    # A previous Kafka version's jars must not linger on the classpath.
+    for old in libs_dir.glob("*.jar"):
+        old.unlink()
+    cmd = [
+        mvn,
+        "-B",
+        "-q",
+        "-Dstyle.color=never",
+        "-f",
+        str(POM_FILE),
+        f"-Dkafka.libs.dir={libs_dir}",
+        "package",
+    ]
+    _log.info("resolving Kafka %s jars into %s", KAFKA_VERSION, libs_dir)
+    try:
+        result = subprocess.run(
+            cmd,
+            cwd=DEPLOY_KAFKA_DIR,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise KafkaToolError(f"could not run Maven ({mvn}): {exc}") from exc
+    if result.returncode != 0 or not (libs_dir / f"kafka_2.13-{KAFKA_VERSION}.jar").is_file():
+        output = _tail_text(result.stdout + result.stderr)
+        raise KafkaToolError(
+            f"Maven could not resolve Kafka {KAFKA_VERSION} (exit code {result.returncode}).\n"
+            f"Command: {' '.join(cmd)}\n"
+            "Check network access to Maven Central (or your ~/.m2/settings.xml mirror), "
+            "then retry.\n"
+            f"--- last lines of mvn output ---\n{output}"
+        )
+    stamp.write_text(KAFKA_VERSION + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _reap(pid: int) -> bool:
+    """Reap ``pid`` if it is a finished child of ours; return True if it was reaped."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == pid
+
+
+def _pid_alive(pid: int) -> bool:
+    """True if ``pid`` is a live (non-zombie) process."""
+    if _reap(pid):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return True  # no procfs: trust kill(0)
+    # Field 3 (after "pid (comm)") is the state; Z = zombie, X = dead.
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state not in {"Z", "X"}
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def _generate_cluster_id() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (22 chars)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):  # Kafka avoids ids that look like CLI flags
+            return cluster_id
+
+
+class LocalKafka:
+    """A single-node KRaft Kafka broker running as a detached local JVM process."""
+
+    def __init__(self, config: BrokerConfig | None = None) -> None:
+        config = config if config is not None else BrokerConfig()
+        # The JVM runs with cwd=home and the pid check matches the command line, so every path
+        # must be absolute and canonical.
+        self.config = dataclasses.replace(
+            config, home=Path(config.home).resolve(), libs=Path(config.libs).resolve()
+        )
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        """Client bootstrap address, ``127.0.0.1:<port>``."""
+        return self.config.bootstrap
+
+    # ----------------------------------------------------------------- state
+
+    def _read_pid(self) -> int | None:
+        try:
+            text = self.config.pid_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        try:
+            return int(text.split()[0])
+        except (ValueError, IndexError):
+            return None
+
+    def _is_our_broker(self, pid: int) -> bool:
+        """True if ``pid`` is alive and is the kafka.Kafka JVM of this home."""
+        if not self._alive(pid):
+            return False
+        cmdline = _cmdline(pid)
+        if cmdline is None:  # no procfs: fall back to liveness only
+            return True
+        return MAIN_CLASS in cmdline and str(self.config.properties_file) in cmdline
+
+    def running_pid(self) -> int | None:
+        """Pid of this home's running broker, or None (stale pid files are removed)."""
+        pid = self._read_pid()
+        if pid is None:
+            return None
+        if self._is_our_broker(pid):
+            return pid
+        with contextlib.suppress(FileNotFoundError):
+            self.config.pid_file.unlink()
+        return None
+
+    def is_running(self) -> bool:
+        """True if the pid file names a live broker process for this home."""
+        return self.running_pid() is not None
+
+    def _running_port(self) -> int | None:
+        """PLAINTEXT port recorded in the server.properties the broker was started with."""
+        try:
+            lines = self.config.properties_file.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return None
+        for line in lines:
+            key, sep, value = line.partition("=")
+            if sep and key.strip() == "advertised.listeners":
+                with contextlib.suppress(ValueError):
+                    return int(value.strip().rsplit(":", 1)[-1])
+        return None
+
+    # ----------------------------------------------------------------- config
+
+    def server_properties(self) -> dict[str, str]:
+        """The server.properties entries for this broker (single-node combined KRaft)."""
+        cfg = self.config
+        props: dict[str, str] = {
+            "process.roles": "broker,controller",
+            "node.id": str(NODE_ID),
+            # Static single-voter quorum: the controller endpoint lives only in this file, so
+            # restarting an existing home on different ports just works (a --standalone dynamic
+            # quorum would persist the endpoint in the metadata log).
+            "controller.quorum.voters": f"{NODE_ID}@{LOOPBACK}:{cfg.controller_port}",
+            "listeners": (
+                f"PLAINTEXT://{LOOPBACK}:{cfg.port},CONTROLLER://{LOOPBACK}:{cfg.controller_port}"
+            ),
+            "advertised.listeners": f"PLAINTEXT://{LOOPBACK}:{cfg.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(cfg.data_dir),
+            "num.partitions": str(cfg.num_partitions),
+            "default.replication.factor": "1",
+            "min.insync.replicas": "1",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "false",
+            "delete.topic.enable": "true",
+            "message.max.bytes": str(10 * 1024 * 1024),
+            "replica.fetch.max.bytes": str(10 * 1024 * 1024),
+            "log.retention.hours": "24",
+            "log.segment.bytes": str(64 * 1024 * 1024),
+            "num.network.threads": "2",
+            "num.io.threads": "4",
+            "num.recovery.threads.per.data.dir": "1",
+        }
+        props.update(cfg.extra_properties)
+        return props
+
+    def _write_server_properties(self) -> None:
+        header = "# Generated by deploy/local_kafka.py on every start: edits are overwritten.\n"
+        body = "".join(f"{key}={value}\n" for key, value in self.server_properties().items())
+        self.config.properties_file.write_text(header + body, encoding="utf-8")
+
+    def _jvm_base(self, java: str) -> list[str]:
+        cfg = self.config
+        return [
+            java,
+            f"-Xmx{cfg.heap}",
+            "-XX:+UseG1GC",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            f"-Dkafka.logs.dir={cfg.logs_dir}",
+            f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
+            "-cp",
+            str(Path(cfg.libs).resolve() / "*"),
+        ]
+
+    def _format_storage(self, java: str) -> None:
+        """Format log.dirs for KRaft once; a no-op when meta.properties already exists."""
+        cfg = self.config
+        if (cfg.data_dir / "meta.properties").is_file():
+            return
+        cmd = [
+            *self._jvm_base(java),
+            STORAGE_TOOL_CLASS,
+            "format",
+            "--config",
+            str(cfg.properties_file),
+            "--cluster-id",
+            _generate_cluster_id(),
+            "--ignore-formatted",
+        ]
+        try:
+            result = subprocess.run(
+                cmd,
+                cwd=cfg.home,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=120,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise KafkaToolError(
+                f"could not format Kafka storage in {cfg.data_dir}: {exc}"
+            ) from exc
+        if result.returncode != 0:
+            raise KafkaToolError(
+                f"formatting Kafka storage in {cfg.data_dir} failed "
+                f"(exit code {result.returncode}).\n"
+                f"--- last lines of StorageTool output ---\n"
+                f"{_tail_text(result.stdout + result.stderr)}"
+            )
+
+    # ----------------------------------------------------------------- readiness
+
+    def _port_open(self, timeout: float) -> bool:
+        try:
+            with socket.create_connection((LOOPBACK, self.config.port), timeout=timeout):
+                return True
+        except OSError:
+            return False
+
+    def _bootstrap_answers(self, timeout: float) -> bool:
+        """True if a Kafka client can fetch cluster metadata listing at least one broker."""
+        if timeout <= 0 or not self._port_open(min(timeout, 1.0)):
+            return False
+        timeout_ms = max(int(timeout * 1000), 500)
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap,
+                client_id="corridor-local-kafka-probe",
+                bootstrap_timeout_ms=timeout_ms,
+                request_timeout_ms=timeout_ms,
+                reconnect_backoff_max_ms=500,
+            )
+        except Exception:  # any client error just means "not ready yet"
+            return False
+        try:
+            cluster = admin.describe_cluster()
+            return bool(cluster.get("brokers"))
+        except Exception:
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                admin.close()
+
+    def _failure(self, what: str) -> KafkaToolError:
+        cfg = self.config
+        parts = [what]
+        errors = _error_lines(cfg.server_log)
+        if errors:
+            parts += [f"--- first ERROR/FATAL lines of {cfg.server_log} ---", *errors]
+        parts += [f"--- last lines of {cfg.server_log} ---", _tail(cfg.server_log, 25)]
+        console = _tail(cfg.console_log, 15)
+        if not console.startswith("("):
+            parts += [f"--- last lines of {cfg.console_log} ---", console]
+        return KafkaToolError("\n".join(parts))
+
+    def _alive(self, pid: int) -> bool:
+        """Liveness of ``pid``; uses our Popen handle when we started it (keeps its exit code)."""
+        if self._process is not None and self._process.pid == pid:
+            return self._process.poll() is None
+        return _pid_alive(pid)
+
+    def _wait_ready(self, pid: int, deadline: float) -> None:
+        while True:
+            if not self._alive(pid):
+                code = self._process.poll() if self._process is not None else None
+                with contextlib.suppress(FileNotFoundError):
+                    self.config.pid_file.unlink()
+                status = f" with exit code {code}" if code is not None else ""
+                raise self._failure(
+                    f"the Kafka broker (pid {pid}) exited during startup{status}; "
+                    f"see {self.config.server_log}."
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._failure(
+                    f"the Kafka broker (pid {pid}) did not answer on {self.bootstrap} in time; "
+                    f"it was left running (stop it with `local_kafka.py down --home "
+                    f"{self.config.home}`); see {self.config.server_log}."
+                )
+            if self._bootstrap_answers(min(remaining, 5.0)):
+                return
+            time.sleep(min(_POLL_INTERVAL, max(deadline - time.monotonic(), 0)))
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self, timeout: float = 90.0) -> str:
+        """Start the broker (or reuse a running one) and return its bootstrap address.
+
+        Idempotent: if this home's pid file names a live broker on the configured port, it is
+        reused once it answers. Otherwise jars are resolved (once), server.properties is
+        written, storage is formatted (once) and a detached JVM is started, then this polls
+        until a Kafka client can talk to it.
+
+        Raises:
+            KafkaToolError: java/mvn missing, resolution or formatting failed, the broker
+                exited during startup, or it did not answer within ``timeout`` seconds.
+        """
+        cfg = self.config
+        deadline = time.monotonic() + timeout
+        pid = self.running_pid()
+        if pid is not None:
+            running_port = self._running_port()
+            if running_port is not None and running_port != cfg.port:
+                raise KafkaToolError(
+                    f"a Kafka broker (pid {pid}) from {cfg.home} is already running on "
+                    f"{LOOPBACK}:{running_port}, not port {cfg.port}; run "
+                    f"`local_kafka.py down --home {cfg.home}` first or use that port."
+                )
+            self._wait_ready(pid, deadline)
+            return self.bootstrap
+
+        java = _require_java()
+        ensure_libs(cfg.libs)
+        for directory in (cfg.home, cfg.data_dir, cfg.logs_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        self._write_server_properties()
+        self._format_storage(java)
+
+        cmd = [*self._jvm_base(java), MAIN_CLASS, str(cfg.properties_file)]
+        with cfg.console_log.open("ab") as console:
+            console.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting\n".encode())
+            console.flush()
+            try:
+                process = subprocess.Popen(
+                    cmd,
+                    cwd=cfg.home,
+                    stdin=subprocess.DEVNULL,
+                    stdout=console,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise KafkaToolError(f"could not start the Kafka JVM ({java}): {exc}") from exc
+        self._process = process
+        cfg.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
+        self._wait_ready(process.pid, deadline)
+        return self.bootstrap
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the broker named by this home's pid file (a no-op if none is running).
+
+        Sends SIGTERM to the broker's process group (a clean, controlled shutdown), waits up to
+        ``timeout`` seconds, then SIGKILLs it. Only the process from the pid file is touched.
+        """
+        pid = self.running_pid()
+        if pid is None:
+            self._release()
+            return
+        self._signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while self._alive(pid) and time.monotonic() < deadline:
+            time.sleep(_POLL_INTERVAL)
+        if self._alive(pid):
+            _log.warning("Kafka broker pid %d ignored SIGTERM for %.0fs; killing it", pid, timeout)
+            self._signal(pid, signal.SIGKILL)
+            kill_deadline = time.monotonic() + 10.0
+            while self._alive(pid) and time.monotonic() < kill_deadline:
+                time.sleep(_POLL_INTERVAL)
+        self._release()
+        with contextlib.suppress(FileNotFoundError):
+            self.config.pid_file.unlink()
+
+    def _release(self) -> None:
+        """Reap our own child process object, if we started one."""
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5.0)
+            self._process = None
+
+    @staticmethod
+    def _signal(pid: int, sig: signal.Signals) -> None:
+        """Signal the broker's process group (it leads its own session), else the pid alone."""
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, sig)
+            else:
+                os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="local_kafka.py",
+        description=f"Run a local single-node KRaft Apache Kafka {KAFKA_VERSION} broker.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_home(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--home",
+            type=Path,
+            default=DEFAULT_HOME,
+            help="broker home (config, data, logs, pid file); default: %(default)s",
+        )
+
+    up = sub.add_parser("up", help="start the broker (reuses a running one) and print bootstrap")
+    add_home(up)
+    up.add_argument("--port", type=int, default=9092, help="PLAINTEXT port (default 9092)")
+    up.add_argument(
+        "--controller-port", type=int, default=9093, help="CONTROLLER port (default 9093)"
+    )
+    up.add_argument(
+        "--libs", type=Path, default=DEFAULT_LIBS, help="jar directory; default: %(default)s"
+    )
+    up.add_argument("--heap", default="512m", help="JVM -Xmx (default 512m)")
+    up.add_argument(
+        "--timeout", type=float, default=90.0, help="seconds to wait for readiness (default 90)"
+    )
+
+    down = sub.add_parser("down", help="stop the broker of --home")
+    add_home(down)
+    down.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds before SIGKILL (default 30)"
+    )
+
+    status = sub.add_parser("status", help="say whether the broker of --home is running")
+    add_home(status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python deploy/local_kafka.py``; returns the process exit code."""
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="local_kafka: %(message)s", stream=sys.stderr)
+    # kafka-python logs every failed readiness probe; those are expected while the broker boots.
+    kafka_logger = logging.getLogger("kafka")
+    kafka_logger.addHandler(logging.NullHandler())
+    kafka_logger.propagate = False
+    home: Path = args.home.resolve()
+    try:
+        if args.command == "up":
+            if args.port == args.controller_port:
+                raise KafkaToolError("--port and --controller-port must differ")
+            config = BrokerConfig(
+                home=home,
+                port=args.port,
+                controller_port=args.controller_port,
+                libs=args.libs.resolve(),
+                heap=args.heap,
+            )
+            print(LocalKafka(config).start(timeout=args.timeout))
+            return 0
+        kafka = LocalKafka(BrokerConfig(home=home))
+        if args.command == "down":
+            pid = kafka.running_pid()
+            kafka.stop(timeout=args.timeout)
+            if pid is None:
+                print(f"no Kafka broker was running from {home}")
+            else:
+                print(f"stopped Kafka broker pid {pid} ({home})")
+            return 0
+        pid = kafka.running_pid()
+        if pid is None:
+            print(f"not running ({home})")
+            return 0
+        port = kafka._running_port()
+        address = f"{LOOPBACK}:{port}" if port is not None else "unknown address"
+        print(f"running: pid {pid}, bootstrap {address} ({home})")
+        return 0
+    except KafkaToolError as exc:
+        print(f"local_kafka: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,6 +21,7 @@ from kafka.errors import KafkaError
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import DeliveryMetrics
 from consumers.routing import delivery_id, recipients_for
+from producers.publisher import request_timeout_ms
 from schemas.codec import decode_single_object
 from schemas.envelope import RecordHeaders, open_envelope
 from schemas.errors import VerifyError
@@ -138,7 +139,7 @@ class DeliveryService:
                 enable_idempotence=True,
                 linger_ms=2,
                 delivery_timeout_ms=int(settings.delivery_timeout_s * 1000),
-                request_timeout_ms=min(30_000, int(settings.delivery_timeout_s * 1000)),
+                request_timeout_ms=request_timeout_ms(settings.delivery_timeout_s),
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc

@@ -33,7 +33,10 @@ def configure(level: str | None = None) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level or environment.log_level())
-    # kafka-python and aiokafka are chatty at INFO about every connection.
-    for noisy in ("kafka", "aiokafka"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    chosen = level or environment.log_level()
+    root.setLevel(chosen)
+    if chosen != "DEBUG":
+        # kafka-python logs every failed connection attempt at ERROR; Corridor reports
+        # the outcome itself (e.g. "cannot reach Kafka at ..."), so keep the noise for DEBUG.
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)

@@ -13,9 +13,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaConfigurationError, KafkaError
 
-from producers.errors import BrokerUnavailable, TopicMissing
+from producers.errors import BrokerUnavailable, PublishError, TopicMissing
 from producers.settings import PublisherSettings
 from schemas.signing import SignedRecord, sign_alert
 
@@ -47,6 +47,14 @@ class PublishOutcome:
         return self.error is None
 
 
+def request_timeout_ms(delivery_timeout_s: float) -> int:
+    """Per-request timeout leaving room for retries within the delivery timeout.
+
+    kafka-python requires delivery_timeout_ms > linger_ms + request_timeout_ms.
+    """
+    return max(1_000, min(30_000, int(delivery_timeout_s * 1000) // 2))
+
+
 def producer_config(settings: PublisherSettings) -> dict[str, Any]:
     """kafka-python settings: never lose, never duplicate on retry."""
     return {
@@ -57,7 +65,7 @@ def producer_config(settings: PublisherSettings) -> dict[str, Any]:
         "max_in_flight_requests_per_connection": 5,
         "linger_ms": settings.linger_ms,
         "delivery_timeout_ms": int(settings.delivery_timeout_s * 1000),
-        "request_timeout_ms": min(30_000, int(settings.delivery_timeout_s * 1000)),
+        "request_timeout_ms": request_timeout_ms(settings.delivery_timeout_s),
         "max_block_ms": int(settings.connect_timeout_s * 1000),
         "bootstrap_timeout_ms": int(settings.connect_timeout_s * 1000),
     }
@@ -77,6 +85,8 @@ class AlertPublisher:
         self._checked_topics: set[str] = set()
         try:
             self._producer = producer_factory(**producer_config(settings))
+        except KafkaConfigurationError as exc:
+            raise PublishError(f"invalid Kafka client settings: {exc}") from exc
         except KafkaError as exc:
             raise BrokerUnavailable(
                 f"cannot reach Kafka at {settings.bootstrap}: {exc}. "

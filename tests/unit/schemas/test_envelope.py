@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from producers.scenarios import sample_datum
 from schemas import reasons
 from schemas.envelope import MAGIC, SIGNATURE_LEN, open_envelope
 from schemas.errors import VerifyError
@@ -17,7 +18,6 @@ from schemas.signing import sign_alert
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from schemas.verification import verify_alert
-from producers.scenarios import sample_datum
 
 
 def _verify(record: Any, store: TrustStore, topics: TopicNames, **overrides: Any) -> Any:
@@ -58,8 +58,11 @@ def test_layout_matches_the_documented_framing(
         pytest.param(lambda v: v[:-1], reasons.MALFORMED_ENVELOPE, id="truncated"),
         pytest.param(lambda v: v + b"\x00", reasons.MALFORMED_ENVELOPE, id="trailing-byte"),
         pytest.param(lambda v: v[:-1] + bytes([v[-1] ^ 1]), reasons.BAD_SIGNATURE, id="sig-bit"),
-        pytest.param(lambda v: v[:-80] + bytes([v[-80] ^ 1]) + v[-79:], reasons.BAD_SIGNATURE,
-                     id="payload-bit"),
+        pytest.param(
+            lambda v: v[:-80] + bytes([v[-80] ^ 1]) + v[-79:],
+            reasons.BAD_SIGNATURE,
+            id="payload-bit",
+        ),
         pytest.param(lambda v: b"", reasons.MALFORMED_ENVELOPE, id="empty"),
     ],
 )

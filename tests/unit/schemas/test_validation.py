@@ -60,8 +60,15 @@ def test_red_with_recipients_is_valid(alert: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("PK-FIA", True), ("UNODC", True), ("EU-EUROPOL", True), ("pk-fia", False), ("A", False),
-     ("PK_FIA", False), ("", False)],
+    [
+        ("PK-FIA", True),
+        ("UNODC", True),
+        ("EU-EUROPOL", True),
+        ("pk-fia", False),
+        ("A", False),
+        ("PK_FIA", False),
+        ("", False),
+    ],
 )
 def test_agency_ids(value: str, ok: bool) -> None:
     assert is_agency_id(value) is ok

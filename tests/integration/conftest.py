@@ -1,0 +1,189 @@
+"""A running pipeline on the real broker: Faust worker and delivery service as processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from kafka import KafkaConsumer, TopicPartition
+
+import local_kafka
+from schemas.keys import generate_private_key
+from schemas.taskforce import TaskForce, load_taskforce
+from schemas.truststore import TrustStore, save_trust_store
+from streams.admin import create_topics
+from streams.topology import pipeline_topics
+
+REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+TASKFORCE_TOML = """
+name = "integration test task force"
+topic_prefix = "{prefix}"
+trust_store = "trust-store.json"
+
+[[agency]]
+id = "PK-FIA"
+role = "investigation_agency"
+
+[[agency]]
+id = "TR-SG"
+role = "coast_guard"
+
+[[agency]]
+id = "GR-HCG"
+role = "coast_guard"
+
+[[agency]]
+id = "EU-EUROPOL"
+role = "eu_partner"
+publishes = false
+"""
+
+
+def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Poll ``condition`` until it returns a truthy value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@dataclass
+class Pipeline:
+    """A pipeline deployment under a unique topic prefix."""
+
+    bootstrap: str
+    workdir: Path
+    config: Path
+    taskforce: TaskForce
+    keys: dict[str, Ed25519PrivateKey]
+    trust_store: TrustStore
+    delivery_group: str
+
+    def read_topic(
+        self, topic: str, until: Callable[[list[Any]], bool], timeout: float
+    ) -> list[Any]:
+        """Read ``topic`` from the beginning until ``until(records)`` holds."""
+        consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        records: list[Any] = []
+        try:
+
+            def poll() -> bool:
+                for batch in consumer.poll(timeout_ms=200).values():
+                    records.extend(batch)
+                return until(records)
+
+            wait_for(poll, timeout, f"records on {topic}")
+        finally:
+            consumer.close()
+        return records
+
+    def delivery_caught_up(self) -> bool:
+        """True once the delivery group committed everything on the alerts topic.
+
+        The delivery service commits a batch only after every inbox write of it was
+        acknowledged, so this is the moment its deliveries are complete.
+        """
+        # A consumer that never subscribes does not join the group; it only reads commits.
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.delivery_group)
+        try:
+            topic = self.taskforce.topics.alerts
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+            ends = consumer.end_offsets(parts)
+            return all(ends[tp] == 0 or (consumer.committed(tp) or 0) >= ends[tp] for tp in parts)
+        finally:
+            consumer.close()
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CORRIDOR_LOG_LEVEL": "INFO"}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "corridor_cli.main", *args],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    workdir = tmp_path_factory.mktemp("pipeline")
+    prefix = f"it-{uuid.uuid4().hex[:8]}"
+    config = workdir / "taskforce.toml"
+    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
+    keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG")}
+    store = TrustStore(agencies={})
+    for agency, key in keys.items():
+        store = store.with_key(agency, agency, key.public_key())
+    save_trust_store(workdir / "trust-store.json", store)
+    taskforce = load_taskforce(config)
+    create_topics(kafka_bootstrap, pipeline_topics(taskforce))
+    group = f"{prefix}-delivery"
+    common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
+    worker = _start(
+        [
+            "streams",
+            "worker",
+            *common,
+            "--metrics-port",
+            "0",
+            "--web-port",
+            str(local_kafka.free_port()),
+            "--data-dir",
+            str(workdir / "streams"),
+            "--app-id",
+            f"{prefix}-streams",
+        ],
+        workdir / "worker.log",
+    )
+    delivery = _start(
+        ["delivery", *common, "--metrics-port", "0", "--group", group], workdir / "delivery.log"
+    )
+    try:
+        yield Pipeline(
+            bootstrap=kafka_bootstrap,
+            workdir=workdir,
+            config=config,
+            taskforce=taskforce,
+            keys=keys,
+            trust_store=store,
+            delivery_group=group,
+        )
+    finally:
+        _stop(worker)
+        _stop(delivery)
+        for name in ("worker.log", "delivery.log"):
+            sys.stderr.write(f"--- {name} (tail) ---\n")
+            sys.stderr.write((workdir / name).read_text("utf-8", "replace")[-3000:])

@@ -1,0 +1,143 @@
+"""End to end on the real broker: publish -> verify -> deliver -> inbox, and quarantine."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from kafka import KafkaProducer
+
+from consumers.inbox import check_delivery
+from producers.publisher import AlertPublisher
+from producers.scenarios import sample_datum
+from producers.settings import PublisherSettings
+from schemas import reasons
+from schemas.keys import generate_private_key
+from schemas.signing import sign_alert
+from tests.integration.conftest import Pipeline, wait_for
+
+pytestmark = pytest.mark.integration
+
+FIRST_DELIVERY_TIMEOUT = 90.0  # the first test also waits for the Faust group to form
+
+
+def _publish(pipeline: Pipeline, agency: str, alerts: list[dict[str, Any]]) -> list[Any]:
+    settings = PublisherSettings(bootstrap=pipeline.bootstrap, topics=pipeline.taskforce.topics)
+    with AlertPublisher(settings, pipeline.keys[agency]) as publisher:
+        outcomes = publisher.publish([publisher.sign(a) for a in alerts])
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    return outcomes
+
+
+def _inbox(pipeline: Pipeline, agency: str, alert_ids: set[str], timeout: float) -> list[Any]:
+    topic = pipeline.taskforce.topics.inbox(agency)
+
+    def seen(records: list[Any]) -> bool:
+        return alert_ids <= {r.key.decode().split(":", 1)[1] for r in records}
+
+    records = pipeline.read_topic(topic, seen, timeout)
+    return [
+        check_delivery(r.value, list(r.headers), pipeline.trust_store, pipeline.taskforce.topics)
+        for r in records
+        if r.key.decode().split(":", 1)[1] in alert_ids
+    ]
+
+
+def test_published_alerts_reach_every_member_inbox_and_verify_there(pipeline: Pipeline) -> None:
+    alerts = [sample_datum("PK-FIA", 1000 + i) for i in range(3)]
+    _publish(pipeline, "PK-FIA", alerts)
+    ids = {a["alert_id"] for a in alerts}
+    for recipient in ("GR-HCG", "TR-SG", "EU-EUROPOL"):
+        items = _inbox(pipeline, recipient, ids, FIRST_DELIVERY_TIMEOUT)
+        assert len(items) == 3
+        assert all(item.verified for item in items), [i.document for i in items]
+        assert {i.document["alert"]["alert_id"] for i in items} == ids
+        assert len({i.delivery_id for i in items}) == 3
+        by_id = {i.document["alert"]["alert_id"]: i.document for i in items}
+        for alert in alerts:
+            assert by_id[alert["alert_id"]]["alert"]["narrative"] == alert["narrative"]
+            assert by_id[alert["alert_id"]]["origin"] == "PK-FIA"
+
+
+def test_tlp_red_reaches_only_named_recipients_and_never_the_originator(
+    pipeline: Pipeline,
+) -> None:
+    red = sample_datum("TR-SG", 2000)
+    red["tlp"], red["tlp_recipients"] = "RED", ["GR-HCG"]
+    _publish(pipeline, "TR-SG", [red])
+    assert _inbox(pipeline, "GR-HCG", {red["alert_id"]}, FIRST_DELIVERY_TIMEOUT)
+    wait_for(pipeline.delivery_caught_up, 60, "the delivery service to commit")
+    for other in ("EU-EUROPOL", "PK-FIA", "TR-SG"):
+        topic = pipeline.taskforce.topics.inbox(other)
+        everything = _read_all(pipeline, topic)
+        keys = {r.key for r in everything}
+        assert f"TR-SG:{red['alert_id']}".encode() not in keys, other
+
+
+def _read_all(pipeline: Pipeline, topic: str) -> list[Any]:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=pipeline.bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[Any] = []
+
+        def done() -> bool:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+            return all(consumer.position(tp) >= ends[tp] for tp in parts)
+
+        wait_for(done, 30, f"the end of {topic}")
+        return records
+    finally:
+        consumer.close()
+
+
+def test_forged_tampered_and_garbage_records_are_quarantined_with_their_bytes(
+    pipeline: Pipeline,
+) -> None:
+    topics = pipeline.taskforce.topics
+    genuine = sign_alert(sample_datum("PK-FIA", 3000), pipeline.keys["PK-FIA"], topics)
+    rogue = sign_alert(sample_datum("PK-FIA", 3001), generate_private_key(), topics)
+    tampered = sign_alert(sample_datum("PK-FIA", 3002), pipeline.keys["PK-FIA"], topics)
+    tampered_value = bytearray(tampered.value)
+    tampered_value[-70] ^= 0x40
+    cases = {
+        "rogue": (rogue.key, rogue.value, rogue.headers, reasons.UNKNOWN_KEY),
+        "tampered": (tampered.key, bytes(tampered_value), tampered.headers, reasons.BAD_SIGNATURE),
+        "garbage": (b"PK-FIA:g", b"\x00not an envelope", [], reasons.MALFORMED_ENVELOPE),
+    }
+    producer = KafkaProducer(bootstrap_servers=pipeline.bootstrap, acks="all")
+    try:
+        for key, value, headers, _ in cases.values():
+            producer.send(topics.inbound("PK-FIA"), key=key, value=value, headers=headers).get(30)
+        producer.send(
+            genuine.topic, key=genuine.key, value=genuine.value, headers=genuine.headers
+        ).get(30)
+    finally:
+        producer.close()
+
+    wanted = {base64.b64encode(v[1]).decode(): v[3] for v in cases.values()}
+
+    def all_quarantined(records: list[Any]) -> bool:
+        seen = {json.loads(r.value)["value_b64"] for r in records}
+        return set(wanted) <= seen
+
+    records = pipeline.read_topic(topics.quarantine, all_quarantined, FIRST_DELIVERY_TIMEOUT)
+    found = {
+        d["value_b64"]: d
+        for d in (json.loads(r.value) for r in records)
+        if d["value_b64"] in wanted
+    }
+    for value_b64, reason in wanted.items():
+        assert found[value_b64]["reason"] == reason
+        assert found[value_b64]["stage"] == "verify"
+        assert found[value_b64]["source"]["topic"] == topics.inbound("PK-FIA")
+    # the genuine alert sent alongside went through
+    items = _inbox(pipeline, "GR-HCG", {"PK-FIA-2026-003000"}, FIRST_DELIVERY_TIMEOUT)
+    assert [i.verified for i in items] == [True]

@@ -70,7 +70,7 @@ def sample_alert(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """One alert as JSON (the Corridor JSON mapping), plausible for ``agency``."""
-    rng = rng or random.Random(seq)
+    rng = rng or random.Random(f"{agency}/{seq}")
     now = now or dt.datetime.now(dt.UTC)
     name = route or rng.choice(sorted(ROUTES))
     observed_to = now - dt.timedelta(hours=rng.randint(1, 48))

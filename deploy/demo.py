@@ -1,0 +1,345 @@
+"""``make demo``: the whole pipeline on the local broker, end to end, then stopped.
+
+Several partner agencies publish realistic alerts (and one forged and one tampered
+message), the hub verifies and delivers them, and each task-force member's inbox
+is read and verified. Everything it starts, it stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "deploy")]
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
+
+import local_kafka  # noqa: E402
+from consumers.inbox import check_delivery  # noqa: E402
+from producers.scenarios import sample_alert  # noqa: E402
+from schemas.catalog import alert_schema  # noqa: E402
+from schemas.json_mapping import from_json  # noqa: E402
+from schemas.keys import load_private_key  # noqa: E402
+from schemas.signing import sign_alert  # noqa: E402
+from schemas.taskforce import load_taskforce  # noqa: E402
+from schemas.truststore import load_trust_store  # noqa: E402
+
+WORKDIR = REPO / ".local" / "demo"
+PUBLISHERS = {"PK-FIA": 3, "TR-SG": 2, "GR-HCG": 2, "IOM": 1}
+
+
+def say(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"demo: timed out after {timeout:.0f}s waiting for {what}")
+
+
+def port_or_free(port: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return local_kafka.free_port()
+    return port
+
+
+def corridor(*args: str, stdin: str | None = None, check: bool = True) -> int:
+    shown = " ".join(a if " " not in a else repr(a) for a in args)
+    print(f"$ corridor {shown}", flush=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "corridor_cli.main", *args],
+        cwd=REPO,
+        input=stdin,
+        text=True,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise SystemExit(f"demo: corridor {args[0]} failed with exit code {result.returncode}")
+    return result.returncode
+
+
+def start(name: str, *args: str) -> subprocess.Popen[bytes]:
+    log = (WORKDIR / f"{name}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "corridor_cli.main", *args],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def read_to_end(bootstrap: str, topic: str) -> list[Any]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[Any] = []
+
+        def done() -> bool:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+            return all(consumer.position(tp) >= ends[tp] for tp in parts)
+
+        wait_for(done, 30, f"the end of {topic}")
+        return records
+    finally:
+        consumer.close()
+
+
+def delivery_done(bootstrap: str, topic: str, group: str) -> bool:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        ends = consumer.end_offsets(parts)
+        return all((consumer.committed(tp) or 0) >= ends[tp] for tp in parts)
+    finally:
+        consumer.close()
+
+
+def metrics_excerpt(port: int, prefixes: tuple[str, ...]) -> list[str]:
+    url = f"http://127.0.0.1:{port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    return [line for line in text.splitlines() if line.startswith(prefixes)]
+
+
+def main() -> int:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP")
+    broker: local_kafka.LocalKafka | None = None
+    if not bootstrap:
+        say("Starting the local Kafka 4.2 broker (KRaft, 127.0.0.1:9092)")
+        broker = local_kafka.LocalKafka(local_kafka.BrokerConfig())
+        was_running = broker.is_running()
+        bootstrap = broker.start()
+        print(f"broker at {bootstrap}" + (" (already running, reused)" if was_running else ""))
+        if was_running:
+            broker = None  # not ours to stop
+    prefix = f"demo-{uuid.uuid4().hex[:6]}"
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+    WORKDIR.mkdir(parents=True)
+    config = WORKDIR / "taskforce.toml"
+    shutil.copy(REPO / "deploy" / "local" / "taskforce.toml", config)
+    kafka = ("--bootstrap", bootstrap, "--topic-prefix", prefix)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        say("Each partner agency generates its signing key; the task force registers it")
+        for agency in (*PUBLISHERS, "EU-EUROPOL"):
+            corridor(
+                "keys",
+                "generate",
+                "--agency",
+                agency,
+                "--out-dir",
+                str(WORKDIR / "keys"),
+                "--trust-store",
+                str(WORKDIR / "trust-store.json"),
+            )
+        corridor("keys", "list", "--trust-store", str(WORKDIR / "trust-store.json"))
+
+        say(f"Creating the pipeline's topics (prefix {prefix})")
+        corridor("topics", "create", "--config", str(config), *kafka)
+
+        worker_metrics, delivery_metrics = port_or_free(9401), port_or_free(9402)
+        say("Starting the hub: Faust verification worker and delivery service")
+        processes.append(
+            start(
+                "streams-worker",
+                "streams",
+                "worker",
+                "--config",
+                str(config),
+                *kafka,
+                "--metrics-port",
+                str(worker_metrics),
+                "--web-port",
+                str(local_kafka.free_port()),
+                "--data-dir",
+                str(WORKDIR / "streams"),
+                "--app-id",
+                f"{prefix}-streams",
+            )
+        )
+        group = f"{prefix}-delivery"
+        processes.append(
+            start(
+                "delivery",
+                "delivery",
+                "--config",
+                str(config),
+                *kafka,
+                "--metrics-port",
+                str(delivery_metrics),
+                "--group",
+                group,
+            )
+        )
+        print(f"logs in {WORKDIR}/streams-worker.log and {WORKDIR}/delivery.log")
+
+        say("Partner agencies publish alerts with `corridor publish`")
+        published = 0
+        for agency, count in PUBLISHERS.items():
+            alerts = [sample_alert(agency, 100 + i) for i in range(count)]
+            if agency == "TR-SG":
+                alerts[0]["tlp"], alerts[0]["tlp_recipients"] = "RED", ["GR-HCG"]
+                alerts[0]["narrative"] += " TLP:RED, for the Hellenic Coast Guard only."
+            path = WORKDIR / f"{agency}.jsonl"
+            path.write_text("\n".join(json.dumps(a) for a in alerts) + "\n", "utf-8")
+            corridor(
+                "publish",
+                "--agency",
+                agency,
+                "--key",
+                str(WORKDIR / "keys" / f"{agency}.key"),
+                "--file",
+                str(path),
+                *kafka,
+            )
+            published += count
+
+        say("An integrator's mistake: broken JSON is refused before anything is sent")
+        code = corridor(
+            "publish",
+            "--agency",
+            "IOM",
+            "--key",
+            str(WORKDIR / "keys" / "IOM.key"),
+            *kafka,
+            stdin='{"alert_id": "IOM-1", ',
+            check=False,
+        )
+        print(f"(exit code {code})")
+
+        say("An attacker with a stolen topic credential but no key signs as PK-FIA")
+        corridor("keys", "generate", "--agency", "PK-FIA", "--out-dir", str(WORKDIR / "rogue"))
+        forged = sample_alert("PK-FIA", 900)
+        forged["narrative"] = "Route closed, stand down all patrols."
+        corridor(
+            "publish",
+            "--agency",
+            "PK-FIA",
+            "--key",
+            str(WORKDIR / "rogue" / "PK-FIA.key"),
+            *kafka,
+            stdin=json.dumps(forged),
+        )
+
+        say("One byte of a genuine GR-HCG alert is altered in transit")
+        topics = load_taskforce(config, topic_prefix=prefix).topics
+        datum = from_json(alert_schema().schema, sample_alert("GR-HCG", 901))
+        record = sign_alert(datum, load_private_key(WORKDIR / "keys" / "GR-HCG.key"), topics)
+        tampered = bytearray(record.value)
+        tampered[-80] ^= 0x01
+        producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer.send(
+            record.topic, key=record.key, value=bytes(tampered), headers=record.headers
+        ).get(timeout=30)
+        producer.close()
+        print(f"sent 1 tampered record to {record.topic}")
+
+        say("Waiting for the hub to verify and deliver everything")
+        wait_for(lambda: len(read_to_end(bootstrap, topics.quarantine)) >= 2, 120, "quarantine")
+        wait_for(lambda: len(read_to_end(bootstrap, topics.alerts)) >= published, 120, "alerts")
+        wait_for(lambda: delivery_done(bootstrap, topics.alerts, group), 120, "deliveries")
+
+        say("What each task-force member received (verified at the recipient)")
+        taskforce = load_taskforce(config, topic_prefix=prefix)
+        trust = load_trust_store(WORKDIR / "trust-store.json")
+        print(f"{'AGENCY':<12} {'VERIFIED':>8} {'REJECTED':>8}  FROM")
+        for member in taskforce.recipients:
+            items = [
+                check_delivery(r.value, list(r.headers), trust, topics)
+                for r in read_to_end(bootstrap, topics.inbox(member.agency_id))
+            ]
+            origins = Counter(i.document.get("origin") for i in items if i.verified)
+            rejected = sum(not i.verified for i in items)
+            sources = ", ".join(f"{o} x{n}" for o, n in sorted(origins.items()))
+            print(f"{member.agency_id:<12} {sum(origins.values()):>8} {rejected:>8}  {sources}")
+        print("(TR-SG's TLP:RED alert went to GR-HCG only; nobody receives their own alerts)")
+
+        say("The Hellenic Coast Guard's own client: `corridor inbox --agency GR-HCG`")
+        out = WORKDIR / "GR-HCG-inbox.jsonl"
+        corridor(
+            "inbox",
+            "--agency",
+            "GR-HCG",
+            "--trust-store",
+            str(WORKDIR / "trust-store.json"),
+            "--idle-timeout",
+            "3",
+            "--output",
+            str(out),
+            *kafka,
+        )
+        for line in out.read_text("utf-8").splitlines():
+            doc = json.loads(line)
+            alert = doc.get("alert", {})
+            route = " -> ".join(w["place_name"] for w in alert.get("route", []))
+            print(
+                f"  {doc['status']:<8} {alert.get('alert_id', '?'):<22} {alert.get('tlp', ''):<12}"
+                f" {alert.get('severity', ''):<8} {route}"
+            )
+        print(f"full JSON Lines in {out}")
+
+        say("What was quarantined, and why: `corridor quarantine`")
+        corridor("quarantine", *kafka)
+
+        say("Metrics (Prometheus text format)")
+        print(f"worker:   http://127.0.0.1:{worker_metrics}/metrics")
+        for line in metrics_excerpt(
+            worker_metrics, ("corridor_stream_verified_total", "corridor_stream_quarantined_total")
+        ):
+            print(f"  {line}")
+        print(f"delivery: http://127.0.0.1:{delivery_metrics}/metrics")
+        for line in metrics_excerpt(
+            delivery_metrics,
+            (
+                "corridor_deliveries_total",
+                "corridor_publish_to_inbox_seconds_count",
+                "corridor_publish_to_inbox_seconds_sum",
+            ),
+        ):
+            print(f"  {line}")
+    finally:
+        say("Stopping what the demo started")
+        for process in processes:
+            stop(process)
+        if broker is not None:
+            broker.stop()
+            print("local broker stopped")
+    print("\ndemo complete")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Planning inbox writes and checking deliveries at the recipient (no broker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
+from consumers.inbox import check_delivery
+from schemas.signing import sign_alert
+from schemas.taskforce import Member, TaskForce
+from schemas.topics import TopicNames
+from schemas.truststore import TrustStore
+
+
+def _taskforce(topics: TopicNames) -> TaskForce:
+    members = tuple(
+        Member(a, a, "coast_guard", publishes=True, receives=True)
+        for a in ("PK-FIA", "TR-SG", "GR-HCG")
+    )
+    return TaskForce("t", topics, Path("trust.json"), members)
+
+
+def test_plan_keeps_the_originators_bytes_and_adds_a_delivery_id(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, topics: TopicNames
+) -> None:
+    record = sign_alert(alert, fia_key, topics)
+    plan = plan_delivery(record.key, record.value, record.headers, _taskforce(topics))
+    assert plan.undeliverable is None
+    assert [w.recipient for w in plan.writes] == ["TR-SG", "GR-HCG"]
+    for write in plan.writes:
+        assert write.value == record.value
+        assert write.topic == topics.inbox(write.recipient)
+        names = [n for n, _ in write.headers]
+        assert names.count(HEADER_DELIVERY_ID) == 1
+        assert write.headers[: len(record.headers)] == record.headers
+
+
+def test_plan_of_bytes_that_do_not_decode_is_undeliverable(topics: TopicNames) -> None:
+    plan = plan_delivery(b"k", b"garbage", [], _taskforce(topics))
+    assert plan.writes == []
+    assert plan.undeliverable is not None
+    assert plan.undeliverable.startswith("malformed_envelope")
+
+
+def test_recipient_verifies_a_delivered_copy(
+    alert: dict[str, Any],
+    fia_key: Ed25519PrivateKey,
+    trust_store: TrustStore,
+    topics: TopicNames,
+) -> None:
+    record = sign_alert(alert, fia_key, topics)
+    write = plan_delivery(record.key, record.value, record.headers, _taskforce(topics)).writes[0]
+    item = check_delivery(write.value, write.headers, trust_store, topics)
+    assert item.verified
+    assert item.document["origin"] == "PK-FIA"
+    assert item.document["alert"]["alert_id"] == alert["alert_id"]
+    assert item.delivery_id == dict(write.headers)[HEADER_DELIVERY_ID].decode()
+
+
+def test_recipient_rejects_a_copy_altered_by_the_hub(
+    alert: dict[str, Any],
+    fia_key: Ed25519PrivateKey,
+    trust_store: TrustStore,
+    topics: TopicNames,
+) -> None:
+    record = sign_alert(alert, fia_key, topics)
+    altered = bytearray(record.value)
+    altered[-100] ^= 0x02
+    item = check_delivery(bytes(altered), record.headers, trust_store, topics)
+    assert not item.verified
+    assert item.document["reason"] == "bad_signature"

@@ -1,0 +1,86 @@
+"""Trust store and task-force files: round trips and clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from schemas.errors import ConfigError, TrustStoreError, VerifyError
+from schemas.taskforce import load_taskforce
+from schemas.truststore import (
+    TrustStore,
+    dump_trust_store,
+    load_trust_store,
+    parse_trust_store,
+    save_trust_store,
+)
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def test_round_trip(tmp_path: Path, trust_store: TrustStore) -> None:
+    path = tmp_path / "trust.json"
+    save_trust_store(path, trust_store)
+    loaded = load_trust_store(path)
+    assert dump_trust_store(loaded) == dump_trust_store(trust_store)
+
+
+def test_key_id_must_match_the_key(fia_key: Ed25519PrivateKey, trust_store: TrustStore) -> None:
+    document = dump_trust_store(trust_store)
+    document["agencies"]["PK-FIA"]["keys"][0]["key_id"] = "0000000000000000"
+    with pytest.raises(TrustStoreError, match="does not match the public key"):
+        parse_trust_store(document)
+
+
+def test_validity_window(trust_store: TrustStore) -> None:
+    document = dump_trust_store(trust_store)
+    entry = document["agencies"]["PK-FIA"]["keys"][0]
+    entry["valid_from"], entry["valid_until"] = "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"
+    store = parse_trust_store(document)
+    kid = entry["key_id"]
+    store.public_key("PK-FIA", kid, T0)
+    for when in (T0 - dt.timedelta(seconds=1), T0 + dt.timedelta(days=31)):
+        with pytest.raises(VerifyError) as info:
+            store.public_key("PK-FIA", kid, when)
+        assert info.value.reason == "key_not_valid"
+
+
+def test_revoked_from_compromise_time(trust_store: TrustStore) -> None:
+    document = dump_trust_store(trust_store)
+    entry = document["agencies"]["PK-FIA"]["keys"][0]
+    entry["status"], entry["compromised_at"] = "revoked", "2026-01-01T00:00:00Z"
+    store = parse_trust_store(document)
+    store.public_key("PK-FIA", entry["key_id"], T0 - dt.timedelta(seconds=1))
+    with pytest.raises(VerifyError):
+        store.public_key("PK-FIA", entry["key_id"], T0)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param("[[agency]]\nid = 'pk'\nrole = 'coast_guard'\n", "not an agency id", id="id"),
+        pytest.param("[[agency]]\nid = 'PK-FIA'\nrole = 'navy'\n", "role", id="role"),
+        pytest.param("name = 'x'\n", r"at least one \[\[agency\]\]", id="empty"),
+        pytest.param(
+            "[[agency]]\nid='PK-FIA'\nrole='coast_guard'\n[[agency]]\nid='PK-FIA'\n"
+            "role='coast_guard'\n",
+            "listed twice",
+            id="duplicate",
+        ),
+        pytest.param("[[agency]\n", "not valid TOML", id="toml"),
+    ],
+)
+def test_taskforce_errors(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "taskforce.toml"
+    path.write_text(body, "utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_taskforce(path)
+
+
+def test_shipped_taskforce_loads() -> None:
+    taskforce = load_taskforce(Path("deploy/local/taskforce.toml"), topic_prefix="x")
+    assert taskforce.topics.inbound("PK-FIA") == "x.inbound.PK-FIA"
+    assert "EU-EUROPOL" in {m.agency_id for m in taskforce.recipients}

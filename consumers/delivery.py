@@ -82,9 +82,11 @@ class DeliveryPlan:
 
 
 def plan_delivery(
-    key: bytes | None, value: bytes, headers: RecordHeaders, taskforce: TaskForce
+    key: bytes | None, value: bytes | None, headers: RecordHeaders, taskforce: TaskForce
 ) -> DeliveryPlan:
     """Decide the inbox writes for one record of the alerts topic (pure)."""
+    if value is None:
+        return DeliveryPlan(writes=[], undeliverable="malformed_envelope: tombstone")
     try:
         envelope = open_envelope(value)
         _, alert = decode_single_object(envelope.payload)

@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable
 from consumers.metrics import InboxMetrics
+from schemas import reasons
 from schemas.envelope import RecordHeaders
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
@@ -68,7 +69,7 @@ class InboxItem:
 
 
 def check_delivery(
-    value: bytes,
+    value: bytes | None,
     headers: RecordHeaders,
     trust_store: TrustStore,
     topics: TopicNames,
@@ -80,6 +81,8 @@ def check_delivery(
     delivery = dict(headers).get(HEADER_DELIVERY_ID)
     did = delivery.decode("utf-8", "replace") if delivery is not None else None
     try:
+        if value is None:
+            raise VerifyError(reasons.MALFORMED_ENVELOPE, "record has no value (tombstone)")
         verified = verify_alert(value, headers, trust_store, topics, read_topic=None)
     except VerifyError as exc:
         return InboxItem(

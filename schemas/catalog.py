@@ -11,6 +11,7 @@ from typing import Any
 import avro.schema
 
 from schemas.errors import SchemaError
+from schemas.fingerprint import fingerprint
 
 ALERT_SCHEMA_FILE = "SmugglingRouteAlert.v1.avsc"
 HEADER_SCHEMA_FILE = "EnvelopeHeader.v1.avsc"
@@ -28,7 +29,7 @@ class SchemaInfo:
     fullname: str
     """Namespace-qualified record name, e.g. ``corridor.v1.SmugglingRouteAlert``."""
     fingerprint: bytes
-    """CRC-64-AVRO of the Parsing Canonical Form, 8 bytes little-endian."""
+    """CRC-64-AVRO of the spec's Parsing Canonical Form, 8 bytes little-endian."""
     source: str
     """The schema's JSON text as shipped."""
 
@@ -42,7 +43,7 @@ def _load(filename: str) -> SchemaInfo:
     return SchemaInfo(
         schema=schema,
         fullname=schema.fullname,
-        fingerprint=schema.fingerprint("CRC-64-AVRO"),
+        fingerprint=fingerprint(text),
         source=text,
     )
 

@@ -11,18 +11,18 @@ from typing import Any
 
 from schemas.errors import ValidationError
 
-AGENCY_ID = re.compile(r"^[A-Z0-9]{2,12}(-[A-Z0-9]{2,12}){0,3}$")
-ALERT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
-IMO = re.compile(r"^[0-9]{7}$")
-MMSI = re.compile(r"^[0-9]{9}$")
+AGENCY_ID = re.compile(r"[A-Z0-9]{2,12}(-[A-Z0-9]{2,12}){0,3}")
+ALERT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+COUNTRY = re.compile(r"[A-Z]{2}")
+IMO = re.compile(r"[0-9]{7}")
+MMSI = re.compile(r"[0-9]{9}")
 MAX_NARRATIVE = 20_000
 MAX_WAYPOINTS = 200
 
 
 def is_agency_id(value: str) -> bool:
     """Agency ids are upper-case words joined by dashes, e.g. ``PK-FIA`` or ``UNODC``."""
-    return bool(AGENCY_ID.match(value))
+    return bool(AGENCY_ID.fullmatch(value))
 
 
 def alert_problems(alert: dict[str, Any]) -> list[str]:
@@ -30,7 +30,7 @@ def alert_problems(alert: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     if not is_agency_id(alert["agency"]):
         problems.append(f"agency: {alert['agency']!r} is not an agency id like PK-FIA")
-    if not ALERT_ID.match(alert["alert_id"]):
+    if not ALERT_ID.fullmatch(alert["alert_id"]):
         problems.append("alert_id: 1-128 characters of letters, digits and . _ : / -")
     if alert["revision"] < 1:
         problems.append("revision: must be 1 or more")
@@ -39,11 +39,11 @@ def alert_problems(alert: dict[str, Any]) -> list[str]:
     problems.extend(_route_problems(alert["route"]))
     for i, conveyance in enumerate(alert["conveyances"]):
         path = f"conveyances[{i}]"
-        if conveyance["imo"] is not None and not IMO.match(conveyance["imo"]):
+        if conveyance["imo"] is not None and not IMO.fullmatch(conveyance["imo"]):
             problems.append(f"{path}.imo: an IMO number is 7 digits")
-        if conveyance["mmsi"] is not None and not MMSI.match(conveyance["mmsi"]):
+        if conveyance["mmsi"] is not None and not MMSI.fullmatch(conveyance["mmsi"]):
             problems.append(f"{path}.mmsi: an MMSI is 9 digits")
-        if conveyance["flag"] is not None and not COUNTRY.match(conveyance["flag"]):
+        if conveyance["flag"] is not None and not COUNTRY.fullmatch(conveyance["flag"]):
             problems.append(f"{path}.flag: use an ISO 3166-1 alpha-2 code")
     if alert["estimated_persons"] is not None and alert["estimated_persons"] < 0:
         problems.append("estimated_persons: must not be negative")
@@ -75,7 +75,7 @@ def _route_problems(route: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{path}.lat: latitude must lie in -90..90")
         if not -180.0 <= point["lon"] <= 180.0:
             problems.append(f"{path}.lon: longitude must lie in -180..180")
-        if not COUNTRY.match(point["country"]):
+        if not COUNTRY.fullmatch(point["country"]):
             problems.append(f"{path}.country: use an ISO 3166-1 alpha-2 code like PK, IR, TR, GR")
         if not point["place_name"].strip():
             problems.append(f"{path}.place_name: must not be empty")

@@ -72,3 +72,12 @@ def test_recipient_rejects_a_copy_altered_by_the_hub(
     item = check_delivery(bytes(altered), record.headers, trust_store, topics)
     assert not item.verified
     assert item.document["reason"] == "bad_signature"
+
+
+def test_tombstones_are_rejected_not_crashed_on(
+    trust_store: TrustStore, topics: TopicNames
+) -> None:
+    assert plan_delivery(b"k", None, [], _taskforce(topics)).undeliverable is not None
+    item = check_delivery(None, [], trust_store, topics)
+    assert not item.verified
+    assert item.document["reason"] == "malformed_envelope"

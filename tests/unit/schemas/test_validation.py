@@ -67,6 +67,7 @@ def test_red_with_recipients_is_valid(alert: dict[str, Any]) -> None:
         ("pk-fia", False),
         ("A", False),
         ("PK_FIA", False),
+        ("PK-FIA\n", False),
         ("", False),
     ],
 )

@@ -6,11 +6,14 @@ Topology (keys ``AGENCY:alert_id`` end to end, so every stage is co-partitioned)
                                  \\--> <prefix>.quarantine (reason + original bytes)
 
 Records are raw bytes: the originator's signed envelope is passed on unchanged.
+Every send is acknowledged (acks=all, idempotent producer) before the agent takes
+the next event, and offsets are committed after that: at-least-once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import faust
@@ -18,6 +21,7 @@ import faust
 from schemas.envelope import RecordHeaders
 from schemas.quarantine import SourceRecord
 from schemas.truststore import TrustStore
+from streams import kafka_transport
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
 from streams.verifier import Rejected, Verifier
@@ -31,12 +35,25 @@ def _headers(message: Any) -> RecordHeaders:
     return [(str(name), bytes(value)) for name, value in items]
 
 
+async def _acknowledged(sending: Awaitable[Any]) -> None:
+    """Wait until the broker acknowledged a send (raises if it failed).
+
+    Faust flushes its producer before committing offsets, but a send that failed
+    for good would not stop the commit; awaiting each acknowledgement before the
+    next event makes a failure crash the agent instead, so the event is re-read.
+    """
+    pending = await sending
+    await pending
+
+
 def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: StreamMetrics) -> Any:
     """Build the Faust app with its agents (not started)."""
     topics = settings.taskforce.topics
+    hosts = settings.bootstrap.split(",")
+    scheme = kafka_transport.register()
     app = faust.App(
         settings.app_id,
-        broker=[f"kafka://{host}" for host in settings.bootstrap.split(",")],
+        broker=[f"{scheme}://{host}" for host in hosts],
         datadir=settings.data_dir,
         store=settings.store,
         key_serializer="raw",
@@ -81,9 +98,13 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
                     message.offset,
                     result.reason,
                 )
-                await quarantine_topic.send(key=message.key, value=result.quarantine_value)
+                await _acknowledged(
+                    quarantine_topic.send(key=message.key, value=result.quarantine_value)
+                )
             else:
-                await verified_topic.send(key=message.key, value=message.value, headers=headers)
+                await _acknowledged(
+                    verified_topic.send(key=message.key, value=message.value, headers=headers)
+                )
 
     @app.agent(verified_topic)
     async def dedupe(stream: Any) -> None:

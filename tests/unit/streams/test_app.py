@@ -1,0 +1,33 @@
+"""Wiring of the Faust app (built, not started: no broker needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from schemas.taskforce import load_taskforce
+from schemas.truststore import TrustStore
+from streams.app import create_app
+from streams.metrics import StreamMetrics
+from streams.settings import StreamSettings
+
+
+def _app() -> Any:
+    taskforce = load_taskforce(Path("deploy/local/taskforce.toml"), topic_prefix="wiring")
+    settings = StreamSettings(bootstrap="127.0.0.1:1", taskforce=taskforce)
+    return create_app(settings, TrustStore({}), StreamMetrics.create(CollectorRegistry()))
+
+
+def test_worker_produces_with_acks_all_and_idempotence() -> None:
+    settings = _app().producer._settings_extra()
+    assert settings == {"acks": "all", "enable_idempotence": True}
+
+
+def test_verify_agent_reads_every_publishing_agencys_inbound_topic() -> None:
+    app = _app()
+    topics = {agent.name.rsplit(".", 1)[-1]: agent.channel.topics for agent in app.agents.values()}
+    assert "wiring.inbound.PK-FIA" in topics["verify"]
+    assert "wiring.inbound.EU-EUROPOL" in topics["verify"]
+    assert topics["dedupe"] == ("wiring.verified",)

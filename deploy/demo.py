@@ -20,15 +20,15 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
+from kafka import KafkaProducer  # noqa: E402
 
 import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
+from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
 from producers.scenarios import sample_alert  # noqa: E402
 from schemas.catalog import alert_schema  # noqa: E402
 from schemas.json_mapping import from_json  # noqa: E402
@@ -95,36 +95,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def read_to_end(bootstrap: str, topic: str) -> list[Any]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        records: list[Any] = []
-
-        def done() -> bool:
-            for batch in consumer.poll(timeout_ms=200).values():
-                records.extend(batch)
-            return all(consumer.position(tp) >= ends[tp] for tp in parts)
-
-        wait_for(done, 30, f"the end of {topic}")
-        return records
-    finally:
-        consumer.close()
-
-
-def delivery_done(bootstrap: str, topic: str, group: str) -> bool:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        ends = consumer.end_offsets(parts)
-        return all((consumer.committed(tp) or 0) >= ends[tp] for tp in parts)
-    finally:
-        consumer.close()
 
 
 def metrics_excerpt(port: int, prefixes: tuple[str, ...]) -> list[str]:
@@ -270,7 +240,7 @@ def main() -> int:
         say("Waiting for the hub to verify and deliver everything")
         wait_for(lambda: len(read_to_end(bootstrap, topics.quarantine)) >= 2, 120, "quarantine")
         wait_for(lambda: len(read_to_end(bootstrap, topics.alerts)) >= published, 120, "alerts")
-        wait_for(lambda: delivery_done(bootstrap, topics.alerts, group), 120, "deliveries")
+        wait_for(lambda: group_caught_up(bootstrap, topics.alerts, group), 120, "deliveries")
 
         say("What each task-force member received (verified at the recipient)")
         taskforce = load_taskforce(config, topic_prefix=prefix)

@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 import local_kafka
+from consumers.topic_reader import group_caught_up
 from schemas.keys import generate_private_key
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, save_trust_store
@@ -99,20 +100,11 @@ class Pipeline:
         return records
 
     def delivery_caught_up(self) -> bool:
-        """True once the delivery group committed everything on the alerts topic.
+        """True once the delivery service committed everything on the alerts topic.
 
-        The delivery service commits a batch only after every inbox write of it was
-        acknowledged, so this is the moment its deliveries are complete.
+        It commits a batch only after every inbox write of it was acknowledged.
         """
-        # A consumer that never subscribes does not join the group; it only reads commits.
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.delivery_group)
-        try:
-            topic = self.taskforce.topics.alerts
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-            ends = consumer.end_offsets(parts)
-            return all(ends[tp] == 0 or (consumer.committed(tp) or 0) >= ends[tp] for tp in parts)
-        finally:
-            consumer.close()
+        return group_caught_up(self.bootstrap, self.taskforce.topics.alerts, self.delivery_group)
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:

@@ -10,6 +10,7 @@ import pytest
 from kafka import KafkaProducer
 
 from consumers.inbox import check_delivery
+from consumers.topic_reader import read_to_end
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
@@ -71,31 +72,9 @@ def test_tlp_red_reaches_only_named_recipients_and_never_the_originator(
     wait_for(pipeline.delivery_caught_up, 60, "the delivery service to commit")
     for other in ("EU-EUROPOL", "PK-FIA", "TR-SG"):
         topic = pipeline.taskforce.topics.inbox(other)
-        everything = _read_all(pipeline, topic)
+        everything = read_to_end(pipeline.bootstrap, topic)
         keys = {r.key for r in everything}
         assert f"TR-SG:{red['alert_id']}".encode() not in keys, other
-
-
-def _read_all(pipeline: Pipeline, topic: str) -> list[Any]:
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=pipeline.bootstrap, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        records: list[Any] = []
-
-        def done() -> bool:
-            for batch in consumer.poll(timeout_ms=200).values():
-                records.extend(batch)
-            return all(consumer.position(tp) >= ends[tp] for tp in parts)
-
-        wait_for(done, 30, f"the end of {topic}")
-        return records
-    finally:
-        consumer.close()
 
 
 def test_forged_tampered_and_garbage_records_are_quarantined_with_their_bytes(

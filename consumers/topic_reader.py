@@ -1,0 +1,51 @@
+"""Reading a topic to its current end, and checking a group's progress (operator tools).
+
+Both wait on a condition with a deadline, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from consumers.errors import BrokerUnavailable
+
+
+def _partitions(consumer: Any, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+
+
+def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Any]:
+    """Every record of ``topic`` up to the end offsets seen at the start (no group)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = _partitions(consumer, topic)
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            if time.monotonic() > deadline:
+                raise BrokerUnavailable(f"could not read {topic} to its end in {timeout:.0f}s")
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def group_caught_up(bootstrap: str, topic: str, group: str) -> bool:
+    """True when ``group`` has committed offsets at the end of every partition of ``topic``.
+
+    A consumer that never subscribes does not join the group; it only reads commits.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    try:
+        parts = _partitions(consumer, topic)
+        ends = consumer.end_offsets(parts)
+        return all(ends[tp] == 0 or (consumer.committed(tp) or 0) >= ends[tp] for tp in parts)
+    finally:
+        consumer.close()

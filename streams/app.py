@@ -12,8 +12,8 @@ the next event, and offsets are committed after that: at-least-once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
 from typing import Any
 
 import faust
@@ -35,15 +35,37 @@ def _headers(message: Any) -> RecordHeaders:
     return [(str(name), bytes(value)) for name, value in items]
 
 
-async def _acknowledged(sending: Awaitable[Any]) -> None:
-    """Wait until the broker acknowledged a send (raises if it failed).
+#: Backoff between attempts of a send the broker did not acknowledge.
+RETRY_BACKOFF_S = (0.5, 30.0)
 
-    Faust flushes its producer before committing offsets, but a send that failed
-    for good would not stop the commit; awaiting each acknowledgement before the
-    next event makes a failure crash the agent instead, so the event is re-read.
+
+async def send_acknowledged(
+    topic: Any,
+    key: bytes | None,
+    value: bytes,
+    headers: RecordHeaders | None = None,
+    *,
+    backoff: tuple[float, float] = RETRY_BACKOFF_S,
+) -> None:
+    """Send until the broker acknowledged it (acks=all); retry with backoff meanwhile.
+
+    In Faust an exception escaping an agent still acks the event, and the
+    producer flush before a commit does not fail on a lost send: either way the
+    source offset would be committed without the output. So the send is retried
+    here, and the agent takes no further event (commits nothing new) until it
+    succeeds.
     """
-    pending = await sending
-    await pending
+    delay, ceiling = backoff
+    while True:
+        try:
+            pending = await topic.send(key=key, value=value, headers=headers)
+            await pending
+            return
+        except Exception as exc:  # ProducerSendError, KafkaError, timeouts: all retried
+            name = topic.get_topic_name()
+            logger.warning("send to %s not acknowledged, retrying in %.1fs: %r", name, delay, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, ceiling)
 
 
 def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: StreamMetrics) -> Any:
@@ -67,6 +89,9 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
         web_bind="127.0.0.1",
         web_port=settings.web_port,
         web_in_thread=False,
+        # Fail a send after 30 s (then retried by send_acknowledged) rather than Faust's 20 min.
+        producer_request_timeout=30.0,
+        producer_linger=0.002,
     )
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)
@@ -98,20 +123,16 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
                     message.offset,
                     result.reason,
                 )
-                await _acknowledged(
-                    quarantine_topic.send(key=message.key, value=result.quarantine_value)
-                )
+                await send_acknowledged(quarantine_topic, message.key, result.quarantine_value)
             else:
-                await _acknowledged(
-                    verified_topic.send(key=message.key, value=message.value, headers=headers)
-                )
+                await send_acknowledged(verified_topic, message.key, message.value, headers)
 
     @app.agent(verified_topic)
     async def dedupe(stream: Any) -> None:
         """Deduplication stage: passes everything through until it is built."""
         async for event in stream.events():
             message = event.message
-            await alerts_topic.send(key=message.key, value=message.value, headers=_headers(message))
+            await send_acknowledged(alerts_topic, message.key, message.value, _headers(message))
             metrics.passed.inc()
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas.taskforce import load_taskforce
 from schemas.truststore import TrustStore
-from streams.app import create_app
+from streams.app import create_app, send_acknowledged
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
 
@@ -31,3 +32,32 @@ def test_verify_agent_reads_every_publishing_agencys_inbound_topic() -> None:
     assert "wiring.inbound.PK-FIA" in topics["verify"]
     assert "wiring.inbound.EU-EUROPOL" in topics["verify"]
     assert topics["dedupe"] == ("wiring.verified",)
+
+
+class _FlakyTopic:
+    """A topic whose first sends fail the way aiokafka's do, then succeed."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.attempts = 0
+        self.delivered: list[tuple[bytes | None, bytes]] = []
+
+    def get_topic_name(self) -> str:
+        return "flaky"
+
+    async def send(self, *, key: bytes | None, value: bytes, headers: Any) -> Any:
+        self.attempts += 1
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        if self.attempts <= self.failures:
+            future.set_exception(RuntimeError("NotEnoughReplicas"))
+        else:
+            self.delivered.append((key, value))
+            future.set_result("metadata")
+        return future
+
+
+def test_a_send_is_retried_until_acknowledged_never_dropped() -> None:
+    topic = _FlakyTopic(failures=3)
+    asyncio.run(send_acknowledged(topic, b"k", b"v", backoff=(0.0, 0.0)))
+    assert topic.attempts == 4
+    assert topic.delivered == [(b"k", b"v")]

@@ -91,7 +91,6 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
         web_in_thread=False,
         # Fail a send after 30 s (then retried by send_acknowledged) rather than Faust's 20 min.
         producer_request_timeout=30.0,
-        producer_linger=0.002,
     )
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)

@@ -61,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "deploy"))
 
 import local_kafka
+from processes import stop_process
 from producers.publisher import AlertPublisher, PublishOutcome
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
@@ -375,15 +376,7 @@ class Service:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after a grace period."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            log.warning("%s ignored SIGTERM for %.0fs; killing it", self.name, STOP_TIMEOUT_S)
-            self.process.kill()
-            self.process.wait(timeout=STOP_TIMEOUT_S)
+        stop_process(self.process, self.name, STOP_TIMEOUT_S)
 
 
 def start_service(name: str, argv: Sequence[str], log_dir: Path) -> Service:
@@ -429,13 +422,7 @@ def kafka_broker(bootstrap: str | None, home: Path) -> Iterator[tuple[str, int |
     if bootstrap:
         yield bootstrap, None
         return
-    port = local_kafka.free_port()
-    controller_port = local_kafka.free_port()
-    while controller_port == port:
-        controller_port = local_kafka.free_port()
-    broker = local_kafka.LocalKafka(
-        local_kafka.BrokerConfig(home=home, port=port, controller_port=controller_port)
-    )
+    broker = local_kafka.LocalKafka(local_kafka.BrokerConfig.on_free_ports(home))
     try:
         started = broker.start(timeout=120.0)
         yield started, broker.running_pid()

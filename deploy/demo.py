@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from kafka import KafkaProducer  # noqa: E402
 import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
+from processes import stop_process  # noqa: E402
 from producers.scenarios import sample_alert  # noqa: E402
 from schemas.catalog import alert_schema  # noqa: E402
 from schemas.json_mapping import from_json  # noqa: E402
@@ -85,16 +85,6 @@ def start(name: str, *args: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def metrics_excerpt(port: int, prefixes: tuple[str, ...]) -> list[str]:
@@ -303,7 +293,7 @@ def main() -> int:
     finally:
         say("Stopping what the demo started")
         for process in processes:
-            stop(process)
+            stop_process(process, str(process.args))
         if broker is not None:
             broker.stop()
             print("local broker stopped")

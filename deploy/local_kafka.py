@@ -116,6 +116,15 @@ class BrokerConfig:
     num_partitions: int = 3
     extra_properties: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def on_free_ports(cls, home: Path) -> BrokerConfig:
+        """A config in ``home`` with client and controller ports free right now."""
+        port = free_port()
+        controller_port = free_port()
+        while controller_port == port:
+            controller_port = free_port()
+        return cls(home=home, port=port, controller_port=controller_port)
+
     @property
     def bootstrap(self) -> str:
         """Client bootstrap address, ``127.0.0.1:<port>``."""

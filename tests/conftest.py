@@ -26,13 +26,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
 
     home = tmp_path_factory.mktemp("kafka")
-    port = local_kafka.free_port()
-    controller_port = local_kafka.free_port()
-    while controller_port == port:
-        controller_port = local_kafka.free_port()
-    broker = local_kafka.LocalKafka(
-        local_kafka.BrokerConfig(home=home, port=port, controller_port=controller_port)
-    )
+    broker = local_kafka.LocalKafka(local_kafka.BrokerConfig.on_free_ports(home))
     try:
         bootstrap = broker.start(timeout=120.0)
     except local_kafka.KafkaToolError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from kafka import KafkaConsumer
 
 import local_kafka
 from consumers.topic_reader import group_caught_up
+from processes import stop_process
 from schemas.keys import generate_private_key
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, save_trust_store
@@ -119,16 +119,6 @@ def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     workdir = tmp_path_factory.mktemp("pipeline")
@@ -174,8 +164,8 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             delivery_group=group,
         )
     finally:
-        _stop(worker)
-        _stop(delivery)
+        stop_process(worker, "streams worker")
+        stop_process(delivery, "delivery service")
         for name in ("worker.log", "delivery.log"):
             sys.stderr.write(f"--- {name} (tail) ---\n")
             sys.stderr.write((workdir / name).read_text("utf-8", "replace")[-3000:])

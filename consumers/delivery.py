@@ -200,20 +200,11 @@ class DeliveryService:
             raise DeliveryError(f"{len(failed)} writes not acknowledged (to {sorted(set(failed))})")
 
     def _quarantine(self, record: Any, headers: RecordHeaders, why: str) -> Any:
-        reason, _, detail = why.partition(": ")
-        source = SourceRecord(
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            headers=headers,
-        )
         payload = quarantine_record(
-            source,
+            SourceRecord.of(record, headers),
             stage=STAGE,
             reason=UNDELIVERABLE,
-            detail=f"{reason}: {detail}",
+            detail=why,
             at=dt.datetime.now(dt.UTC),
         )
         return self._producer.send(

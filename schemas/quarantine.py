@@ -35,6 +35,18 @@ class SourceRecord:
     headers: RecordHeaders
     """Its Kafka headers, as received."""
 
+    @classmethod
+    def of(cls, record: Any, headers: RecordHeaders) -> SourceRecord:
+        """From a consumed record (kafka-python ``ConsumerRecord`` or Faust ``Message``)."""
+        return cls(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers=headers,
+        )
+
 
 def quarantine_record(
     source: SourceRecord, *, stage: str, reason: str, detail: str, at: dt.datetime

@@ -105,15 +105,7 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
         async for event in stream.events():
             message = event.message
             headers = _headers(message)
-            source = SourceRecord(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                headers=headers,
-            )
-            result = verifier.check(source)
+            result = verifier.check(SourceRecord.of(message, headers))
             if isinstance(result, Rejected):
                 logger.warning(
                     "quarantined %s[%d]@%d: %s",

@@ -81,3 +81,49 @@ def test_tombstones_are_rejected_not_crashed_on(
     item = check_delivery(None, [], trust_store, topics)
     assert not item.verified
     assert item.document["reason"] == "malformed_envelope"
+
+
+class _Sent:
+    is_done = True
+
+    def succeeded(self) -> bool:
+        return True
+
+
+class _RecordingProducer:
+    def __init__(self, **config: Any) -> None:
+        self.sent: list[tuple[str, bytes | None, bytes]] = []
+
+    def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Any = None) -> _Sent:
+        self.sent.append((topic, key, value))
+        return _Sent()
+
+    def flush(self, timeout: float | None = None) -> None:
+        return None
+
+
+def test_undeliverable_record_is_quarantined_with_its_reason(topics: TopicNames) -> None:
+    import json
+    from types import SimpleNamespace
+
+    from prometheus_client import CollectorRegistry
+
+    from consumers.delivery import DeliveryService, DeliverySettings
+    from consumers.metrics import DeliveryMetrics
+
+    service = DeliveryService(
+        DeliverySettings(bootstrap="unused:1", taskforce=_taskforce(topics)),
+        DeliveryMetrics.create(CollectorRegistry()),
+        consumer_factory=lambda *a, **k: None,
+        producer_factory=_RecordingProducer,
+    )
+    record = SimpleNamespace(
+        topic=topics.alerts, partition=0, offset=5, key=b"k", value=b"garbage", headers=[]
+    )
+    service._deliver([record])
+    producer = service._producer
+    assert [topic for topic, _, _ in producer.sent] == [topics.quarantine]
+    document = json.loads(producer.sent[0][2])
+    assert document["reason"] == "undeliverable"
+    assert document["detail"].startswith("malformed_envelope: ")
+    assert document["source"]["offset"] == 5

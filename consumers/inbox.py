@@ -19,7 +19,7 @@ from kafka.errors import KafkaError
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable
 from consumers.metrics import InboxMetrics
-from schemas import reasons
+from schemas import hub_headers, reasons
 from schemas.envelope import RecordHeaders
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
@@ -98,6 +98,7 @@ def check_delivery(
             },
         )
     header = verified.envelope.header
+    status = hub_headers.header_value(headers, hub_headers.REVISION_STATUS)
     return InboxItem(
         delivery_id=did,
         partition=partition,
@@ -111,6 +112,8 @@ def check_delivery(
             "key_id": header.key_id,
             "message_id": header.message_id,
             "produced_at": format_timestamp(header.produced_at),
+            # "update": a higher revision replacing one delivered before (same alert_id).
+            "delivery": status.decode() if status is not None else "new",
             "alert": to_json(verified.alert),
         },
     )

@@ -5,6 +5,11 @@ Topology (keys ``AGENCY:alert_id`` end to end, so every stage is co-partitioned)
     <prefix>.inbound.<AGENCY> --verify--> <prefix>.verified --dedupe--> <prefix>.alerts
                                  \\--> <prefix>.quarantine (reason + original bytes)
 
+verify drops exact repeats (same bytes verified before) without checking the
+signature again; dedupe passes a new alert or a higher revision (as an update)
+and drops the same or an older revision. Both keep their state in Faust tables
+whose entries expire after ``dedupe_retention_s`` of event time.
+
 Records are raw bytes: the originator's signed envelope is passed on unchanged.
 Every send is acknowledged (acks=all, idempotent producer) before the agent takes
 the next event, and offsets are committed after that: at-least-once.
@@ -18,12 +23,17 @@ from typing import Any
 
 import faust
 
+from schemas import hub_headers
 from schemas.envelope import RecordHeaders
 from schemas.quarantine import SourceRecord
+from schemas.topics import message_key
 from schemas.truststore import TrustStore
 from streams import kafka_transport
+from streams.dedupe import Decision
+from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
+from streams.tables import changelog_config
 from streams.verifier import Rejected, Verifier
 
 logger = logging.getLogger(__name__)
@@ -68,6 +78,11 @@ async def send_acknowledged(
             delay = min(delay * 2, ceiling)
 
 
+def _event_ms(message: Any) -> int:
+    """Event time of a consumed record in milliseconds (Faust gives seconds)."""
+    return int(message.timestamp * 1000)
+
+
 def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: StreamMetrics) -> Any:
     """Build the Faust app with its agents (not started)."""
     topics = settings.taskforce.topics
@@ -98,12 +113,36 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
     alerts_topic = app.topic(topics.alerts, key_type=bytes, value_type=bytes)
     quarantine_topic = app.topic(topics.quarantine, key_type=bytes, value_type=bytes)
     verifier = Verifier(trust_store, topics, metrics)
+    window_ms = int(settings.dedupe_retention_s * 1000)
+
+    def retained_table(name: str) -> Any:
+        return app.Table(
+            name,
+            default=None,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.partitions,
+            extra_topic_configs=changelog_config(window_ms),
+        )
+
+    repeats = ExactRepeats(retained_table(DIGESTS_TABLE), window_ms, metrics)
+    gate = RevisionGate(retained_table(REVISIONS_TABLE), window_ms, metrics)
+
+    @app.on_partitions_revoked.connect
+    async def forget_revoked(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        revoked = args[0] if args else kwargs.get("revoked", set())
+        partitions = {tp.partition for tp in revoked}
+        repeats.state.forget(partitions)
+        gate.state.forget(partitions)
 
     @app.agent(inbound)
     async def verify(stream: Any) -> None:
-        """Verify every inbound record; forward it unchanged or quarantine it."""
+        """Drop exact repeats, verify the rest; pass on keyed by the signed id, or quarantine."""
         async for event in stream.events():
             message = event.message
+            event_ms = _event_ms(message)
+            if repeats.seen(message.value, message.partition, event_ms):
+                continue
             headers = _headers(message)
             result = verifier.check(SourceRecord.of(message, headers))
             if isinstance(result, Rejected):
@@ -115,15 +154,40 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
                     result.reason,
                 )
                 await send_acknowledged(quarantine_topic, message.key, result.quarantine_value)
-            else:
-                await send_acknowledged(verified_topic, message.key, message.value, headers)
+                continue
+            alert = result.alert
+            # The record key is not signed: downstream stages are keyed by the signed identity.
+            key = message_key(alert["agency"], alert["alert_id"])
+            forwarded = [
+                *hub_headers.without_hub_headers(headers),
+                (hub_headers.REVISION, str(alert["revision"]).encode()),
+            ]
+            await send_acknowledged(verified_topic, key, message.value, forwarded)
+            repeats.remember(message.value, message.partition, event_ms)
 
     @app.agent(verified_topic)
     async def dedupe(stream: Any) -> None:
-        """Deduplication stage: passes everything through until it is built."""
+        """Pass on new alerts and higher revisions (as updates); drop repeats and stale ones."""
         async for event in stream.events():
             message = event.message
-            await send_acknowledged(alerts_topic, message.key, message.value, _headers(message))
-            metrics.passed.inc()
+            headers = _headers(message)
+            raw_revision = hub_headers.header_value(headers, hub_headers.REVISION)
+            if raw_revision is None or not raw_revision.isdigit():
+                logger.error("verified record without revision header at %d", message.offset)
+                continue
+            revision = int(raw_revision)
+            event_ms = _event_ms(message)
+            decision = gate.decide(message.key, revision, message.partition, event_ms)
+            if decision not in (Decision.NEW, Decision.UPDATE):
+                continue
+            status = (
+                hub_headers.STATUS_NEW if decision is Decision.NEW else hub_headers.STATUS_UPDATE
+            )
+            forwarded = [
+                *hub_headers.without_hub_headers(headers),
+                (hub_headers.REVISION_STATUS, status),
+            ]
+            await send_acknowledged(alerts_topic, message.key, message.value, forwarded)
+            gate.passed(message.key, revision, message.partition, event_ms, decision)
 
     return app

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections import OrderedDict
+import struct
 
 
 class Decision(enum.Enum):
@@ -46,35 +46,27 @@ def value_digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
 
 
-class RecentDigests:
-    """Digests seen within the last ``window_s`` seconds; memory bounded by the window.
+_DIGEST_ENTRY = struct.Struct(">qH")
+_REVISION_ENTRY = struct.Struct(">iqH")
 
-    Times are supplied by the caller (the record's timestamp), which keeps the
-    class pure and its behaviour independent of wall-clock time.
-    """
 
-    def __init__(self, window_s: float) -> None:
-        self._window_s = window_s
-        self._seen: OrderedDict[bytes, float] = OrderedDict()
+def digest_entry(written_ms: int, partition: int) -> bytes:
+    """Table value for a digest: when (event time) and on which partition it was written."""
+    return _DIGEST_ENTRY.pack(written_ms, partition)
 
-    def __len__(self) -> int:
-        return len(self._seen)
 
-    def seen(self, digest: bytes, at: float) -> bool:
-        """True if ``digest`` was added within the window before ``at``."""
-        self._expire(at)
-        added = self._seen.get(digest)
-        return added is not None and at - added <= self._window_s
+def parse_digest_entry(value: bytes) -> tuple[int, int]:
+    """``(written_ms, partition)`` of a digest table value."""
+    written_ms, partition = _DIGEST_ENTRY.unpack(value)
+    return written_ms, partition
 
-    def add(self, digest: bytes, at: float) -> None:
-        """Remember ``digest`` (of a verified record) as seen at ``at``."""
-        self._seen[digest] = at
-        self._seen.move_to_end(digest)
-        self._expire(at)
 
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            digest, added = next(iter(self._seen.items()))
-            if now - added <= self._window_s:
-                return
-            del self._seen[digest]
+def revision_entry(revision: int, written_ms: int, partition: int) -> bytes:
+    """Table value for an alert: the highest revision delivered, and when it was written."""
+    return _REVISION_ENTRY.pack(revision, written_ms, partition)
+
+
+def parse_revision_entry(value: bytes) -> tuple[int, int, int]:
+    """``(revision, written_ms, partition)`` of a revision table value."""
+    revision, written_ms, partition = _REVISION_ENTRY.unpack(value)
+    return revision, written_ms, partition

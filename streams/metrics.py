@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 #: Seconds spent verifying one record: signature checks take tens of microseconds.
 VERIFY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
@@ -17,7 +17,10 @@ class StreamMetrics:
     received: Counter
     verified: Counter
     quarantined: Counter
-    passed: Counter
+    accepted: Counter
+    dropped: Counter
+    state_entries: Gauge
+    expired: Counter
     verify_seconds: Histogram
 
     @classmethod
@@ -42,9 +45,29 @@ class StreamMetrics:
                 ["stage", "reason"],
                 registry=registry,
             ),
-            passed=Counter(
+            accepted=Counter(
                 "corridor_stream_accepted",
-                "Alerts passed on to delivery by the deduplication stage",
+                "Alerts passed on to delivery by the deduplication stage, new or update",
+                ["status"],
+                registry=registry,
+            ),
+            dropped=Counter(
+                "corridor_stream_duplicates",
+                "Records dropped by deduplication: exact (same bytes, before verification), "
+                "duplicate (same alert revision) or stale (older revision than delivered)",
+                ["kind"],
+                registry=registry,
+            ),
+            state_entries=Gauge(
+                "corridor_stream_state_entries",
+                "Entries tracked in the deduplication tables of this worker",
+                ["table"],
+                registry=registry,
+            ),
+            expired=Counter(
+                "corridor_stream_state_expired",
+                "Table entries removed after the retention window",
+                ["table"],
                 registry=registry,
             ),
             verify_seconds=Histogram(

@@ -29,3 +29,5 @@ class StreamSettings:
     """Replication of topics Faust declares itself."""
     commit_interval_s: float = 1.0
     """How often consumed offsets are committed."""
+    dedupe_retention_s: float = 30 * 24 * 3600.0
+    """How long (event time) deduplication remembers an alert or a record digest."""

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaConsumer
+from prometheus_client.parser import text_string_to_metric_families
 
 import local_kafka
 from consumers.topic_reader import group_caught_up
@@ -74,6 +76,19 @@ class Pipeline:
     keys: dict[str, Ed25519PrivateKey]
     trust_store: TrustStore
     delivery_group: str
+    worker_metrics_port: int
+
+    def worker_metric(self, name: str, **labels: str) -> float:
+        """Current value of one sample on the streams worker's /metrics."""
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.worker_metrics_port}/metrics", timeout=10
+        ) as response:
+            text = response.read().decode()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and sample.labels == labels:
+                    return float(sample.value)
+        return 0.0
 
     def read_topic(
         self, topic: str, until: Callable[[list[Any]], bool], timeout: float
@@ -133,6 +148,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     taskforce = load_taskforce(config)
     create_topics(kafka_bootstrap, pipeline_topics(taskforce))
     group = f"{prefix}-delivery"
+    worker_metrics_port = local_kafka.free_port()
     common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
     worker = _start(
         [
@@ -140,7 +156,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             "worker",
             *common,
             "--metrics-port",
-            "0",
+            str(worker_metrics_port),
             "--web-port",
             str(local_kafka.free_port()),
             "--data-dir",
@@ -162,6 +178,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             keys=keys,
             trust_store=store,
             delivery_group=group,
+            worker_metrics_port=worker_metrics_port,
         )
     finally:
         stop_process(worker, "streams worker")

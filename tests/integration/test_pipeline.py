@@ -120,3 +120,60 @@ def test_forged_tampered_and_garbage_records_are_quarantined_with_their_bytes(
     # the genuine alert sent alongside went through
     items = _inbox(pipeline, "GR-HCG", {"PK-FIA-2026-003000"}, FIRST_DELIVERY_TIMEOUT)
     assert [i.verified for i in items] == [True]
+
+
+def test_repeats_are_dropped_and_a_higher_revision_arrives_as_an_update(
+    pipeline: Pipeline,
+) -> None:
+    topics = pipeline.taskforce.topics
+    key = pipeline.keys["TR-SG"]
+    first = sample_datum("TR-SG", 4000)
+    signed = {
+        "r1": sign_alert(first, key, topics),
+        "r1-again": sign_alert(first, key, topics),  # same revision re-sent: new bytes
+        "r2": sign_alert({**first, "revision": 2, "estimated_persons": 77}, key, topics),
+        "r1-late": sign_alert(first, key, topics),
+        "r3": sign_alert({**first, "revision": 3}, key, topics),
+    }
+    before = {
+        kind: pipeline.worker_metric("corridor_stream_duplicates_total", kind=kind)
+        for kind in ("exact", "duplicate", "stale")
+    }
+    # All share the key, hence the partition: r3 arriving means the rest was processed.
+    order = ["r1", "r1", "r1-again", "r2", "r1", "r1-late", "r3"]
+    producer = KafkaProducer(bootstrap_servers=pipeline.bootstrap, acks="all")
+    try:
+        for name in order:
+            record = signed[name]
+            producer.send(
+                record.topic, key=record.key, value=record.value, headers=record.headers
+            ).get(30)
+    finally:
+        producer.close()
+
+    def has_r3(records: list[Any]) -> bool:
+        return any(
+            dict(r.headers).get("corridor-message-id") == signed["r3"].header.message_id.encode()
+            for r in records
+        )
+
+    records = pipeline.read_topic(topics.inbox("GR-HCG"), has_r3, FIRST_DELIVERY_TIMEOUT)
+    items = [
+        check_delivery(r.value, list(r.headers), pipeline.trust_store, topics)
+        for r in records
+        if r.key == signed["r1"].key
+    ]
+    assert [(i.document["alert"]["revision"], i.document["delivery"]) for i in items] == [
+        (1, "new"),
+        (2, "update"),
+        (3, "update"),
+    ]
+    assert items[0].document["message_id"] == signed["r1"].header.message_id
+    assert items[1].document["alert"]["estimated_persons"] == 77
+    after = {
+        kind: pipeline.worker_metric("corridor_stream_duplicates_total", kind=kind)
+        for kind in before
+    }
+    assert after["exact"] - before["exact"] == 2
+    assert after["duplicate"] - before["duplicate"] == 1
+    assert after["stale"] - before["stale"] == 1

@@ -1,0 +1,31 @@
+"""Kafka headers the hub adds to records it passes on (never signed, never trusted from outside).
+
+The originator's signed headers (``schemas.envelope``) travel unchanged; these
+carry what the hub learned on the way, on topics only the hub writes.
+"""
+
+from __future__ import annotations
+
+from schemas.envelope import RecordHeaders
+
+REVISION = "corridor-revision"
+"""On the verified topic: the verified alert's revision, so deduplication need not decode."""
+
+REVISION_STATUS = "corridor-revision-status"
+"""On the alerts topic and in inboxes: ``new`` (first revision seen) or ``update``."""
+
+STATUS_NEW = b"new"
+STATUS_UPDATE = b"update"
+
+_HUB_ONLY = frozenset({REVISION, REVISION_STATUS})
+
+
+def without_hub_headers(headers: RecordHeaders) -> RecordHeaders:
+    """``headers`` minus anything the hub adds, so a stage can set its own."""
+    return [(name, value) for name, value in headers if name not in _HUB_ONLY]
+
+
+def header_value(headers: RecordHeaders, name: str) -> bytes | None:
+    """The single value of header ``name``, or None if it is absent."""
+    values = [value for header, value in headers if header == name]
+    return values[0] if len(values) == 1 else None

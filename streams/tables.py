@@ -1,0 +1,71 @@
+"""Faust tables whose entries expire: the state of the deduplication stage.
+
+Expiry runs inside the agent, one partition at a time, because Faust writes a
+table's changelog to the partition of the event being processed. The changelog
+topic also gets a ``delete`` retention as a backstop, so a restarted worker
+never recovers more than that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from streams.retention import RetentionIndex
+
+#: How a table value tells when (event time, ms) and on which partition it was written.
+WrittenAt = Callable[[bytes], tuple[int, int]]
+
+
+def changelog_config(window_ms: int) -> dict[str, str]:
+    """Topic config for a retained table's changelog: compacted, and deleted after 2 windows."""
+    return {"cleanup.policy": "compact,delete", "retention.ms": str(2 * window_ms)}
+
+
+class RetainedTable:
+    """A Faust table (bytes to bytes) plus the index that expires its entries."""
+
+    def __init__(self, table: Any, window_ms: int, written_at: WrittenAt) -> None:
+        self.table = table
+        self.index = RetentionIndex(window_ms)
+        self._written_at = written_at
+
+    def get(self, key: bytes) -> bytes | None:
+        """The current value of ``key``, if any."""
+        value: bytes | None = self.table.get(key)
+        return value
+
+    def put(self, key: bytes, value: bytes, partition: int, event_ms: int) -> None:
+        """Write ``key`` during an event of ``partition``."""
+        self.table[key] = value
+        self.index.written(partition, event_ms, key)
+
+    def expire(self, partition: int, event_ms: int) -> int:
+        """Delete this partition's entries older than the window; returns how many."""
+        if not self.index.knows(partition):
+            self.index.load(partition, self._recovered(partition))
+        self.index.advance(partition, event_ms)
+        deleted = 0
+        for written_ms, key in self.index.expired(partition):
+            value = self.table.get(key)
+            if value is not None and self._written_at(value)[0] == written_ms:
+                del self.table[key]
+                deleted += 1
+        return deleted
+
+    def forget(self, partitions: set[int]) -> None:
+        """Partitions were revoked: their entries are another worker's now."""
+        for partition in partitions:
+            self.index.forget(partition)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def _recovered(self, partition: int) -> list[tuple[int, bytes]]:
+        """Entries of ``partition`` already in the store (recovered from the changelog)."""
+        found = []
+        for key, value in self.table.items():
+            written_ms, written_partition = self._written_at(value)
+            if written_partition == partition:
+                found.append((written_ms, bytes(key)))
+        return found

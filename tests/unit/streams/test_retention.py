@@ -1,0 +1,71 @@
+"""Event-time expiry of table entries, per partition."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.retention import RetentionIndex
+
+
+def test_entries_expire_once_the_partition_moves_past_the_window() -> None:
+    index = RetentionIndex(window_ms=100)
+    index.written(0, 1_000, b"a")
+    index.written(0, 1_050, b"b")
+    index.advance(0, 1_100)
+    assert index.expired(0) == []
+    index.advance(0, 1_101)
+    assert index.expired(0) == [(1_000, b"a")]
+    assert len(index) == 1
+
+
+def test_partitions_expire_independently() -> None:
+    index = RetentionIndex(window_ms=10)
+    index.written(0, 0, b"p0")
+    index.written(1, 0, b"p1")
+    index.advance(1, 100)
+    assert index.expired(0) == []
+    assert index.expired(1) == [(0, b"p1")]
+
+
+def test_event_time_never_goes_backwards() -> None:
+    index = RetentionIndex(window_ms=10)
+    index.written(0, 100, b"late-key")
+    index.advance(0, 50)
+    assert index.watermark(0) == 100
+
+
+def test_loading_recovered_entries_orders_them_and_sets_the_watermark() -> None:
+    index = RetentionIndex(window_ms=10)
+    assert not index.knows(3)
+    index.load(3, [(30, b"c"), (5, b"a"), (20, b"b")])
+    assert index.knows(3)
+    assert index.watermark(3) == 30
+    assert index.expired(3) == [(5, b"a")]
+
+
+def test_forgetting_a_revoked_partition_drops_its_entries() -> None:
+    index = RetentionIndex(window_ms=10)
+    index.written(2, 0, b"x")
+    index.forget(2)
+    assert not index.knows(2)
+    assert len(index) == 0
+
+
+def test_window_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        RetentionIndex(window_ms=0)
+
+
+@given(st.lists(st.integers(0, 10_000), max_size=300), st.integers(1, 2_000))
+def test_what_stays_is_exactly_what_is_inside_the_window(times: list[int], window: int) -> None:
+    index = RetentionIndex(window_ms=window)
+    kept: list[tuple[int, bytes]] = []
+    for i, at in enumerate(sorted(times)):
+        index.written(0, at, str(i).encode())
+        kept.append((at, str(i).encode()))
+        index.expired(0)
+    if times:
+        horizon = max(times) - window
+        assert len(index) == sum(1 for at, _ in kept if at >= horizon)

@@ -1,0 +1,263 @@
+"""Incremental correlation of alerts into incidents (pure state machine, no I/O).
+
+Alerts are nodes; two alerts are linked when their score (``streams.scoring``)
+reaches the threshold; an incident is a connected group spanning at least two
+agencies. Candidates come from a blocking index: only alerts sharing a key are
+scored. A key held by more than ``max_fanout`` alerts becomes *common*: it is
+dropped from the index (bounding the work per alert) and links that relied on
+it are re-scored, which can split an incident.
+
+Order independence: a key's count only grows, so once common it stays common,
+and a pair's score only falls as keys turn common. The final links are therefore
+exactly the pairs whose score, under the final set of common keys, reaches the
+threshold, whatever the arrival order; ids are derived from the smallest member
+and content from sorted data, so the final incidents are the same too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from streams.features import AlertFeatures
+from streams.incidents import ACTIVE, MERGED, WITHDRAWN, build_incident, content_digest
+from streams.scoring import LINK_THRESHOLD, Link, score_pair
+
+#: A key shared by more alerts than this is common: it no longer links anything.
+DEFAULT_MAX_FANOUT = 12
+
+
+@dataclass(frozen=True)
+class IncidentChange:
+    """One incident version to publish."""
+
+    incident: dict[str, Any]
+    """The incident datum, ``version`` included."""
+
+
+class Correlator:
+    """Holds alerts, links and emitted incident versions; emits changes as alerts arrive."""
+
+    def __init__(
+        self, *, max_fanout: int = DEFAULT_MAX_FANOUT, threshold: float = LINK_THRESHOLD
+    ) -> None:
+        self.max_fanout = max_fanout
+        self.threshold = threshold
+        self.alerts: dict[str, AlertFeatures] = {}
+        self._keys: dict[str, frozenset[str]] = {}
+        self._postings: dict[str, set[str]] = {}
+        self.common: set[str] = set()
+        self._links: dict[str, dict[str, Link]] = {}
+        self._emitted: dict[str, tuple[int, str, dict[str, Any]]] = {}
+        self._incident_of: dict[str, str] = {}
+
+    # -- queries -------------------------------------------------------------------
+
+    def is_common(self, key: str) -> bool:
+        """Whether ``key`` is shared by too many alerts to count as evidence."""
+        return key in self.common
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """The latest version of every incident ever emitted, by id."""
+        return [self._emitted[i][2] for i in sorted(self._emitted)]
+
+    def active_incidents(self) -> list[dict[str, Any]]:
+        """Latest versions whose status is ACTIVE."""
+        return [i for i in self.incidents() if i["status"] == ACTIVE]
+
+    def link_count(self) -> int:
+        """Number of links between alerts."""
+        return sum(len(n) for n in self._links.values()) // 2
+
+    # -- state restore -------------------------------------------------------------
+
+    def rebuild(
+        self, alerts: Iterable[AlertFeatures], published: Iterable[dict[str, Any]]
+    ) -> list[IncidentChange]:
+        """Recover after a restart: replay the stored alerts, resume the published versions.
+
+        Returns only what differs from what was published (normally nothing; after
+        a crash between a state change and its publication, the missing versions).
+        """
+        for alert in sorted(alerts, key=lambda a: (a.key, a.revision)):
+            self.add(alert)
+        current = [i for i in self.incidents() if i["status"] == ACTIVE]
+        self._emitted = {}
+        for incident in published:
+            self._emitted[incident["incident_id"]] = (
+                incident["version"],
+                content_digest(incident),
+                incident,
+            )
+        changes: list[IncidentChange] = []
+        for incident in current:
+            changes += self._emit({k: v for k, v in incident.items() if k != "version"})
+        current_ids = {i["incident_id"] for i in current}
+        for incident_id in sorted(set(self._emitted) - current_ids):
+            changes += self._retire(incident_id)
+        return changes
+
+    # -- updates -------------------------------------------------------------------
+
+    def add(self, features: AlertFeatures) -> list[IncidentChange]:
+        """Take one alert (or a newer revision of one); return the incident versions to emit."""
+        node = features.key
+        previous = self.alerts.get(node)
+        if previous is not None and previous.revision >= features.revision:
+            return []
+        affected = {node}
+        if previous is not None:
+            affected |= self._unlink(node)
+            for key in self._keys[node] - features.blocking_keys():
+                self._postings.get(key, set()).discard(node)
+        self.alerts[node] = features
+        self._keys[node] = features.blocking_keys()
+        self._links.setdefault(node, {})
+        for key in sorted(self._keys[node]):
+            if key in self.common:
+                continue
+            holders = self._postings.setdefault(key, set())
+            holders.add(node)
+            if len(holders) > self.max_fanout:
+                affected |= self._make_common(key)
+        for other in sorted(self._candidates(node)):
+            self._relink(node, other)
+            affected.add(other)
+        return self._refresh(affected)
+
+    def _candidates(self, node: str) -> set[str]:
+        found: set[str] = set()
+        for key in self._keys[node]:
+            found |= self._postings.get(key, set())
+        found.discard(node)
+        return found
+
+    def _make_common(self, key: str) -> set[str]:
+        """Retire ``key`` from the index and re-score every link that used it."""
+        self.common.add(key)
+        holders = self._postings.pop(key)
+        touched = set(holders)
+        for node in holders:
+            for other, link in list(self._links.get(node, {}).items()):
+                if key in link.keys:
+                    self._relink(node, other)
+                    touched.add(other)
+        return touched
+
+    def _relink(self, a: str, b: str) -> None:
+        link = score_pair(self.alerts[a], self.alerts[b], self.is_common)
+        if link.score >= self.threshold:
+            self._links[a][b] = link
+            self._links[b][a] = link
+        else:
+            self._links[a].pop(b, None)
+            self._links[b].pop(a, None)
+
+    def _unlink(self, node: str) -> set[str]:
+        neighbours = set(self._links.get(node, {}))
+        for other in neighbours:
+            self._links[other].pop(node, None)
+        self._links[node] = {}
+        return neighbours
+
+    def _component(self, start: str) -> set[str]:
+        seen = {start}
+        frontier = [start]
+        while frontier:
+            node = frontier.pop()
+            for other in self._links[node]:
+                if other not in seen:
+                    seen.add(other)
+                    frontier.append(other)
+        return seen
+
+    def _refresh(self, affected: set[str]) -> list[IncidentChange]:
+        """Rebuild the incidents of the affected components and emit what changed."""
+        components: list[set[str]] = []
+        covered: set[str] = set()
+        for node in sorted(affected):
+            if node not in covered:
+                component = self._component(node)
+                covered |= component
+                components.append(component)
+        before = {self._incident_of[n] for n in covered if n in self._incident_of}
+        changes: list[IncidentChange] = []
+        now: dict[str, str] = {}
+        for component in components:
+            members = [self.alerts[n] for n in component]
+            if len({m.agency for m in members}) < 2:
+                continue
+            links = {
+                (a, b): link
+                for a in sorted(component)
+                for b, link in self._links[a].items()
+                if a < b
+            }
+            incident = build_incident(members, links, self.common)
+            for member in component:
+                now[member] = incident["incident_id"]
+            changes += self._emit(incident)
+        for node in covered:
+            if node in now:
+                self._incident_of[node] = now[node]
+            else:
+                self._incident_of.pop(node, None)
+        current = set(now.values())
+        for gone in sorted(before - current):
+            changes += self._retire(gone)
+        return changes
+
+    def _retire(self, incident_id: str) -> list[IncidentChange]:
+        """An incident no longer exists as such: merged into another, or withdrawn."""
+        _, _, last = self._emitted[incident_id]
+        if last["status"] != ACTIVE:
+            return []
+        anchor = min(f"{m['agency']}:{m['alert_id']}" for m in last["members"])
+        successor = self._incident_of.get(anchor)
+        if successor is not None and successor != incident_id:
+            retired = {
+                **last,
+                "status": MERGED,
+                "merged_into": successor,
+                "explanation": f"Merged into {successor}: new links joined it to that incident.",
+            }
+        else:
+            retired = {
+                **last,
+                "status": WITHDRAWN,
+                "merged_into": None,
+                "explanation": "Withdrawn: the links that joined these alerts no longer hold "
+                "(an identifier they shared turned out to be common).",
+            }
+        return self._emit(retired)
+
+    def _emit(self, incident: dict[str, Any]) -> list[IncidentChange]:
+        incident_id = incident["incident_id"]
+        digest = content_digest(incident)
+        version = 0
+        if incident_id in self._emitted:
+            version, last_digest, _ = self._emitted[incident_id]
+            if last_digest == digest:
+                return []
+        published = {**incident, "version": version + 1}
+        self._emitted[incident_id] = (version + 1, digest, published)
+        return [IncidentChange(published)]
+
+    # -- retention -----------------------------------------------------------------
+
+    def evict_before(self, horizon_ms: int) -> int:
+        """Forget alerts observed entirely before ``horizon_ms`` (no incident is re-emitted)."""
+        old = [k for k, a in self.alerts.items() if a.observed_to_ms < horizon_ms]
+        for node in old:
+            self._unlink(node)
+            del self._links[node]
+            for key in self._keys.pop(node):
+                holders = self._postings.get(key)
+                if holders is not None:
+                    holders.discard(node)
+                    if not holders:
+                        del self._postings[key]
+            del self.alerts[node]
+            self._incident_of.pop(node, None)
+        return len(old)

@@ -1,0 +1,228 @@
+"""Correlation into incidents: linking, merging, common values, order independence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.correlator import Correlator
+from streams.features import AlertFeatures
+from streams.incidents import ACTIVE, MERGED, WITHDRAWN, incident_id
+from tests.unit.streams.correlation_fixtures import features
+
+PHONE = ("phone", "+923001234567")
+HANDLE = ("handle", "telegram:route_king")
+VESSEL = ("mmsi", "271000123")
+HOTLINE = ("phone", "+302100000000")
+
+
+def _feed(correlator: Correlator, alerts: list[AlertFeatures]) -> list[dict[str, Any]]:
+    return [change.incident for alert in alerts for change in correlator.add(alert)]
+
+
+def _final(correlator: Correlator) -> dict[str, tuple[str, ...]]:
+    return {
+        i["incident_id"]: tuple(f"{m['agency']}:{m['alert_id']}" for m in i["members"])
+        for i in correlator.active_incidents()
+    }
+
+
+def test_alerts_of_two_agencies_sharing_a_phone_become_one_incident() -> None:
+    correlator = Correlator()
+    emitted = _feed(
+        correlator,
+        [features("PK-FIA", "A", ids=(PHONE,)), features("IR-BG", "B", ids=(PHONE,))],
+    )
+    assert len(emitted) == 1
+    incident = emitted[0]
+    assert incident["version"] == 1
+    assert incident["status"] == ACTIVE
+    assert incident["agencies"] == ["IR-BG", "PK-FIA"]
+    assert incident["incident_id"] == incident_id(["PK-FIA:A", "IR-BG:B"])
+    assert incident["shared_indicators"] == [
+        {"kind": "phone", "value": "+923001234567", "agencies": ["IR-BG", "PK-FIA"]}
+    ]
+    assert "phone +923001234567" in incident["explanation"]
+    assert incident["confidence"] >= 0.6
+
+
+def test_one_agency_alone_makes_no_incident() -> None:
+    correlator = Correlator()
+    assert (
+        _feed(
+            correlator,
+            [features("PK-FIA", "A", ids=(PHONE,)), features("PK-FIA", "B", ids=(PHONE,))],
+        )
+        == []
+    )
+
+
+def test_a_new_member_emits_the_next_version() -> None:
+    correlator = Correlator()
+    _feed(
+        correlator,
+        [features("PK-FIA", "A", ids=(PHONE,)), features("IR-BG", "B", ids=(PHONE, HANDLE))],
+    )
+    update = _feed(correlator, [features("TR-SG", "C", ids=(HANDLE,))])
+    assert [(i["version"], len(i["members"])) for i in update] == [(2, 3)]
+
+
+def test_a_bridging_alert_merges_two_incidents_and_says_so() -> None:
+    correlator = Correlator()
+    _feed(
+        correlator,
+        [
+            features("PK-FIA", "A", ids=(PHONE,)),
+            features("IR-BG", "B", ids=(PHONE,)),
+            features("TR-SG", "C", ids=(VESSEL,)),
+            features("GR-HCG", "D", ids=(VESSEL,)),
+        ],
+    )
+    assert len(correlator.active_incidents()) == 2
+    changes = _feed(correlator, [features("UNODC", "E", ids=(PHONE, VESSEL))])
+    statuses = sorted((c["status"], c.get("merged_into")) for c in changes)
+    survivor = incident_id(["GR-HCG:D"])  # smallest member key of the merged group
+    assert (MERGED, survivor) in statuses
+    assert len(correlator.active_incidents()) == 1
+    assert len(correlator.active_incidents()[0]["members"]) == 5
+
+
+def test_a_value_that_turns_common_stops_linking_and_withdraws_its_incident() -> None:
+    correlator = Correlator(max_fanout=3)
+    first = _feed(
+        correlator,
+        [features("PK-FIA", "A", ids=(HOTLINE,)), features("IR-BG", "B", ids=(HOTLINE,))],
+    )
+    assert [i["status"] for i in first] == [ACTIVE]
+    later = _feed(
+        correlator,
+        [features("TR-SG", "C", ids=(HOTLINE,)), features("GR-HCG", "D", ids=(HOTLINE,))],
+    )
+    assert later[-1]["status"] == WITHDRAWN
+    assert correlator.active_incidents() == []
+    assert correlator.is_common("phone:+302100000000")
+    assert correlator.link_count() == 0
+
+
+def test_a_revision_that_drops_the_shared_identifier_withdraws_the_incident() -> None:
+    correlator = Correlator()
+    _feed(correlator, [features("PK-FIA", "A", ids=(PHONE,)), features("IR-BG", "B", ids=(PHONE,))])
+    changes = _feed(correlator, [features("IR-BG", "B", ids=(HANDLE,), revision=2)])
+    assert [c["status"] for c in changes] == [WITHDRAWN]
+
+
+def test_an_older_revision_changes_nothing() -> None:
+    correlator = Correlator()
+    _feed(correlator, [features("PK-FIA", "A", ids=(PHONE,), revision=2)])
+    assert correlator.add(features("PK-FIA", "A", ids=(HANDLE,), revision=1)) == []
+
+
+def test_incidents_carry_the_most_restrictive_handling_of_their_members() -> None:
+    correlator = Correlator()
+    changes = _feed(
+        correlator,
+        [
+            features(
+                "PK-FIA", "A", ids=(PHONE,), tlp="RED", recipients=("IR-BG", "TR-SG"), handling="H2"
+            ),
+            features("IR-BG", "B", ids=(PHONE,), tlp="GREEN", handling="H0"),
+        ],
+    )
+    incident = changes[-1]
+    assert incident["tlp"] == "RED"
+    assert incident["handling_code"] == "H2"
+    assert incident["releasable_to"] == ["IR-BG", "PK-FIA", "TR-SG"]
+
+
+def test_merged_route_joins_nearby_waypoints_of_different_agencies() -> None:
+    correlator = Correlator()
+    changes = _feed(
+        correlator,
+        [
+            features("TR-SG", "A", ids=(VESSEL,), places=("Ayvalik", "Lesvos")),
+            features("GR-HCG", "B", ids=(VESSEL,), places=("Lesvos",), jitter=0.05),
+        ],
+    )
+    route = changes[-1]["route"]
+    assert [p["place_name"] for p in route] == ["Ayvalik", "Lesvos"]
+    assert route[1]["reported_by"] == ["GR-HCG", "TR-SG"]
+
+
+def test_restarting_from_published_versions_emits_nothing_new() -> None:
+    alerts = [
+        features("PK-FIA", "A", ids=(PHONE,)),
+        features("IR-BG", "B", ids=(PHONE, HANDLE)),
+        features("TR-SG", "C", ids=(HANDLE,)),
+    ]
+    original = Correlator()
+    _feed(original, alerts)
+    restarted = Correlator()
+    assert restarted.rebuild(reversed(alerts), original.incidents()) == []
+    assert _final(restarted) == _final(original)
+    assert restarted.incidents() == original.incidents()
+
+
+def test_restarting_after_an_unpublished_change_emits_it() -> None:
+    alerts = [features("PK-FIA", "A", ids=(PHONE,)), features("IR-BG", "B", ids=(PHONE,))]
+    original = Correlator()
+    published = _feed(original, alerts)
+    late = features("TR-SG", "C", ids=(PHONE,))
+    original.add(late)  # stored, but the worker crashed before publishing the update
+    restarted = Correlator()
+    changes = restarted.rebuild([*alerts, late], published)
+    assert [(c.incident["version"], len(c.incident["members"])) for c in changes] == [(2, 3)]
+
+
+def test_eviction_forgets_old_alerts() -> None:
+    correlator = Correlator()
+    _feed(correlator, [features("PK-FIA", "A", ids=(PHONE,), day=0, days=1)])
+    assert correlator.evict_before(features("X", "Y", day=5).observed_from_ms) == 1
+    assert correlator.alerts == {}
+
+
+# A small world: two operations seen by several agencies, decoys sharing a hotline and a port.
+WORLD = [
+    features(
+        "PK-FIA", "op1-a", ids=(PHONE, ("alias", "bls hj")), places=("Taftan",), mode="LAND_VEHICLE"
+    ),
+    features(
+        "IR-BG", "op1-b", ids=(PHONE, ("plate", "QA1234")), places=("Zahedan",), mode="LAND_VEHICLE"
+    ),
+    features(
+        "TR-SG", "op1-c", ids=(("plate", "QA1234"), HOTLINE), places=("Van",), mode="LAND_VEHICLE"
+    ),
+    features("TR-SG", "op2-a", ids=(VESSEL, ("alias", "dctr al")), places=("Ayvalik", "Lesvos")),
+    features("GR-HCG", "op2-b", ids=(VESSEL, HOTLINE), places=("Lesvos",), jitter=0.04),
+    features(
+        "UNODC",
+        "op2-c",
+        ids=(("alias", "dctr al"), ("alias", "ksm")),
+        places=("Ayvalik", "Lesvos"),
+        jitter=-0.02,
+    ),
+    features("EU-EUROPOL", "op2-d", ids=(("alias", "ksm"), ("alias", "dctr al"))),
+    *(
+        features(agency, f"decoy-{n}", ids=(HOTLINE, ("handle", f"x:{n}")), places=("Lesvos",))
+        for n, agency in enumerate(["IOM", "GR-HCG", "TR-SG", "IOM", "UNODC", "GR-HCG"])
+    ),
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations(WORLD))
+def test_the_same_alerts_in_any_order_give_the_same_incidents(order: list[AlertFeatures]) -> None:
+    reference = Correlator(max_fanout=4)
+    _feed(reference, WORLD)
+    shuffled = Correlator(max_fanout=4)
+    _feed(shuffled, order)
+    assert _final(shuffled) == _final(reference)
+    strip = [{k: v for k, v in i.items() if k != "version"} for i in reference.active_incidents()]
+    assert [
+        {k: v for k, v in i.items() if k != "version"} for i in shuffled.active_incidents()
+    ] == strip
+    assert sorted(_final(reference).values()) == [
+        ("EU-EUROPOL:op2-d", "GR-HCG:op2-b", "TR-SG:op2-a", "UNODC:op2-c"),
+        ("IR-BG:op1-b", "PK-FIA:op1-a", "TR-SG:op1-c"),
+    ]

@@ -67,9 +67,9 @@ from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
 from schemas.codec import decode_single_object
 from schemas.envelope import open_envelope
-from schemas.keys import generate_private_key
+from schemas.keys import generate_private_key, write_private_key
 from schemas.signing import SignedRecord, sign_alert
-from schemas.taskforce import load_taskforce
+from schemas.taskforce import DEFAULT_HUB_ID, load_taskforce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore, save_trust_store
 from schemas.verification import verify_alert
@@ -463,7 +463,10 @@ def make_deployment(directory: Path, prefix: str, agencies: int, recipients: int
     store = TrustStore(agencies={})
     for agency, key in keys.items():
         store = store.with_key(agency, agency, key.public_key())
+    hub_key = generate_private_key()
+    store = store.with_key(DEFAULT_HUB_ID, "task-force hub", hub_key.public_key())
     save_trust_store(directory / "trust-store.json", store)
+    write_private_key(directory / "hub.key", hub_key)
     tables = [
         f'[[agency]]\nid = "{a}"\nrole = "border_guard"\npublishes = true\nreceives = false\n'
         for a in keys
@@ -656,6 +659,8 @@ def measure_pipeline(
         str(work_dir / "streams-data"),
         "--app-id",
         f"{deployment.prefix}-streams",
+        "--hub-key",
+        str(deployment.config.parent / "hub.key"),
     ]
     delivery_argv = [
         "-m",

@@ -1,4 +1,4 @@
-"""The delivery service: copies each verified alert into every entitled member's inbox.
+"""The delivery service: copies each alert and incident into every entitled member's inbox.
 
 The originator's signed bytes travel unchanged, so every recipient verifies the
 originator itself. Offsets are committed only after every inbox write of the
@@ -20,12 +20,13 @@ from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import DeliveryMetrics
-from consumers.routing import delivery_id, recipients_for
+from consumers.routing import delivery_id, incident_recipients, recipients_for
 from producers.publisher import request_timeout_ms
 from schemas.codec import decode_single_object
 from schemas.envelope import RecordHeaders, open_envelope
 from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord, quarantine_record
+from schemas.signing import INCIDENT_KIND
 from schemas.taskforce import TaskForce
 
 logger = logging.getLogger(__name__)
@@ -89,9 +90,13 @@ def plan_delivery(
         return DeliveryPlan(writes=[], undeliverable="malformed_envelope: tombstone")
     try:
         envelope = open_envelope(value)
-        _, alert = decode_single_object(envelope.payload)
+        _, datum = decode_single_object(envelope.payload)
     except VerifyError as exc:
         return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
+    if envelope.header.kind == INCIDENT_KIND:
+        recipients = incident_recipients(datum, taskforce.members)
+    else:
+        recipients = recipients_for(datum, taskforce.members)
     base_headers = [(n, v) for n, v in headers if n != HEADER_DELIVERY_ID]
     writes = [
         InboxWrite(
@@ -105,7 +110,7 @@ def plan_delivery(
             ],
             produced_at=envelope.header.produced_at,
         )
-        for recipient in recipients_for(alert, taskforce.members)
+        for recipient in recipients
     ]
     return DeliveryPlan(writes=writes)
 
@@ -127,6 +132,7 @@ class DeliveryService:
         try:
             self._consumer = consumer_factory(
                 topics.alerts,
+                topics.incidents,
                 bootstrap_servers=settings.bootstrap.split(","),
                 group_id=settings.group_id,
                 client_id="corridor-delivery",

@@ -20,12 +20,14 @@ from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable
 from consumers.metrics import InboxMetrics
 from schemas import hub_headers, reasons
-from schemas.envelope import RecordHeaders
+from schemas.envelope import HEADER_KIND, RecordHeaders
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
+from schemas.signing import INCIDENT_KIND
+from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
-from schemas.verification import verify_alert
+from schemas.verification import VerifiedIncident, verify_alert, verify_incident
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class InboxSettings:
     """Stop after this many deliveries."""
     poll_timeout_ms: int = 200
     """How long one poll waits."""
+    hub_id: str = DEFAULT_HUB_ID
+    """The hub's signing identity, for incidents."""
 
 
 @dataclass(frozen=True)
@@ -74,15 +78,19 @@ def check_delivery(
     trust_store: TrustStore,
     topics: TopicNames,
     *,
+    hub_id: str = DEFAULT_HUB_ID,
     partition: int = 0,
     offset: int = 0,
 ) -> InboxItem:
-    """Verify one inbox record (pure) and build its output document."""
+    """Verify one inbox record, an alert or an incident (pure), and build its output document."""
     delivery = dict(headers).get(HEADER_DELIVERY_ID)
     did = delivery.decode("utf-8", "replace") if delivery is not None else None
     try:
         if value is None:
             raise VerifyError(reasons.MALFORMED_ENVELOPE, "record has no value (tombstone)")
+        if dict(headers).get(HEADER_KIND) == INCIDENT_KIND.encode():
+            incident = verify_incident(value, headers, trust_store, topics, hub_id)
+            return _incident_item(incident, did, partition, offset)
         verified = verify_alert(value, headers, trust_store, topics, read_topic=None)
     except VerifyError as exc:
         return InboxItem(
@@ -111,10 +119,34 @@ def check_delivery(
             "origin": header.agency,
             "key_id": header.key_id,
             "message_id": header.message_id,
+            "kind": "alert",
             "produced_at": format_timestamp(header.produced_at),
             # "update": a higher revision replacing one delivered before (same alert_id).
             "delivery": status.decode() if status is not None else "new",
             "alert": to_json(verified.alert),
+        },
+    )
+
+
+def _incident_item(
+    verified: VerifiedIncident, did: str | None, partition: int, offset: int
+) -> InboxItem:
+    header = verified.envelope.header
+    return InboxItem(
+        delivery_id=did,
+        partition=partition,
+        offset=offset,
+        verified=True,
+        produced_at=header.produced_at,
+        document={
+            "delivery_id": did,
+            "status": "verified",
+            "kind": "incident",
+            "origin": header.agency,
+            "key_id": header.key_id,
+            "message_id": header.message_id,
+            "produced_at": format_timestamp(header.produced_at),
+            "incident": to_json(verified.incident),
         },
     )
 
@@ -181,6 +213,7 @@ class InboxReader:
             list(record.headers or []),
             self._trust_store,
             self._settings.topics,
+            hub_id=self._settings.hub_id,
             partition=record.partition,
             offset=record.offset,
         )

@@ -25,6 +25,19 @@ def recipients_for(alert: dict[str, Any], members: Iterable[Member]) -> list[str
     return chosen
 
 
+def incident_recipients(incident: dict[str, Any], members: Iterable[Member]) -> list[str]:
+    """Agency ids that receive an incident: those entitled to every member alert.
+
+    The hub computed the most restrictive rule of the members into the incident
+    (``releasable_to`` when a member is TLP:RED); agencies whose own alerts are
+    members receive it too, as they are entitled to their own alerts.
+    """
+    allowed = incident["releasable_to"]
+    return [
+        m.agency_id for m in members if m.receives and (allowed is None or m.agency_id in allowed)
+    ]
+
+
 def delivery_id(recipient: str, message_id: str) -> str:
     """Stable id of one delivery: the same message to the same agency, the same id.
 

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
 from corridor_cli import common
+from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.truststore import load_trust_store
 
 
@@ -28,6 +29,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--trust-store", type=Path, required=True, help="trust store file")
     parser.add_argument("--output", type=Path, help="append JSON Lines here (default stdout)")
     parser.add_argument("--group", help="consumer group (default corridor-inbox-AGENCY)")
+    parser.add_argument(
+        "--hub-id",
+        default=DEFAULT_HUB_ID,
+        help="the task-force hub's id, which signs incidents (default %(default)s)",
+    )
     parser.add_argument(
         "--idle-timeout", type=float, help="stop after this many seconds without a delivery"
     )
@@ -50,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         group_id=args.group,
         idle_timeout_s=args.idle_timeout,
         max_messages=args.max_messages,
+        hub_id=args.hub_id,
     )
     stop = common.stop_on_signals()
     reader = InboxReader(settings, trust_store, metrics)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import faust
 from prometheus_client import CollectorRegistry
 
 from corridor_cli import common
+from schemas.errors import ConfigError
+from schemas.keys import load_private_key
 from schemas.truststore import load_trust_store
 from streams.app import create_app
+from streams.correlator import DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
+
+DAY_S = 24 * 3600.0
 
 
 def register(sub: Any) -> None:
@@ -26,6 +32,37 @@ def register(sub: Any) -> None:
     worker.add_argument("--web-port", type=int, default=6066, help="Faust web port (health)")
     worker.add_argument("--data-dir", default=".local/streams", help="Faust data directory")
     worker.add_argument("--app-id", default="corridor-streams", help="Faust application id")
+    worker.add_argument(
+        "--hub-key",
+        type=Path,
+        required=True,
+        help="the hub's private signing key (signs incidents; its public key must be in the "
+        "trust store under the config's hub id)",
+    )
+    worker.add_argument(
+        "--store",
+        default="memory://",
+        help="table store: memory:// (default; state rebuilt from changelogs at start) or "
+        "rocksdb:// (on disk under --data-dir, via the rocksdict binding)",
+    )
+    worker.add_argument(
+        "--dedupe-retention-days",
+        type=float,
+        default=30.0,
+        help="how long deduplication remembers alerts and record digests (event time)",
+    )
+    worker.add_argument(
+        "--correlation-retention-days",
+        type=float,
+        default=30.0,
+        help="alerts observed longer ago than this leave correlation",
+    )
+    worker.add_argument(
+        "--max-fanout",
+        type=int,
+        default=DEFAULT_MAX_FANOUT,
+        help="a value shared by more alerts than this is common and links nothing",
+    )
     worker.set_defaults(handler=run_worker)
 
 
@@ -36,9 +73,19 @@ def run_worker(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = StreamMetrics.create(registry)
     common.serve_metrics(args, registry)
+    if args.store not in ("memory://", "rocksdb://"):
+        raise ConfigError(f"--store must be memory:// or rocksdb://, not {args.store!r}")
+    for option in ("dedupe_retention_days", "correlation_retention_days", "max_fanout"):
+        if getattr(args, option) <= 0:
+            raise ConfigError(f"--{option.replace('_', '-')} must be positive")
     settings = StreamSettings(
         bootstrap=args.bootstrap,
         taskforce=taskforce,
+        hub_key=load_private_key(args.hub_key),
+        store=args.store,
+        dedupe_retention_s=args.dedupe_retention_days * DAY_S,
+        correlation_retention_s=args.correlation_retention_days * DAY_S,
+        correlation_max_fanout=args.max_fanout,
         app_id=args.app_id,
         data_dir=args.data_dir,
         web_port=args.web_port,

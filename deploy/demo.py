@@ -34,6 +34,7 @@ from schemas.catalog import alert_schema  # noqa: E402
 from schemas.json_mapping import from_json  # noqa: E402
 from schemas.keys import load_private_key  # noqa: E402
 from schemas.signing import sign_alert  # noqa: E402
+from schemas.taskforce import DEFAULT_HUB_ID as HUB_ID  # noqa: E402
 from schemas.taskforce import load_taskforce  # noqa: E402
 from schemas.truststore import load_trust_store  # noqa: E402
 
@@ -114,7 +115,7 @@ def main() -> int:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         say("Each partner agency generates its signing key; the task force registers it")
-        for agency in (*PUBLISHERS, "EU-EUROPOL"):
+        for agency in (*PUBLISHERS, "EU-EUROPOL", HUB_ID):
             corridor(
                 "keys",
                 "generate",
@@ -148,6 +149,8 @@ def main() -> int:
                 str(WORKDIR / "streams"),
                 "--app-id",
                 f"{prefix}-streams",
+                "--hub-key",
+                str(WORKDIR / "keys" / f"{HUB_ID}.key"),
             )
         )
         group = f"{prefix}-delivery"

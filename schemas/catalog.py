@@ -15,6 +15,7 @@ from schemas.fingerprint import fingerprint
 
 ALERT_SCHEMA_FILE = "SmugglingRouteAlert.v1.avsc"
 HEADER_SCHEMA_FILE = "EnvelopeHeader.v1.avsc"
+INCIDENT_SCHEMA_FILE = "Incident.v1.avsc"
 
 #: Field-level property marking personal data (victims, migrants, witnesses).
 PERSONAL_DATA_PROPERTY = "corridor.personal_data"
@@ -61,10 +62,15 @@ def header_schema() -> SchemaInfo:
 
 
 @functools.cache
+def incident_schema() -> SchemaInfo:
+    """The Incident v1 schema (published by the task-force hub)."""
+    return _load(INCIDENT_SCHEMA_FILE)
+
+
+@functools.cache
 def payload_schemas() -> dict[bytes, SchemaInfo]:
     """Payload schemas a verifier accepts, by fingerprint."""
-    info = alert_schema()
-    return {info.fingerprint: info}
+    return {info.fingerprint: info for info in (alert_schema(), incident_schema())}
 
 
 def personal_data_fields(schema: Any = None) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.catalog import alert_schema
+from schemas.catalog import alert_schema, incident_schema
 from schemas.codec import encode_single_object
 from schemas.envelope import EnvelopeHeader, RecordHeaders, seal
 from schemas.keys import key_id
@@ -80,4 +80,40 @@ def sign_alert(
         header=header,
         alert_id=alert["alert_id"],
         revision=alert["revision"],
+    )
+
+
+INCIDENT_KIND = "incident"
+
+
+def sign_incident(
+    incident: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    topics: TopicNames,
+    hub_id: str,
+    *,
+    produced_at: dt.datetime | None = None,
+    message_id: str | None = None,
+) -> SignedRecord:
+    """Encode and sign an incident datum as the task-force hub, for the incidents topic."""
+    info = incident_schema()
+    header = EnvelopeHeader(
+        kind=INCIDENT_KIND,
+        topic=topics.incidents,
+        agency=hub_id,
+        key_id=key_id(private_key.public_key()),
+        message_id=message_id or str(uuid.uuid4()),
+        produced_at=produced_at or now_ms(),
+        schema_name=info.fullname,
+        schema_fingerprint=info.fingerprint,
+    )
+    value = seal(header, encode_single_object(info, incident), private_key)
+    return SignedRecord(
+        topic=topics.incidents,
+        key=incident["incident_id"].encode(),
+        value=value,
+        headers=header.record_headers(),
+        header=header,
+        alert_id=incident["incident_id"],
+        revision=incident["version"],
     )

@@ -25,6 +25,10 @@ ROLES = (
 )
 
 
+#: Signing identity of the task-force hub when the file names none.
+DEFAULT_HUB_ID = "TF-HUB"
+
+
 @dataclass(frozen=True)
 class Member:
     """One agency of the task force."""
@@ -53,6 +57,8 @@ class TaskForce:
     """Path of the trust store file."""
     members: tuple[Member, ...]
     """Member agencies, in file order."""
+    hub_id: str = DEFAULT_HUB_ID
+    """The hub's signing identity (signs incidents); not a member agency."""
 
     @property
     def publishers(self) -> tuple[Member, ...]:
@@ -106,7 +112,13 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
     trust_store = document.get("trust_store", "trust-store.json")
     if not isinstance(trust_store, str):
         raise ConfigError("trust_store: expected a path")
+    hub_id = document.get("hub", DEFAULT_HUB_ID)
+    if not isinstance(hub_id, str) or not is_agency_id(hub_id):
+        raise ConfigError(f"hub: {hub_id!r} is not an id like TF-HUB")
+    if hub_id in seen:
+        raise ConfigError(f"hub: {hub_id} is also a member agency; the hub needs its own id")
     return TaskForce(
+        hub_id=hub_id,
         name=str(document.get("name", "task force")),
         topics=TopicNames(prefix),
         trust_store=(base_dir / trust_store),

@@ -38,6 +38,11 @@ class TopicNames:
         return f"{self.prefix}.incidents"
 
     @property
+    def correlation(self) -> str:
+        """Alert features for the correlator: one partition, since incidents span all alerts."""
+        return f"{self.prefix}.correlation"
+
+    @property
     def quarantine(self) -> str:
         """Everything rejected, with a reason and the original bytes (JSON records)."""
         return f"{self.prefix}.quarantine"

@@ -11,14 +11,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import reasons
-from schemas.catalog import SchemaInfo
+from schemas.catalog import SchemaInfo, alert_schema, incident_schema, payload_schemas
 from schemas.codec import decode_single_object, split_single_object
 from schemas.envelope import Envelope, RecordHeaders, check_record_headers, open_envelope
 from schemas.errors import VerifyError
-from schemas.signing import ALERT_KIND
+from schemas.signing import ALERT_KIND, INCIDENT_KIND
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from schemas.validation import alert_problems
+
+
+def _decode_payload(envelope: Envelope, expected: SchemaInfo) -> tuple[SchemaInfo, dict[str, Any]]:
+    """Decode the (authentic) payload, which must be of the schema its kind calls for."""
+    header = envelope.header
+    fingerprint, _ = split_single_object(envelope.payload)
+    if fingerprint != header.schema_fingerprint:
+        raise VerifyError(
+            reasons.SCHEMA_MISMATCH, "payload schema differs from the one in the signed header"
+        )
+    if fingerprint != expected.fingerprint and fingerprint in payload_schemas():
+        raise VerifyError(
+            reasons.SCHEMA_MISMATCH,
+            f"a {header.kind} must carry {expected.fullname}, not {header.schema_name}",
+        )
+    info, datum = decode_single_object(envelope.payload)
+    if info.fullname != header.schema_name:
+        raise VerifyError(
+            reasons.SCHEMA_MISMATCH,
+            f"header names {header.schema_name}, payload is {info.fullname}",
+        )
+    return info, datum
 
 
 @dataclass(frozen=True)
@@ -66,17 +88,7 @@ def verify_alert(
     public_key = trust_store.public_key(header.agency, header.key_id, header.produced_at)
     envelope.verify_signature(public_key)
     # From here on the header is authentic.
-    fingerprint, _ = split_single_object(envelope.payload)
-    if fingerprint != header.schema_fingerprint:
-        raise VerifyError(
-            reasons.SCHEMA_MISMATCH, "payload schema differs from the one in the signed header"
-        )
-    info, alert = decode_single_object(envelope.payload)
-    if info.fullname != header.schema_name:
-        raise VerifyError(
-            reasons.SCHEMA_MISMATCH,
-            f"header names {header.schema_name}, payload is {info.fullname}",
-        )
+    info, alert = _decode_payload(envelope, alert_schema())
     if alert["agency"] != header.agency:
         raise VerifyError(
             reasons.AGENCY_MISMATCH,
@@ -86,3 +98,45 @@ def verify_alert(
     if problems:
         raise VerifyError(reasons.INVALID_ALERT, "; ".join(problems))
     return VerifiedAlert(envelope=envelope, schema=info, alert=alert, value=value)
+
+
+@dataclass(frozen=True)
+class VerifiedIncident:
+    """An incident whose origin (the task-force hub) and integrity have been established."""
+
+    envelope: Envelope
+    """The envelope, with the header now trusted."""
+    incident: dict[str, Any]
+    """The decoded incident datum."""
+    value: bytes
+    """The hub's record value, byte for byte."""
+
+
+def verify_incident(
+    value: bytes,
+    record_headers: RecordHeaders,
+    trust_store: TrustStore,
+    topics: TopicNames,
+    hub_id: str,
+) -> VerifiedIncident:
+    """Verify a signed incident record (hub-signed, bound to the incidents topic)."""
+    envelope = open_envelope(value)
+    header = envelope.header
+    check_record_headers(header, record_headers)
+    if header.kind != INCIDENT_KIND:
+        raise VerifyError(
+            reasons.WRONG_KIND, f"expected kind {INCIDENT_KIND!r}, got {header.kind!r}"
+        )
+    if header.agency != hub_id:
+        raise VerifyError(
+            reasons.AGENCY_MISMATCH,
+            f"incidents are signed by the hub {hub_id}, not {header.agency}",
+        )
+    if header.topic != topics.incidents:
+        raise VerifyError(
+            reasons.WRONG_TOPIC, f"signed for topic {header.topic!r}, not the incidents topic"
+        )
+    public_key = trust_store.public_key(header.agency, header.key_id, header.produced_at)
+    envelope.verify_signature(public_key)
+    _, incident = _decode_payload(envelope, incident_schema())
+    return VerifiedIncident(envelope=envelope, incident=incident, value=value)

@@ -3,7 +3,9 @@
 Topology (keys ``AGENCY:alert_id`` end to end, so every stage is co-partitioned)::
 
     <prefix>.inbound.<AGENCY> --verify--> <prefix>.verified --dedupe--> <prefix>.alerts
-                                 \\--> <prefix>.quarantine (reason + original bytes)
+                                 \\--> <prefix>.quarantine          \\--> <prefix>.correlation
+                                                                      (features, 1 partition)
+    <prefix>.correlation --correlate--> <prefix>.incidents (signed by the hub)
 
 verify drops exact repeats (same bytes verified before) without checking the
 signature again; dedupe passes a new alert or a higher revision (as an update)
@@ -19,18 +21,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import faust
 
 from schemas import hub_headers
-from schemas.envelope import RecordHeaders
+from schemas.codec import DECODE_ERRORS, decode_single_object
+from schemas.envelope import RecordHeaders, open_envelope
+from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord
 from schemas.topics import message_key
 from schemas.truststore import TrustStore
 from streams import kafka_transport
+from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
+from streams.correlator import Correlator
 from streams.dedupe import Decision
 from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
+from streams.features import features_of
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
 from streams.tables import changelog_config
@@ -78,6 +86,20 @@ async def send_acknowledged(
             delay = min(delay * 2, ceiling)
 
 
+#: The correlation topic has one partition; every record carries this key.
+CORRELATION_KEY = b"taskforce"
+
+
+def _features(value: bytes) -> bytes | None:
+    """Correlation features of a verified record value (None, logged, if it cannot decode)."""
+    try:
+        _, alert = decode_single_object(open_envelope(value).payload)
+        return features_of(alert).to_json()
+    except (VerifyError, *DECODE_ERRORS) as exc:  # verified upstream: a bug if it happens
+        logger.error("cannot extract correlation features: %r", exc)
+        return None
+
+
 def _event_ms(message: Any) -> int:
     """Event time of a consumed record in milliseconds (Faust gives seconds)."""
     return int(message.timestamp * 1000)
@@ -111,6 +133,10 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)
     verified_topic = app.topic(topics.verified, key_type=bytes, value_type=bytes)
     alerts_topic = app.topic(topics.alerts, key_type=bytes, value_type=bytes)
+    correlation_topic = app.topic(
+        topics.correlation, key_type=bytes, value_type=bytes, partitions=1
+    )
+    incidents_topic = app.topic(topics.incidents, key_type=bytes, value_type=bytes)
     quarantine_topic = app.topic(topics.quarantine, key_type=bytes, value_type=bytes)
     verifier = Verifier(trust_store, topics, metrics)
     window_ms = int(settings.dedupe_retention_s * 1000)
@@ -125,6 +151,15 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
             extra_topic_configs=changelog_config(window_ms),
         )
 
+    correlation = CorrelationStage(
+        Correlator(max_fanout=settings.correlation_max_fanout),
+        app.Table(FEATURES_TABLE, default=None, key_type=bytes, value_type=bytes, partitions=1),
+        app.Table(PUBLISHED_TABLE, default=None, key_type=bytes, value_type=bytes, partitions=1),
+        hub_id=settings.taskforce.hub_id,
+        hub_key=settings.hub_key,
+        topics=topics,
+        retention_ms=int(settings.correlation_retention_s * 1000),
+    )
     repeats = ExactRepeats(retained_table(DIGESTS_TABLE), window_ms, metrics)
     gate = RevisionGate(retained_table(REVISIONS_TABLE), window_ms, metrics)
 
@@ -188,6 +223,26 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
                 (hub_headers.REVISION_STATUS, status),
             ]
             await send_acknowledged(alerts_topic, message.key, message.value, forwarded)
+            features = _features(message.value)
+            if features is not None:
+                await send_acknowledged(correlation_topic, CORRELATION_KEY, features)
             gate.passed(message.key, revision, message.partition, event_ms, decision)
+
+    @app.agent(correlation_topic)
+    async def correlate(stream: Any) -> None:
+        """Link alerts of different agencies into incidents; publish each new version."""
+        async for event in stream.events():
+            started = time.perf_counter()
+            publications = correlation.process(event.message.value)
+            metrics.correlate_seconds.observe(time.perf_counter() - started)
+            for publication in publications:
+                record = publication.record
+                await send_acknowledged(incidents_topic, record.key, record.value, record.headers)
+                correlation.published(publication)
+                metrics.incidents.labels(publication.incident["status"]).inc()
+            state = correlation.correlator
+            metrics.correlation_state.labels("alerts").set(len(state.alerts))
+            metrics.correlation_state.labels("links").set(state.link_count())
+            metrics.correlation_state.labels("common_values").set(len(state.common))
 
     return app

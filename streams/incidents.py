@@ -183,4 +183,11 @@ def build_incident(
 def content_digest(incident: dict[str, Any]) -> str:
     """Digest of an incident's content, to tell a real change from a no-op."""
     body = {k: v for k, v in incident.items() if k != "version"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    text = json.dumps(body, sort_keys=True, default=_plain)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return int(value.timestamp() * 1000)
+    return str(value)

@@ -22,6 +22,9 @@ class StreamMetrics:
     state_entries: Gauge
     expired: Counter
     verify_seconds: Histogram
+    incidents: Counter
+    correlation_state: Gauge
+    correlate_seconds: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StreamMetrics:
@@ -68,6 +71,24 @@ class StreamMetrics:
                 "corridor_stream_state_expired",
                 "Table entries removed after the retention window",
                 ["table"],
+                registry=registry,
+            ),
+            incidents=Counter(
+                "corridor_stream_incident_versions",
+                "Incident versions published, by status (ACTIVE, MERGED, WITHDRAWN)",
+                ["status"],
+                registry=registry,
+            ),
+            correlation_state=Gauge(
+                "corridor_stream_correlation_state",
+                "Correlation state: alerts held, links between them, common values",
+                ["item"],
+                registry=registry,
+            ),
+            correlate_seconds=Histogram(
+                "corridor_stream_correlate_seconds",
+                "Time to correlate one alert (scoring and incident assembly)",
+                buckets=VERIFY_BUCKETS,
                 registry=registry,
             ),
             verify_seconds=Histogram(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from schemas.taskforce import TaskForce
+from streams.correlator import DEFAULT_MAX_FANOUT
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,8 @@ class StreamSettings:
     """Kafka bootstrap servers."""
     taskforce: TaskForce
     """Publishing agencies (inbound topics) and topic names."""
+    hub_key: Ed25519PrivateKey
+    """The hub's signing key (signs incidents as ``taskforce.hub_id``)."""
     app_id: str = "corridor-streams"
     """Faust application id: the consumer group and prefix of internal topics."""
     data_dir: str = ".local/streams"
@@ -31,3 +36,7 @@ class StreamSettings:
     """How often consumed offsets are committed."""
     dedupe_retention_s: float = 30 * 24 * 3600.0
     """How long (event time) deduplication remembers an alert or a record digest."""
+    correlation_retention_s: float = 30 * 24 * 3600.0
+    """Alerts observed longer ago than this (before the newest) leave correlation."""
+    correlation_max_fanout: int = DEFAULT_MAX_FANOUT
+    """A value shared by more alerts than this is common and links nothing."""

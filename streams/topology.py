@@ -36,6 +36,7 @@ def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) 
         TopicSpec(topics.verified, partitions),
         TopicSpec(topics.alerts, partitions),
         TopicSpec(topics.incidents, partitions),
+        TopicSpec(topics.correlation, 1),
         TopicSpec(topics.quarantine, 1, (("retention.ms", str(QUARANTINE_RETENTION_MS)),)),
     ]
     specs += [TopicSpec(topics.inbox(m.agency_id), partitions) for m in taskforce.recipients]

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import local_kafka
 from consumers.topic_reader import group_caught_up
 from processes import stop_process
-from schemas.keys import generate_private_key
+from schemas.keys import generate_private_key, write_private_key
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, save_trust_store
 from streams.admin import create_topics
@@ -30,6 +30,7 @@ from streams.topology import pipeline_topics
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
+HUB = "TF-HUB"
 TASKFORCE_TOML = """
 name = "integration test task force"
 topic_prefix = "{prefix}"
@@ -140,11 +141,12 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     prefix = f"it-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
     config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
-    keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG")}
+    keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", HUB)}
     store = TrustStore(agencies={})
     for agency, key in keys.items():
         store = store.with_key(agency, agency, key.public_key())
     save_trust_store(workdir / "trust-store.json", store)
+    write_private_key(workdir / "hub.key", keys[HUB])
     taskforce = load_taskforce(config)
     create_topics(kafka_bootstrap, pipeline_topics(taskforce))
     group = f"{prefix}-delivery"
@@ -163,6 +165,8 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             str(workdir / "streams"),
             "--app-id",
             f"{prefix}-streams",
+            "--hub-key",
+            str(workdir / "hub.key"),
         ],
         workdir / "worker.log",
     )

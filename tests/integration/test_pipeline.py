@@ -36,14 +36,20 @@ def _inbox(pipeline: Pipeline, agency: str, alert_ids: set[str], timeout: float)
     topic = pipeline.taskforce.topics.inbox(agency)
 
     def seen(records: list[Any]) -> bool:
-        return alert_ids <= {r.key.decode().split(":", 1)[1] for r in records}
+        return alert_ids <= {_alert_id(r) for r in records}
 
     records = pipeline.read_topic(topic, seen, timeout)
     return [
         check_delivery(r.value, list(r.headers), pipeline.trust_store, pipeline.taskforce.topics)
         for r in records
-        if r.key.decode().split(":", 1)[1] in alert_ids
+        if _alert_id(r) in alert_ids
     ]
+
+
+def _alert_id(record: Any) -> str | None:
+    """The alert id of an inbox record keyed AGENCY:alert_id (None for an incident)."""
+    agency, _, alert_id = record.key.decode().partition(":")
+    return alert_id or None
 
 
 def test_published_alerts_reach_every_member_inbox_and_verify_there(pipeline: Pipeline) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from schemas.keys import generate_private_key
 from schemas.taskforce import load_taskforce
 from schemas.truststore import TrustStore
 from streams.app import create_app, send_acknowledged
@@ -17,7 +18,9 @@ from streams.settings import StreamSettings
 
 def _app() -> Any:
     taskforce = load_taskforce(Path("deploy/local/taskforce.toml"), topic_prefix="wiring")
-    settings = StreamSettings(bootstrap="127.0.0.1:1", taskforce=taskforce)
+    settings = StreamSettings(
+        bootstrap="127.0.0.1:1", taskforce=taskforce, hub_key=generate_private_key()
+    )
     return create_app(settings, TrustStore({}), StreamMetrics.create(CollectorRegistry()))
 
 
@@ -32,6 +35,21 @@ def test_verify_agent_reads_every_publishing_agencys_inbound_topic() -> None:
     assert "wiring.inbound.PK-FIA" in topics["verify"]
     assert "wiring.inbound.EU-EUROPOL" in topics["verify"]
     assert topics["dedupe"] == ("wiring.verified",)
+    assert topics["correlate"] == ("wiring.correlation",)
+
+
+def test_state_lives_in_tables_with_bounded_changelogs() -> None:
+    app = _app()
+    names = {table.name for table in app.tables.values()}
+    assert names == {
+        "dedupe-digests",
+        "dedupe-revisions",
+        "correlation-alerts",
+        "correlation-incidents",
+    }
+    digests = app.tables["dedupe-digests"]
+    assert digests.extra_topic_configs["cleanup.policy"] == "compact,delete"
+    assert app.tables["correlation-alerts"].partitions == 1
 
 
 class _FlakyTopic:

@@ -1,0 +1,97 @@
+"""The correlation stage over Faust tables: store features, correlate, sign incidents.
+
+The correlator's state is a function of the alerts it has seen, so only those
+(compact features) and the last published version of each incident are stored
+in tables; after a restart the correlator is rebuilt from them and emits only
+what had not been published yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from schemas.catalog import incident_schema
+from schemas.codec import decode_single_object, encode_single_object
+from schemas.signing import SignedRecord, sign_incident
+from schemas.topics import TopicNames
+from streams.correlator import Correlator
+from streams.features import AlertFeatures
+
+FEATURES_TABLE = "correlation-alerts"
+PUBLISHED_TABLE = "correlation-incidents"
+#: Sweep for alerts past the retention window every this many events.
+EVICT_EVERY = 500
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One incident version, signed and ready to send."""
+
+    record: SignedRecord
+    """The signed record for the incidents topic."""
+    incident: dict[str, Any]
+    """The incident datum it carries."""
+
+
+class CorrelationStage:
+    """Per-event correlation with durable state (tables are plain mappings here)."""
+
+    def __init__(
+        self,
+        correlator: Correlator,
+        features_table: Any,
+        published_table: Any,
+        *,
+        hub_id: str,
+        hub_key: Ed25519PrivateKey,
+        topics: TopicNames,
+        retention_ms: int,
+    ) -> None:
+        self.correlator = correlator
+        self._features = features_table
+        self._published = published_table
+        self._hub_id = hub_id
+        self._hub_key = hub_key
+        self._topics = topics
+        self._retention_ms = retention_ms
+        self._rebuilt = False
+        self._events = 0
+
+    def process(self, raw_features: bytes) -> list[Publication]:
+        """Take one alert's features; return the signed incident versions to publish."""
+        pending = [] if self._rebuilt else self._rebuild()
+        features = AlertFeatures.from_json(raw_features)
+        self._features[features.key.encode()] = raw_features
+        changes = self.correlator.add(features)
+        self._events += 1
+        if self._events % EVICT_EVERY == 0:
+            self._evict(features.observed_to_ms)
+        return pending + [self._sign(change.incident) for change in changes]
+
+    def published(self, publication: Publication) -> None:
+        """Remember an incident version once the broker acknowledged it."""
+        incident = publication.incident
+        self._published[incident["incident_id"].encode()] = encode_single_object(
+            incident_schema(), incident
+        )
+
+    def _sign(self, incident: dict[str, Any]) -> Publication:
+        record = sign_incident(incident, self._hub_key, self._topics, self._hub_id)
+        return Publication(record=record, incident=incident)
+
+    def _rebuild(self) -> list[Publication]:
+        self._rebuilt = True
+        alerts = [AlertFeatures.from_json(bytes(v)) for v in self._features.values()]
+        published = [decode_single_object(bytes(v))[1] for v in self._published.values()]
+        changes = self.correlator.rebuild(alerts, published)
+        return [self._sign(change.incident) for change in changes]
+
+    def _evict(self, now_ms: int) -> None:
+        horizon = now_ms - self._retention_ms
+        for key, alert in list(self.correlator.alerts.items()):
+            if alert.observed_to_ms < horizon:
+                self._features.pop(key.encode(), None)
+        self.correlator.evict_before(horizon)

@@ -9,6 +9,7 @@ from corridor_cli import (
     common,
     delivery_cmd,
     inbox_cmd,
+    incidents_cmd,
     keys_cmd,
     logs,
     publish_cmd,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         delivery_cmd,
         inbox_cmd,
         quarantine_cmd,
+        incidents_cmd,
     ):
         module.register(sub)
     return parser

@@ -48,7 +48,7 @@ def _inbox(pipeline: Pipeline, agency: str, alert_ids: set[str], timeout: float)
 
 def _alert_id(record: Any) -> str | None:
     """The alert id of an inbox record keyed AGENCY:alert_id (None for an incident)."""
-    agency, _, alert_id = record.key.decode().partition(":")
+    _, _, alert_id = record.key.decode().partition(":")
     return alert_id or None
 
 

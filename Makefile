@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-unit test-integration demo bench kafka-up kafka-down kafka-status clean
+.PHONY: help install lint format typecheck test test-unit test-integration demo bench eval kafka-up kafka-down kafka-status clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -44,8 +44,12 @@ test-integration: $(STAMP) ## Integration tests only (real broker)
 demo: $(STAMP) ## End-to-end demo on the local broker: agencies publish, the task force receives
 	$(PY) deploy/demo.py
 
-bench: $(STAMP) ## Throughput and latency of the pipeline against bare Kafka and bare Faust
+bench: $(STAMP) ## Pipeline throughput/latency vs bare Kafka and Faust; dedupe state RAM/disk per million alerts
 	$(PY) bench/pipeline_bench.py $(BENCH_ARGS)
+	$(PY) bench/dedupe_store_bench.py
+
+eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1) of labelled scenarios through the real pipeline
+	$(PY) -m evaluation.run $(EVAL_ARGS)
 
 kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092
 	$(PY) deploy/local_kafka.py up

@@ -1,0 +1,226 @@
+"""RAM and disk per million alerts of the dedupe state: Faust's memory store against rocksdict.
+
+Usage: ``python bench/dedupe_store_bench.py [--entries N] [--partitions P]``
+
+An alert is a ``digests`` entry (SHA-256 -> ``>qH``), a ``revisions`` entry (``AGENCY:alert_id``
+-> ``>iqH``) and one ``RetentionIndex`` tuple per entry. Every figure comes from a fresh
+subprocess; tracemalloc runs apart from the RSS and rate runs, as it inflates and slows both.
+memory: ``faust.stores.memory.Store`` built standalone, used through its mapping API.
+rocksdict: one DB per table opened by Faust's own ``RocksDBOptions().open(path)`` (what a
+``rocksdb://`` table gets when rocksdict is installed), ``put``/``get`` as the store does in
+an event, then flush and full compaction; random lookups then warm its block cache.
+Rates are table entries per second (two per alert); inputs are generated untimed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import NamedTuple
+
+# Run as a script: make the repository's packages importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streams.dedupe import digest_entry, revision_entry, value_digest
+from streams.retention import RetentionIndex
+
+AGENCIES = ("PK-FIA", "GR-HCG", "TR-JGK", "IT-GDF")
+BASE_MS = 1_767_225_600_000  # 2026-01-01T00:00Z
+WINDOW_MS = 7 * 24 * 3600 * 1000
+SAMPLE = 200_000  # timed lookups per kind (hits, misses)
+Figures = dict[str, float]
+
+
+class Alert(NamedTuple):
+    digest: bytes
+    digest_value: bytes
+    alert_key: bytes
+    revision_value: bytes
+    event_ms: int
+    partition: int
+
+
+def alerts(indices: Iterable[int], partitions: int) -> Iterator[Alert]:
+    for i in indices:
+        agency = AGENCIES[i % len(AGENCIES)]
+        key = f"{agency}:{agency}-2026-{i:06d}".encode()
+        ms, part = BASE_MS + i * 37, i % partitions
+        # The digest stands in for the SHA-256 of the signed record value.
+        digest = value_digest(key + b"#1")
+        yield Alert(digest, digest_entry(ms, part), key, revision_entry(1, ms, part), ms, part)
+
+
+def rate(op: Callable[[Alert], object], indices: Iterable[int], partitions: int) -> float:
+    """Entries (2 per alert) per second of ``op``, timed in chunks without generating inputs."""
+    source, spent, count = alerts(indices, partitions), 0.0, 0
+    while chunk := list(islice(source, 16_384)):
+        start = time.perf_counter()
+        for alert in chunk:
+            op(alert)
+        spent += time.perf_counter() - start
+        count += 2 * len(chunk)
+    return count / spent
+
+
+def rss() -> int:
+    gc.collect()
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:", 1)[1].split()[0]) * 1024
+
+
+def used(trace: bool) -> int:
+    return tracemalloc.get_traced_memory()[0] if trace else rss()
+
+
+def lookups(get: Callable[[Alert], object], n: int, partitions: int) -> Figures:
+    rng, k = random.Random(7), min(n, SAMPLE)
+    return {
+        "hit": rate(get, (rng.randrange(n) for _ in range(k)), partitions),
+        "miss": rate(get, range(n, n + k), partitions),
+    }
+
+
+def run_memory(n: int, partitions: int, trace: bool) -> Figures:
+    import faust
+    from faust.stores.memory import Store
+
+    app = faust.App("dedupe-store-bench", broker="kafka://localhost:1")  # never started
+
+    def store(name: str) -> Store[bytes, bytes]:
+        # The store reads table.name only when table_name is missing; get/set never touch it.
+        return Store("memory://", app=app, table=None, table_name=name)  # type: ignore[arg-type]
+
+    digests, revisions = store("digests"), store("revisions")
+    base, out = used(trace), Figures()
+    for a in alerts(range(n), partitions):
+        digests[a.digest], revisions[a.alert_key] = a.digest_value, a.revision_value
+    out["store"] = used(trace) - base
+    # Built as RetainedTable does after recovery: from the store, sharing its key objects.
+    indexes = [RetentionIndex(WINDOW_MS), RetentionIndex(WINDOW_MS)]
+    for index, table in zip(indexes, (digests, revisions), strict=True):
+        for key, value in table.data.items():
+            index.written(int.from_bytes(value[-2:]), int.from_bytes(value[-10:-2]), key)
+    out["deques"] = used(trace) - base - out["store"]
+    # After a restart, apply_changelog_batch also maps every recovered key to its partition.
+    for table in (digests, revisions):
+        for key, value in table.data.items():
+            table._key_partition[key] = int.from_bytes(value[-2:])
+    out["recovery"] = used(trace) - base - out["store"] - out["deques"]
+    if trace:
+        return out
+    fresh_d, fresh_r = store("d2"), store("r2")
+
+    def put(a: Alert) -> None:
+        fresh_d[a.digest], fresh_r[a.alert_key] = a.digest_value, a.revision_value
+
+    out["insert"] = rate(put, range(n), partitions)
+    out |= lookups(lambda a: (digests.get(a.digest), revisions.get(a.alert_key)), n, partitions)
+    return out
+
+
+def run_rocksdict(n: int, partitions: int, trace: bool) -> Figures:
+    from faust.stores.rocksdb import RocksDBOptions
+
+    base = used(trace)
+    # In RAM either way; here the index owns its keys, as when loaded by iterating the store.
+    indexes = [RetentionIndex(WINDOW_MS), RetentionIndex(WINDOW_MS)]
+    for a in alerts(range(n), partitions):
+        indexes[0].written(a.partition, a.event_ms, a.digest)
+        indexes[1].written(a.partition, a.event_ms, a.alert_key)
+    out: Figures = {"deques": used(trace) - base}
+    if trace:
+        return out
+    with tempfile.TemporaryDirectory(prefix="dedupe-store-bench-") as tmp:
+        base = rss()
+        dbs = [RocksDBOptions().open(Path(tmp, name)) for name in ("digests", "revisions")]
+
+        def put(a: Alert) -> None:
+            dbs[0].put(a.digest, a.digest_value)
+            dbs[1].put(a.alert_key, a.revision_value)
+
+        out["insert"] = rate(put, range(n), partitions)
+        start = time.perf_counter()
+        for db in dbs:
+            db.flush()
+            db.compact_range(None, None)
+        out["compact_s"] = time.perf_counter() - start
+        out["compacted"] = rss() - base
+        out |= lookups(lambda a: (dbs[0].get(a.digest), dbs[1].get(a.alert_key)), n, partitions)
+        out["warm"] = rss() - base
+        out["cache"] = sum(db.property_int_value("rocksdb.block-cache-usage") or 0 for db in dbs)
+        for db in dbs:
+            db.close()
+        files = [p for p in Path(tmp).rglob("*") if p.is_file()]
+        out["disk"] = sum(p.stat().st_size for p in files)
+        out["sst"] = sum(p.stat().st_size for p in files if p.suffix == ".sst")
+    return out
+
+
+def child(option: str, n: int, n_p: int, trace: bool) -> Figures:
+    cmd = [sys.executable, __file__, f"--child={option}", f"--entries={n}", f"--partitions={n_p}"]
+    done = subprocess.run([*cmd, *(["--trace"] * trace)], check=True, capture_output=True)
+    figures: Figures = json.loads(done.stdout)
+    return figures
+
+
+def report(n: int, partitions: int) -> None:
+    mem_t, mem = child("memory", n, partitions, True), child("memory", n, partitions, False)
+    rdx_t, rdx = child("rocksdict", n, partitions, True), child("rocksdict", n, partitions, False)
+    per, mib, live = 1 / n, 1_000_000 / n / 2**20, mem["store"] + mem["deques"]
+    rows: list[tuple[str, float | None, float, float | None, Figures]] = [
+        ("memory Store, both tables", mem_t["store"], mem["store"], None, mem),
+        ("  + expiry deques (keys shared)", mem_t["deques"], mem["deques"], None, {}),
+        ("  + key->partition after recovery", mem_t["recovery"], mem["recovery"], None, {}),
+        ("rocksdict, after flush+compact", None, rdx["compacted"], rdx["disk"], rdx),
+        ("rocksdict, after lookups (warm cache)", None, rdx["warm"], None, {}),
+        ("  + expiry deques (own keys)", rdx_t["deques"], rdx["deques"], None, {}),
+        ("TOTAL memory (store + deques)", mem_t["store"] + mem_t["deques"], live, None, {}),
+        ("TOTAL rocksdict (warm + deques)", None, rdx["warm"] + rdx["deques"], rdx["disk"], {}),
+    ]
+    head = ("option", "B/alert tm", "B/alert RSS", "RAM MiB/M", "disk MiB/M", "insert/s", "hit/s")
+    print(f"{n:,} alerts = {2 * n:,} entries, {partitions} partitions per expiry index")
+    print(f"{head[0]:<38}" + "".join(f"{h:>12}" for h in (*head[1:], "miss/s")))
+    for name, traced, resident, disk, f in rows:
+        cells = [
+            "-" if traced is None else f"{traced * per:.0f}",
+            f"{resident * per:.0f}",
+            f"{resident * mib:.0f}",
+            "-" if disk is None else f"{disk * mib:.1f}",
+            *(f"{f[k]:,.0f}" if k in f else "-" for k in ("insert", "hit", "miss")),
+        ]
+        print(f"{name:<38}" + "".join(f"{c:>12}" for c in cells))
+    print(
+        f"rocksdict: SST files {rdx['sst'] * mib:.1f} MiB/M, block cache in use "
+        f"{rdx['cache'] / 2**20:.0f} MiB, flush+compact {rdx['compact_s']:.1f} s; "
+        "rows starting with + add to the row above"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--entries", type=int, default=1_000_000, help="alerts (default 1M)")
+    parser.add_argument("--partitions", type=int, default=3, help="expiry-index partitions")
+    parser.add_argument("--child", choices=("memory", "rocksdict"), help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is None:
+        report(args.entries, args.partitions)
+        return
+    if args.trace:
+        tracemalloc.start()
+    run = run_memory if args.child == "memory" else run_rocksdict
+    print(json.dumps(run(args.entries, args.partitions, args.trace)))
+
+
+if __name__ == "__main__":
+    main()

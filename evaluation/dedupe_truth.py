@@ -4,7 +4,8 @@ Records are taken in the order they sit on their partition (all revisions of an
 alert share one). Truth: records of the same alert and revision belong together;
 a late older revision belongs with the revision that superseded it. Prediction:
 a delivered record starts a cluster; a record that was not delivered joins the
-delivery of its revision, or else the latest delivery of its alert; a message
+latest delivery of its alert if that is a higher revision, else the delivery of
+its own revision; a message
 delivered a second time is a cluster of its own (a duplicate that got through).
 """
 
@@ -29,6 +30,7 @@ def dedupe_clusters(
     highest: dict[str, int] = {}
     deliveries: dict[tuple[str, int], str] = {}
     latest_delivery: dict[str, str] = {}
+    delivered_revision: dict[str, int] = {}
     occurrences: Counter[str] = Counter()
     for envelope in published:
         _, alert = decode_single_object(envelope.payload)
@@ -46,6 +48,9 @@ def dedupe_clusters(
             predicted[item] = ("delivery", label)
             deliveries.setdefault((alert_key, revision), label)
             latest_delivery[alert_key] = label
+            delivered_revision[alert_key] = revision
+        elif alert_key in latest_delivery and revision < delivered_revision[alert_key]:
+            predicted[item] = ("delivery", latest_delivery[alert_key])  # dropped as stale
         elif (alert_key, revision) in deliveries:
             predicted[item] = ("delivery", deliveries[(alert_key, revision)])
         elif alert_key in latest_delivery:

@@ -15,6 +15,7 @@ from anyascii import anyascii
 
 # Digraphs and letters that romanisations of the region's languages spell differently.
 _FOLDS = (
+    ("q", "k"),  # first, so that "cq" and "ck" fold alike (keys must be stable under refolding)
     ("sch", "s"),
     ("ph", "f"),
     ("kh", "x"),
@@ -25,7 +26,6 @@ _FOLDS = (
     ("th", "t"),
     ("dh", "d"),
     ("ck", "k"),
-    ("q", "k"),
     ("w", "v"),
     ("j", "j"),
 )
@@ -33,7 +33,7 @@ _VOWELS = set("aeiouyvh")
 _NON_LETTERS = re.compile(r"[^a-z ]+")
 
 
-def _fold_word(word: str) -> str:
+def _fold_once(word: str) -> str:
     for old, new in _FOLDS:
         word = word.replace(old, new)
     if not word:
@@ -47,6 +47,15 @@ def _fold_word(word: str) -> str:
         if letter != out[-1]:
             out.append(letter)
     return "".join(out)
+
+
+def _fold_word(word: str) -> str:
+    # Dropping vowels can create a new digraph ("caq" -> "ck"): fold until stable, so a
+    # key folds to itself. Each pass keeps or shortens the word, so this ends.
+    folded = _fold_once(word)
+    while folded != word:
+        word, folded = folded, _fold_once(folded)
+    return folded
 
 
 def name_tokens(name: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from corridor_cli import (
     logs,
     publish_cmd,
     quarantine_cmd,
+    simulate_cmd,
     streams_cmd,
     topics_cmd,
 )
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         inbox_cmd,
         quarantine_cmd,
         incidents_cmd,
+        simulate_cmd,
     ):
         module.register(sub)
     return parser

@@ -14,7 +14,7 @@ from schemas.errors import ConfigError
 from schemas.keys import load_private_key
 from schemas.truststore import load_trust_store
 from streams.app import create_app
-from streams.correlator import DEFAULT_MAX_FANOUT
+from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
 
@@ -63,6 +63,13 @@ def register(sub: Any) -> None:
         default=DEFAULT_MAX_FANOUT,
         help="a value shared by more alerts than this is common and links nothing",
     )
+    worker.add_argument(
+        "--full-weight-upto",
+        type=int,
+        default=DEFAULT_FULL_WEIGHT_UPTO,
+        help="a value counts fully while at most this many alerts share it; beyond, its "
+        "weight falls in proportion",
+    )
     worker.set_defaults(handler=run_worker)
 
 
@@ -75,7 +82,12 @@ def run_worker(args: argparse.Namespace) -> int:
     common.serve_metrics(args, registry)
     if args.store not in ("memory://", "rocksdb://"):
         raise ConfigError(f"--store must be memory:// or rocksdb://, not {args.store!r}")
-    for option in ("dedupe_retention_days", "correlation_retention_days", "max_fanout"):
+    for option in (
+        "dedupe_retention_days",
+        "correlation_retention_days",
+        "max_fanout",
+        "full_weight_upto",
+    ):
         if getattr(args, option) <= 0:
             raise ConfigError(f"--{option.replace('_', '-')} must be positive")
     settings = StreamSettings(
@@ -86,6 +98,7 @@ def run_worker(args: argparse.Namespace) -> int:
         dedupe_retention_s=args.dedupe_retention_days * DAY_S,
         correlation_retention_s=args.correlation_retention_days * DAY_S,
         correlation_max_fanout=args.max_fanout,
+        correlation_full_weight_upto=args.full_weight_upto,
         app_id=args.app_id,
         data_dir=args.data_dir,
         web_port=args.web_port,

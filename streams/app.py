@@ -152,7 +152,10 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
         )
 
     correlation = CorrelationStage(
-        Correlator(max_fanout=settings.correlation_max_fanout),
+        Correlator(
+            max_fanout=settings.correlation_max_fanout,
+            full_weight_upto=settings.correlation_full_weight_upto,
+        ),
         app.Table(FEATURES_TABLE, default=None, key_type=bytes, value_type=bytes, partitions=1),
         app.Table(PUBLISHED_TABLE, default=None, key_type=bytes, value_type=bytes, partitions=1),
         hub_id=settings.taskforce.hub_id,

@@ -3,15 +3,18 @@
 Alerts are nodes; two alerts are linked when their score (``streams.scoring``)
 reaches the threshold; an incident is a connected group spanning at least two
 agencies. Candidates come from a blocking index: only alerts sharing a key are
-scored. A key held by more than ``max_fanout`` alerts becomes *common*: it is
-dropped from the index (bounding the work per alert) and links that relied on
-it are re-scored, which can split an incident.
+scored. Evidence from a key counts fully while at most ``full_weight_upto``
+alerts hold it, then by ``full_weight_upto / holders``; a key held by more than
+``max_fanout`` alerts becomes *common*: it counts for nothing and leaves the
+index (bounding the work per alert). Whenever a key gains a holder beyond the
+full-weight range, the links that use it are re-scored, which can split an
+incident.
 
-Order independence: a key's count only grows, so once common it stays common,
-and a pair's score only falls as keys turn common. The final links are therefore
-exactly the pairs whose score, under the final set of common keys, reaches the
-threshold, whatever the arrival order; ids are derived from the smallest member
-and content from sorted data, so the final incidents are the same too.
+Order independence: a key's count of holders only grows, so its weight only
+falls, and so does every pair's score. The final links are therefore exactly the
+pairs whose score under the final counts reaches the threshold, whatever the
+arrival order; ids are derived from the smallest member and content from sorted
+data, so the final incidents are the same too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from streams.scoring import LINK_THRESHOLD, Link, score_pair
 
 #: A key shared by more alerts than this is common: it no longer links anything.
 DEFAULT_MAX_FANOUT = 12
+#: Up to this many alerts a key counts fully; beyond, its weight falls as FULL / holders.
+DEFAULT_FULL_WEIGHT_UPTO = 4
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,14 @@ class Correlator:
     """Holds alerts, links and emitted incident versions; emits changes as alerts arrive."""
 
     def __init__(
-        self, *, max_fanout: int = DEFAULT_MAX_FANOUT, threshold: float = LINK_THRESHOLD
+        self,
+        *,
+        max_fanout: int = DEFAULT_MAX_FANOUT,
+        full_weight_upto: int = DEFAULT_FULL_WEIGHT_UPTO,
+        threshold: float = LINK_THRESHOLD,
     ) -> None:
         self.max_fanout = max_fanout
+        self.full_weight_upto = min(full_weight_upto, max_fanout)
         self.threshold = threshold
         self.alerts: dict[str, AlertFeatures] = {}
         self._keys: dict[str, frozenset[str]] = {}
@@ -57,6 +67,13 @@ class Correlator:
     def is_common(self, key: str) -> bool:
         """Whether ``key`` is shared by too many alerts to count as evidence."""
         return key in self.common
+
+    def rarity(self, key: str) -> float:
+        """How much evidence from ``key`` counts: 1, falling with its holders, 0 if common."""
+        if key in self.common:
+            return 0.0
+        holders = len(self._postings.get(key, ()))
+        return 1.0 if holders <= self.full_weight_upto else self.full_weight_upto / holders
 
     def incidents(self) -> list[dict[str, Any]]:
         """The latest version of every incident ever emitted, by id."""
@@ -108,9 +125,8 @@ class Correlator:
             return []
         affected = {node}
         if previous is not None:
+            # Keys of the older revision keep counting it as a holder: counts never fall.
             affected |= self._unlink(node)
-            for key in self._keys[node] - features.blocking_keys():
-                self._postings.get(key, set()).discard(node)
         self.alerts[node] = features
         self._keys[node] = features.blocking_keys()
         self._links.setdefault(node, {})
@@ -118,9 +134,13 @@ class Correlator:
             if key in self.common:
                 continue
             holders = self._postings.setdefault(key, set())
+            if node in holders:
+                continue
             holders.add(node)
             if len(holders) > self.max_fanout:
                 affected |= self._make_common(key)
+            elif len(holders) > self.full_weight_upto:
+                affected |= self._rescore(key, holders)
         for other in sorted(self._candidates(node)):
             self._relink(node, other)
             affected.add(other)
@@ -136,9 +156,14 @@ class Correlator:
     def _make_common(self, key: str) -> set[str]:
         """Retire ``key`` from the index and re-score every link that used it."""
         self.common.add(key)
-        holders = self._postings.pop(key)
+        return self._rescore(key, self._postings.pop(key))
+
+    def _rescore(self, key: str, holders: set[str]) -> set[str]:
+        """Re-score the links of ``holders`` that rely on ``key`` (its weight fell)."""
         touched = set(holders)
         for node in holders:
+            if node not in self._links:
+                continue
             for other, link in list(self._links.get(node, {}).items()):
                 if key in link.keys:
                     self._relink(node, other)
@@ -146,7 +171,7 @@ class Correlator:
         return touched
 
     def _relink(self, a: str, b: str) -> None:
-        link = score_pair(self.alerts[a], self.alerts[b], self.is_common)
+        link = score_pair(self.alerts[a], self.alerts[b], self.rarity)
         if link.score >= self.threshold:
             self._links[a][b] = link
             self._links[b][a] = link

@@ -4,8 +4,9 @@ Each shared, *uncommon* blocking key is a piece of evidence with a weight; the
 pair's score combines them as independent signals (noisy-or: 1 - prod(1 - w)).
 A shared phone, vessel, handle or payment identifier links on its own; a shared
 alias needs a second signal (another alias, or the route); places alone never
-link. Common keys (a hotline, a busy port in a busy week) are handed in by the
-caller and count for nothing.
+link. The caller says how much each key still counts (``rarity``): 1 for a key
+few alerts share, less for one shared by many (a hotline, a generic title, a busy
+port in a busy week), 0 for a common one.
 """
 
 from __future__ import annotations
@@ -76,8 +77,11 @@ def combine(weights: list[float]) -> float:
     return 1.0 - math.prod(1.0 - w for w in weights)
 
 
-def score_pair(a: AlertFeatures, b: AlertFeatures, is_common: Callable[[str], bool]) -> Link:
-    """Score the pair (symmetric: ``score_pair(a, b) == score_pair(b, a)``)."""
+def score_pair(a: AlertFeatures, b: AlertFeatures, rarity: Callable[[str], float]) -> Link:
+    """Score the pair (symmetric: ``score_pair(a, b) == score_pair(b, a)``).
+
+    ``rarity(key)`` in [0, 1] scales the weight of evidence from ``key``.
+    """
     if windows_gap_ms(a, b) > MAX_GAP_MS:
         return Link(0.0, (), frozenset())
     first, second = (a, b) if a.key <= b.key else (b, a)
@@ -86,19 +90,24 @@ def score_pair(a: AlertFeatures, b: AlertFeatures, is_common: Callable[[str], bo
     shared_ids = set(first.identifiers) & set(second.identifiers)
     for kind, value in sorted(shared_ids):
         key = f"{kind}:{value}"
-        if not is_common(key):
-            evidence.append(Evidence(kind, value, WEIGHTS.get(kind, 0.5)))
+        factor = rarity(key)
+        if factor > 0:
+            evidence.append(Evidence(kind, value, round(WEIGHTS.get(kind, 0.5) * factor, 6)))
             keys.add(key)
     if modes_compatible(first.transport_mode, second.transport_mode):
         other_keys = second.blocking_keys()
         met: list[str] = []
+        factors: list[float] = []
         for index, place in enumerate(first.places):
-            shared = {k for k in first.place_keys(index) & other_keys if not is_common(k)}
+            shared = {k: rarity(k) for k in first.place_keys(index) & other_keys}
+            shared = {k: f for k, f in shared.items() if f > 0}
             if shared:
                 met.append(place.name)
+                factors.append(max(shared.values()))
                 keys.update(shared)
         if met:
             weight = PLACE_WEIGHTS[min(len(met), len(PLACE_WEIGHTS) - 1)]
-            evidence.append(Evidence("place", " / ".join(sorted(set(met))), weight))
+            weight *= sum(factors) / len(factors)
+            evidence.append(Evidence("place", " / ".join(sorted(set(met))), round(weight, 6)))
     score = combine([e.weight for e in evidence])
     return Link(round(score, 6), tuple(sorted(evidence)), frozenset(keys))

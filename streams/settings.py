@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.taskforce import TaskForce
-from streams.correlator import DEFAULT_MAX_FANOUT
+from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,5 @@ class StreamSettings:
     """Alerts observed longer ago than this (before the newest) leave correlation."""
     correlation_max_fanout: int = DEFAULT_MAX_FANOUT
     """A value shared by more alerts than this is common and links nothing."""
+    correlation_full_weight_upto: int = DEFAULT_FULL_WEIGHT_UPTO
+    """A value counts fully while at most this many alerts share it, then less."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +104,21 @@ def test_a_value_that_turns_common_stops_linking_and_withdraws_its_incident() ->
     assert later[-1]["status"] == WITHDRAWN
     assert correlator.active_incidents() == []
     assert correlator.is_common("phone:+302100000000")
+    assert correlator.link_count() == 0
+
+
+def test_a_value_held_by_many_alerts_links_less_and_links_are_rescored() -> None:
+    correlator = Correlator(max_fanout=12, full_weight_upto=2)
+    pair = [
+        features("PK-FIA", "A", ids=(HOTLINE,), places=("Taftan",), mode="LAND_VEHICLE"),
+        features("IR-BG", "B", ids=(HOTLINE,), places=("Taftan",), mode="LAND_VEHICLE"),
+    ]
+    assert [i["status"] for i in _feed(correlator, pair)] == [ACTIVE]
+    assert correlator.rarity("phone:+302100000000") == 1.0
+    others = [features("TR-SG", f"x{n}", ids=(HOTLINE,), day=20) for n in range(4)]
+    changes = _feed(correlator, others)
+    assert correlator.rarity("phone:+302100000000") == pytest.approx(2 / 6)
+    assert changes[-1]["status"] == WITHDRAWN
     assert correlator.link_count() == 0
 
 

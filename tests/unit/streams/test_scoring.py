@@ -12,8 +12,8 @@ ALIAS = ("alias", "bls hj")
 ALIAS2 = ("alias", "dctr al")
 
 
-def never_common(_key: str) -> bool:
-    return False
+def never_common(_key: str) -> float:
+    return 1.0
 
 
 @pytest.mark.parametrize(
@@ -70,9 +70,17 @@ def test_linking(a_kwargs: dict[str, object], b_kwargs: dict[str, object], linke
 def test_a_common_value_is_no_evidence() -> None:
     a = features("PK-FIA", "A", ids=(PHONE,))
     b = features("TR-SG", "B", ids=(PHONE,))
-    link = score_pair(a, b, lambda key: key == "phone:+923001234567")
+    link = score_pair(a, b, lambda key: 0.0 if key == "phone:+923001234567" else 1.0)
     assert link.score == 0.0
     assert link.evidence == ()
+
+
+def test_a_value_many_alerts_share_weighs_less() -> None:
+    a = features("PK-FIA", "A", ids=(PHONE,), places=("Taftan",), mode="LAND_VEHICLE")
+    b = features("IR-BG", "B", ids=(PHONE,), places=("Taftan",), mode="LAND_VEHICLE")
+    rare = score_pair(a, b, never_common)
+    shared_by_twelve = score_pair(a, b, lambda key: 4 / 12 if key.startswith("phone") else 1.0)
+    assert rare.score >= LINK_THRESHOLD > shared_by_twelve.score
 
 
 def test_evidence_names_what_was_shared() -> None:

@@ -190,6 +190,35 @@ def main() -> int:
             )
             published += count
 
+        say("Four agencies report the same operations their own way: `corridor simulate`")
+        scenario = WORKDIR / "scenario"
+        corridor(
+            "simulate",
+            "--seed",
+            "7",
+            "--operations",
+            "6",
+            "--decoys",
+            "8",
+            "--agencies",
+            ",".join(PUBLISHERS),
+            "--out",
+            str(scenario),
+            "--force",
+        )
+        for path in sorted(scenario.glob("alerts-*.jsonl")):
+            agency = path.stem.removeprefix("alerts-")
+            corridor(
+                "publish",
+                "--agency",
+                agency,
+                "--key",
+                str(WORKDIR / "keys" / f"{agency}.key"),
+                "--file",
+                str(path),
+                *kafka,
+            )
+
         say("An integrator's mistake: broken JSON is refused before anything is sent")
         code = corridor(
             "publish",
@@ -233,7 +262,18 @@ def main() -> int:
         say("Waiting for the hub to verify and deliver everything")
         wait_for(lambda: len(read_to_end(bootstrap, topics.quarantine)) >= 2, 120, "quarantine")
         wait_for(lambda: len(read_to_end(bootstrap, topics.alerts)) >= published, 120, "alerts")
-        wait_for(lambda: group_caught_up(bootstrap, topics.alerts, group), 120, "deliveries")
+        streams_group = f"{prefix}-streams"
+        hub_topics = [topics.inbound(agency) for agency in PUBLISHERS]
+        hub_topics += [topics.verified, topics.correlation]
+        wait_for(
+            lambda: all(group_caught_up(bootstrap, t, streams_group) for t in hub_topics),
+            120,
+            "the hub to verify, deduplicate and correlate",
+        )
+        delivered = (topics.alerts, topics.incidents)
+        wait_for(
+            lambda: all(group_caught_up(bootstrap, t, group) for t in delivered), 120, "deliveries"
+        )
 
         say("What each task-force member received (verified at the recipient)")
         taskforce = load_taskforce(config, topic_prefix=prefix)
@@ -266,6 +306,14 @@ def main() -> int:
         )
         for line in out.read_text("utf-8").splitlines():
             doc = json.loads(line)
+            if doc.get("kind") == "incident":
+                incident = doc["incident"]
+                print(
+                    f"  {doc['status']:<8} {incident['incident_id']:<22} v{incident['version']} "
+                    f"{incident['status']:<9} {len(incident['members'])} alerts from "
+                    f"{', '.join(incident['agencies'])}"
+                )
+                continue
             alert = doc.get("alert", {})
             route = " -> ".join(w["place_name"] for w in alert.get("route", []))
             print(
@@ -274,13 +322,39 @@ def main() -> int:
             )
         print(f"full JSON Lines in {out}")
 
+        say("Incidents the hub correlated: `corridor incidents export --active-only`")
+        incidents_out = WORKDIR / "incidents.jsonl"
+        corridor(
+            "incidents",
+            "export",
+            "--config",
+            str(config),
+            *kafka,
+            "--active-only",
+            "--out",
+            str(incidents_out),
+        )
+        for line in incidents_out.read_text("utf-8").splitlines():
+            incident = json.loads(line)
+            print(
+                f"  {incident['incident_id']} v{incident['version']} "
+                f"confidence {incident['confidence']:.2f}: {incident['explanation']}"
+            )
+
         say("What was quarantined, and why: `corridor quarantine`")
         corridor("quarantine", *kafka)
 
         say("Metrics (Prometheus text format)")
         print(f"worker:   http://127.0.0.1:{worker_metrics}/metrics")
         for line in metrics_excerpt(
-            worker_metrics, ("corridor_stream_verified_total", "corridor_stream_quarantined_total")
+            worker_metrics,
+            (
+                "corridor_stream_verified_total",
+                "corridor_stream_quarantined_total",
+                "corridor_stream_duplicates_total",
+                "corridor_stream_accepted_total",
+                "corridor_stream_incident_versions_total",
+            ),
         ):
             print(f"  {line}")
         print(f"delivery: http://127.0.0.1:{delivery_metrics}/metrics")

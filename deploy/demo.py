@@ -267,12 +267,12 @@ def main() -> int:
         hub_topics += [topics.verified, topics.correlation]
         wait_for(
             lambda: all(group_caught_up(bootstrap, t, streams_group) for t in hub_topics),
-            120,
+            240,
             "the hub to verify, deduplicate and correlate",
         )
         delivered = (topics.alerts, topics.incidents)
         wait_for(
-            lambda: all(group_caught_up(bootstrap, t, group) for t in delivered), 120, "deliveries"
+            lambda: all(group_caught_up(bootstrap, t, group) for t in delivered), 240, "deliveries"
         )
 
         say("What each task-force member received (verified at the recipient)")

@@ -124,7 +124,7 @@ def test_forged_tampered_and_garbage_records_are_quarantined_with_their_bytes(
         assert found[value_b64]["stage"] == "verify"
         assert found[value_b64]["source"]["topic"] == topics.inbound("PK-FIA")
     # the genuine alert sent alongside went through
-    items = _inbox(pipeline, "GR-HCG", {"PK-FIA-2026-003000"}, FIRST_DELIVERY_TIMEOUT)
+    items = _inbox(pipeline, "GR-HCG", {genuine.alert_id}, FIRST_DELIVERY_TIMEOUT)
     assert [i.verified for i in items] == [True]
 
 

@@ -27,6 +27,7 @@ HANDLING_ORDER = ("H0", "H1", "H2", "H3")
 ROLE_ORDER = ("ORIGIN", "TRANSIT", "BORDER_CROSSING", "DEPARTURE_POINT", "DESTINATION")
 #: Waypoints of different alerts closer than this are one place of the merged route.
 SAME_PLACE_KM = 15.0
+_SAME_PLACE_DEG = SAME_PLACE_KM / 111.0 + 0.01
 _IDENTIFIER_LABELS = {
     "phone": "phone",
     "imo": "vessel IMO",
@@ -84,7 +85,11 @@ def _merged_route(alerts: list[AlertFeatures]) -> list[dict[str, Any]]:
     )
     for place, agency in points:
         for cluster in clusters:
-            if distance_km(cluster[0][0], place) <= SAME_PLACE_KM:
+            anchor = cluster[0][0]
+            # One degree of latitude is 111 km: most clusters are ruled out without haversine.
+            if abs(anchor.lat - place.lat) > _SAME_PLACE_DEG:
+                continue
+            if distance_km(anchor, place) <= SAME_PLACE_KM:
                 cluster.append((place, agency))
                 break
         else:

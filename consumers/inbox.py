@@ -20,7 +20,7 @@ from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable
 from consumers.metrics import InboxMetrics
 from schemas import hub_headers, reasons
-from schemas.envelope import HEADER_KIND, RecordHeaders
+from schemas.envelope import HEADER_KIND, EnvelopeHeader, RecordHeaders
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
 from schemas.signing import INCIDENT_KIND
@@ -105,22 +105,14 @@ def check_delivery(
                 "detail": exc.detail,
             },
         )
-    header = verified.envelope.header
     status = hub_headers.header_value(headers, hub_headers.REVISION_STATUS)
-    return InboxItem(
-        delivery_id=did,
-        partition=partition,
-        offset=offset,
-        verified=True,
-        produced_at=header.produced_at,
-        document={
-            "delivery_id": did,
-            "status": "verified",
-            "origin": header.agency,
-            "key_id": header.key_id,
-            "message_id": header.message_id,
+    return _verified_item(
+        verified.envelope.header,
+        did,
+        partition,
+        offset,
+        {
             "kind": "alert",
-            "produced_at": format_timestamp(header.produced_at),
             # "update": a higher revision replacing one delivered before (same alert_id).
             "delivery": status.decode() if status is not None else "new",
             "alert": to_json(verified.alert),
@@ -131,7 +123,14 @@ def check_delivery(
 def _incident_item(
     verified: VerifiedIncident, did: str | None, partition: int, offset: int
 ) -> InboxItem:
-    header = verified.envelope.header
+    body = {"kind": "incident", "incident": to_json(verified.incident)}
+    return _verified_item(verified.envelope.header, did, partition, offset, body)
+
+
+def _verified_item(
+    header: EnvelopeHeader, did: str | None, partition: int, offset: int, body: dict[str, Any]
+) -> InboxItem:
+    """The item of a delivery that verified: who signed it, when, and ``body``."""
     return InboxItem(
         delivery_id=did,
         partition=partition,
@@ -141,12 +140,11 @@ def _incident_item(
         document={
             "delivery_id": did,
             "status": "verified",
-            "kind": "incident",
             "origin": header.agency,
             "key_id": header.key_id,
             "message_id": header.message_id,
             "produced_at": format_timestamp(header.produced_at),
-            "incident": to_json(verified.incident),
+            **body,
         },
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.catalog import alert_schema, incident_schema
+from schemas.catalog import SchemaInfo, alert_schema, incident_schema
 from schemas.codec import encode_single_object
 from schemas.envelope import EnvelopeHeader, RecordHeaders, seal
 from schemas.keys import key_id
@@ -45,6 +45,30 @@ def now_ms() -> dt.datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def _seal_payload(
+    kind: str,
+    topic: str,
+    signer: str,
+    info: SchemaInfo,
+    datum: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    produced_at: dt.datetime | None,
+    message_id: str | None,
+) -> tuple[EnvelopeHeader, bytes]:
+    """The protected header and sealed record value of one payload."""
+    header = EnvelopeHeader(
+        kind=kind,
+        topic=topic,
+        agency=signer,
+        key_id=key_id(private_key.public_key()),
+        message_id=message_id or str(uuid.uuid4()),
+        produced_at=produced_at or now_ms(),
+        schema_name=info.fullname,
+        schema_fingerprint=info.fingerprint,
+    )
+    return header, seal(header, encode_single_object(info, datum), private_key)
+
+
 def sign_alert(
     alert: dict[str, Any],
     private_key: Ed25519PrivateKey,
@@ -58,20 +82,11 @@ def sign_alert(
     ``produced_at`` and ``message_id`` are fixed only to build test vectors.
     """
     check_alert(alert)
-    info = alert_schema()
     agency = alert["agency"]
     topic = topics.inbound(agency)
-    header = EnvelopeHeader(
-        kind=ALERT_KIND,
-        topic=topic,
-        agency=agency,
-        key_id=key_id(private_key.public_key()),
-        message_id=message_id or str(uuid.uuid4()),
-        produced_at=produced_at or now_ms(),
-        schema_name=info.fullname,
-        schema_fingerprint=info.fingerprint,
+    header, value = _seal_payload(
+        ALERT_KIND, topic, agency, alert_schema(), alert, private_key, produced_at, message_id
     )
-    value = seal(header, encode_single_object(info, alert), private_key)
     return SignedRecord(
         topic=topic,
         key=message_key(agency, alert["alert_id"]),
@@ -96,18 +111,16 @@ def sign_incident(
     message_id: str | None = None,
 ) -> SignedRecord:
     """Encode and sign an incident datum as the task-force hub, for the incidents topic."""
-    info = incident_schema()
-    header = EnvelopeHeader(
-        kind=INCIDENT_KIND,
-        topic=topics.incidents,
-        agency=hub_id,
-        key_id=key_id(private_key.public_key()),
-        message_id=message_id or str(uuid.uuid4()),
-        produced_at=produced_at or now_ms(),
-        schema_name=info.fullname,
-        schema_fingerprint=info.fingerprint,
+    header, value = _seal_payload(
+        INCIDENT_KIND,
+        topics.incidents,
+        hub_id,
+        incident_schema(),
+        incident,
+        private_key,
+        produced_at,
+        message_id,
     )
-    value = seal(header, encode_single_object(info, incident), private_key)
     return SignedRecord(
         topic=topics.incidents,
         key=incident["incident_id"].encode(),

@@ -1,7 +1,8 @@
 """The task-force configuration: which agencies publish and which receive deliveries.
 
-A TOML file shared by the hub's services (topics, verifier, delivery). Issue-level
-sharing rules (roles, clearances) build on the same file.
+A TOML file shared by the hub's services (topics, verifier, delivery, ACLs): the
+member agencies, their roles and clearances, and how each receives deliveries.
+Everything is validated when the file is loaded, with the offending key in the message.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.errors import ConfigError
+from schemas.marking import TLP_LEVELS
 from schemas.topics import DEFAULT_PREFIX, TopicNames
 from schemas.validation import is_agency_id
 
@@ -27,6 +29,42 @@ ROLES = (
 
 #: Signing identity of the task-force hub when the file names none.
 DEFAULT_HUB_ID = "TF-HUB"
+#: Highest TLP (below RED, which goes to named recipients only) a member receives by default.
+DEFAULT_TLP_CLEARANCE = "AMBER_STRICT"
+_CLEARABLE_TLP = TLP_LEVELS[:-1]
+_MEMBER_KEYS = {
+    "id",
+    "name",
+    "role",
+    "publishes",
+    "receives",
+    "tlp_clearance",
+    "personal_data",
+    "inbox",
+    "webhook",
+}
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An HTTPS endpoint a member receives its deliveries on, besides or instead of its inbox."""
+
+    url: str
+    """``https://`` URL the hub POSTs each delivery to."""
+
+
+@dataclass(frozen=True)
+class WebhookPolicy:
+    """How the hub retries webhook deliveries (the ``[webhooks]`` table)."""
+
+    max_attempts: int = 8
+    """Attempts before a delivery goes to the dead-letter topic."""
+    initial_backoff_s: float = 1.0
+    """Wait before the second attempt; doubles each attempt (with full jitter)."""
+    max_backoff_s: float = 300.0
+    """Upper bound of one wait."""
+    timeout_s: float = 10.0
+    """Connect-and-response timeout of one POST."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +81,14 @@ class Member:
     """Has an inbound topic and may publish alerts."""
     receives: bool
     """Has an inbox and receives deliveries."""
+    tlp_clearance: str = DEFAULT_TLP_CLEARANCE
+    """Highest TLP it receives without being named: CLEAR, GREEN, AMBER or AMBER_STRICT."""
+    personal_data: bool = False
+    """Cleared for victims' and witnesses' personal data (receives it encrypted to its key)."""
+    inbox: bool = True
+    """Reads its deliveries from its Kafka inbox topic with its own client."""
+    webhook: Webhook | None = None
+    """Receives its deliveries as signed HTTPS POSTs, if set."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +105,12 @@ class TaskForce:
     """Member agencies, in file order."""
     hub_id: str = DEFAULT_HUB_ID
     """The hub's signing identity (signs incidents); not a member agency."""
+    webhooks: WebhookPolicy = WebhookPolicy()
+    """Retry policy of webhook deliveries."""
+
+    def member(self, agency_id: str) -> Member | None:
+        """The member with this id, if any."""
+        return next((m for m in self.members if m.agency_id == agency_id), None)
 
     @property
     def publishers(self) -> tuple[Member, ...]:
@@ -80,19 +132,71 @@ def _member(raw: Any, where: str) -> Member:
     role = raw.get("role")
     if role not in ROLES:
         raise ConfigError(f"{where}.role: {role!r} is not one of {', '.join(ROLES)}")
-    for flag in ("publishes", "receives"):
-        if not isinstance(raw.get(flag, True), bool):
+    for flag in ("publishes", "receives", "personal_data", "inbox"):
+        if not isinstance(raw.get(flag, flag != "personal_data"), bool):
             raise ConfigError(f"{where}.{flag}: expected true or false")
-    unknown = set(raw) - {"id", "name", "role", "publishes", "receives"}
+    unknown = set(raw) - _MEMBER_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    clearance = raw.get("tlp_clearance", DEFAULT_TLP_CLEARANCE)
+    if clearance not in _CLEARABLE_TLP:
+        raise ConfigError(
+            f"{where}.tlp_clearance: {clearance!r} is not one of {', '.join(_CLEARABLE_TLP)} "
+            "(TLP:RED goes only to the recipients an originator names)"
+        )
+    webhook = _webhook(raw.get("webhook"), f"{where}.webhook")
+    receives = raw.get("receives", True)
+    inbox = raw.get("inbox", True)
+    if receives and not inbox and webhook is None:
+        raise ConfigError(f"{where}: receives deliveries but has neither inbox nor webhook")
     return Member(
         agency_id=agency_id,
         name=str(raw.get("name", agency_id)),
         role=role,
         publishes=raw.get("publishes", True),
-        receives=raw.get("receives", True),
+        receives=receives,
+        tlp_clearance=clearance,
+        personal_data=raw.get("personal_data", False),
+        inbox=inbox,
+        webhook=webhook,
     )
+
+
+def _webhook(raw: Any, where: str) -> Webhook | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table with a url")
+    unknown = set(raw) - {"url"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    url = raw.get("url")
+    if not isinstance(url, str) or not url.startswith("https://") or len(url) <= len("https://"):
+        raise ConfigError(f"{where}.url: {url!r} is not an https:// URL (plain HTTP is refused)")
+    return Webhook(url=url)
+
+
+def _webhook_policy(raw: Any) -> WebhookPolicy:
+    if raw is None:
+        return WebhookPolicy()
+    if not isinstance(raw, dict):
+        raise ConfigError("webhooks: expected a table")
+    defaults = WebhookPolicy()
+    unknown = set(raw) - {"max_attempts", "initial_backoff_s", "max_backoff_s", "timeout_s"}
+    if unknown:
+        raise ConfigError(f"webhooks: unknown keys {', '.join(sorted(unknown))}")
+    attempts = raw.get("max_attempts", defaults.max_attempts)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+        raise ConfigError(f"webhooks.max_attempts: {attempts!r} is not a positive integer")
+    seconds: dict[str, float] = {}
+    for name in ("initial_backoff_s", "max_backoff_s", "timeout_s"):
+        value = raw.get(name, getattr(defaults, name))
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"webhooks.{name}: {value!r} is not a positive number of seconds")
+        seconds[name] = float(value)
+    if seconds["max_backoff_s"] < seconds["initial_backoff_s"]:
+        raise ConfigError("webhooks.max_backoff_s: must not be below initial_backoff_s")
+    return WebhookPolicy(max_attempts=attempts, **seconds)
 
 
 def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
@@ -117,7 +221,11 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
         raise ConfigError(f"hub: {hub_id!r} is not an id like TF-HUB")
     if hub_id in seen:
         raise ConfigError(f"hub: {hub_id} is also a member agency; the hub needs its own id")
+    unknown = set(document) - {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks"}
+    if unknown:
+        raise ConfigError(f"unknown top-level keys {', '.join(sorted(unknown))}")
     return TaskForce(
+        webhooks=_webhook_policy(document.get("webhooks")),
         hub_id=hub_id,
         name=str(document.get("name", "task force")),
         topics=TopicNames(prefix),

@@ -51,6 +51,15 @@ class TopicNames:
         """Deliveries to one task-force member."""
         return f"{self.prefix}.inbox.{agency}"
 
+    def receipts(self, agency: str) -> str:
+        """Signed receipts ``agency`` sends for what it was delivered (only it writes here)."""
+        return f"{self.prefix}.receipts.{agency}"
+
+    @property
+    def dead_letters(self) -> str:
+        """Webhook deliveries that failed every attempt, kept for replay."""
+        return f"{self.prefix}.deadletter"
+
 
 def message_key(agency: str, alert_id: str) -> bytes:
     """Kafka key of an alert: all revisions of one alert share a partition."""

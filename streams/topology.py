@@ -40,4 +40,6 @@ def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) 
         TopicSpec(topics.quarantine, 1, (("retention.ms", str(QUARANTINE_RETENTION_MS)),)),
     ]
     specs += [TopicSpec(topics.inbox(m.agency_id), partitions) for m in taskforce.recipients]
+    specs += [TopicSpec(topics.receipts(m.agency_id), partitions) for m in taskforce.recipients]
+    specs.append(TopicSpec(topics.dead_letters, 1))
     return specs

@@ -1,9 +1,11 @@
 """The delivery service: copies each alert and incident into every entitled member's inbox.
 
 The originator's signed bytes travel unchanged, so every recipient verifies the
-originator itself. Offsets are committed only after every inbox write of the
-polled batch was acknowledged (acks=all); a failure rewinds to the last commit
-and the batch is delivered again with the same delivery ids.
+originator itself. Encrypted personal data (a Kafka header outside the signature)
+reaches only recipients cleared for it, with only their own key wrap. Offsets are
+committed only after every inbox write of the polled batch was acknowledged
+(acks=all); a failure rewinds to the last commit and the batch is delivered again
+with the same delivery ids.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -25,6 +27,7 @@ from producers.publisher import request_timeout_ms
 from schemas.codec import decode_single_object
 from schemas.envelope import RecordHeaders, open_envelope
 from schemas.errors import VerifyError
+from schemas.personal_data import headers_for_recipient
 from schemas.quarantine import SourceRecord, quarantine_record
 from schemas.signing import INCIDENT_KIND
 from schemas.taskforce import TaskForce
@@ -52,6 +55,8 @@ class DeliverySettings:
     """Records per poll, hence per commit."""
     delivery_timeout_s: float = 30.0
     """How long a batch's inbox writes may take before the batch is retried."""
+    encryption_key_ids: Mapping[str, Collection[str]] = field(default_factory=dict)
+    """Per agency, the ids of its encryption keys whose wraps it may receive (trust store)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,18 @@ class DeliveryPlan:
 
 
 def plan_delivery(
-    key: bytes | None, value: bytes | None, headers: RecordHeaders, taskforce: TaskForce
+    key: bytes | None,
+    value: bytes | None,
+    headers: RecordHeaders,
+    taskforce: TaskForce,
+    encryption_key_ids: Mapping[str, Collection[str]] | None = None,
 ) -> DeliveryPlan:
-    """Decide the inbox writes for one record of the alerts topic (pure)."""
+    """Decide the inbox writes for one record of the alerts topic (pure).
+
+    A recipient cleared for personal data gets the attachment with only the wraps for
+    its ``encryption_key_ids``; everyone else gets no attachment.
+    """
+    key_ids = encryption_key_ids or {}
     if value is None:
         return DeliveryPlan(writes=[], undeliverable="malformed_envelope: tombstone")
     try:
@@ -105,7 +119,11 @@ def plan_delivery(
             key=key,
             value=value,
             headers=[
-                *base_headers,
+                *headers_for_recipient(
+                    base_headers,
+                    cleared=_cleared_for_personal_data(taskforce, recipient),
+                    key_ids=key_ids.get(recipient, ()),
+                ),
                 (HEADER_DELIVERY_ID, delivery_id(recipient, envelope.header.message_id).encode()),
             ],
             produced_at=envelope.header.produced_at,
@@ -113,6 +131,11 @@ def plan_delivery(
         for recipient in recipients
     ]
     return DeliveryPlan(writes=writes)
+
+
+def _cleared_for_personal_data(taskforce: TaskForce, recipient: str) -> bool:
+    member = taskforce.member(recipient)
+    return member is not None and member.personal_data
 
 
 class DeliveryService:
@@ -182,7 +205,9 @@ class DeliveryService:
         for record in records:
             self._metrics.received.inc()
             headers = list(record.headers or [])
-            plan = plan_delivery(record.key, record.value, headers, taskforce)
+            plan = plan_delivery(
+                record.key, record.value, headers, taskforce, self._settings.encryption_key_ids
+            )
             if plan.undeliverable is not None:
                 logger.error("undeliverable record at %s: %s", _where(record), plan.undeliverable)
                 quarantined.append(self._quarantine(record, headers, plan.undeliverable))

@@ -1,7 +1,9 @@
 """The inbox client an agency runs: read its deliveries and verify each originator.
 
 Verification happens here again, at the recipient, against the recipient's own
-trust store: the hub is trusted to route, not to vouch for content.
+trust store: the hub is trusted to route, not to vouch for content. Personal data
+is decrypted here, with the recipient's own X25519 key, after its ciphertext was
+checked against the originator's signed commitment.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 
@@ -20,6 +23,7 @@ from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable
 from consumers.metrics import InboxMetrics
 from schemas import hub_headers, reasons
+from schemas import personal_data as pd
 from schemas.envelope import HEADER_KIND, EnvelopeHeader, RecordHeaders
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
@@ -27,7 +31,7 @@ from schemas.signing import INCIDENT_KIND
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
-from schemas.verification import VerifiedIncident, verify_alert, verify_incident
+from schemas.verification import VerifiedAlert, VerifiedIncident, verify_alert, verify_incident
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ class InboxSettings:
     """How long one poll waits."""
     hub_id: str = DEFAULT_HUB_ID
     """The hub's signing identity, for incidents."""
+    decryption_key: X25519PrivateKey | None = None
+    """The agency's X25519 private key, to decrypt personal data it is cleared for."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,14 @@ def check_delivery(
     hub_id: str = DEFAULT_HUB_ID,
     partition: int = 0,
     offset: int = 0,
+    decryption_key: X25519PrivateKey | None = None,
 ) -> InboxItem:
-    """Verify one inbox record, an alert or an incident (pure), and build its output document."""
+    """Verify one inbox record, an alert or an incident (pure), and build its output document.
+
+    The alert's ``personal_data`` shows decrypted (with ``decryption_key``), or as
+    ``redacted`` / ``not_cleared`` / ``encrypted`` (see :mod:`schemas.personal_data`);
+    an attachment that does not match the signed commitment rejects the delivery.
+    """
     delivery = dict(headers).get(HEADER_DELIVERY_ID)
     did = delivery.decode("utf-8", "replace") if delivery is not None else None
     try:
@@ -92,6 +104,8 @@ def check_delivery(
             incident = verify_incident(value, headers, trust_store, topics, hub_id)
             return _incident_item(incident, did, partition, offset)
         verified = verify_alert(value, headers, trust_store, topics, read_topic=None)
+        alert = to_json(verified.alert)
+        alert["personal_data"] = personal_data_view(verified, decryption_key)
     except VerifyError as exc:
         return InboxItem(
             delivery_id=did,
@@ -115,9 +129,35 @@ def check_delivery(
             "kind": "alert",
             # "update": a higher revision replacing one delivered before (same alert_id).
             "delivery": status.decode() if status is not None else "new",
-            "alert": to_json(verified.alert),
+            "alert": alert,
         },
     )
+
+
+def personal_data_view(verified: VerifiedAlert, decryption_key: X25519PrivateKey | None) -> Any:
+    """What the recipient's document shows as ``personal_data`` (JSON value).
+
+    None when the alert names nobody; the decrypted PersonalData in the JSON mapping;
+    else why it cannot be shown. Raises ``VerifyError(personal_data_mismatch)`` when a
+    wrap for this recipient's key does not open the signed ciphertext.
+    """
+    commitment = verified.alert["personal_data"]
+    if commitment is None:
+        return None
+    if verified.attachment is None:
+        return pd.REDACTED
+    if decryption_key is None:
+        return pd.ENCRYPTED
+    alert = verified.alert
+    opened = pd.open_sealed(
+        commitment,
+        verified.attachment,
+        agency=alert["agency"],
+        alert_id=alert["alert_id"],
+        revision=alert["revision"],
+        private_key=decryption_key,
+    )
+    return pd.NOT_CLEARED if opened is None else to_json(opened)
 
 
 def _incident_item(
@@ -214,6 +254,7 @@ class InboxReader:
             hub_id=self._settings.hub_id,
             partition=record.partition,
             offset=record.offset,
+            decryption_key=self._settings.decryption_key,
         )
         if item.verified and item.produced_at is not None:
             self._metrics.verified.labels(item.document["origin"]).inc()

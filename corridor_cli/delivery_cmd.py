@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from consumers.delivery import DeliveryService, DeliverySettings
 from consumers.metrics import DeliveryMetrics
 from corridor_cli import common
+from schemas.truststore import load_trust_store
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,15 @@ def run(args: argparse.Namespace) -> int:
     metrics = DeliveryMetrics.create(registry)
     common.serve_metrics(args, registry)
     stop = common.stop_on_signals()
-    settings = DeliverySettings(bootstrap=args.bootstrap, taskforce=taskforce, group_id=args.group)
+    trust_store = load_trust_store(taskforce.trust_store)
+    settings = DeliverySettings(
+        bootstrap=args.bootstrap,
+        taskforce=taskforce,
+        group_id=args.group,
+        encryption_key_ids={
+            m.agency_id: trust_store.delivery_key_ids(m.agency_id) for m in taskforce.recipients
+        },
+    )
     service = DeliveryService(settings, metrics)
     logger.info("delivering %s to %d members", taskforce.topics.alerts, len(taskforce.recipients))
     try:

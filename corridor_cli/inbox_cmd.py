@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
 from corridor_cli import common
+from schemas.keys import load_decryption_key
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.truststore import load_trust_store
 
@@ -27,6 +28,12 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--agency", required=True, help="your agency id")
     parser.add_argument("--trust-store", type=Path, required=True, help="trust store file")
+    parser.add_argument(
+        "--decryption-key",
+        type=Path,
+        help="the agency's X25519 private key (AGENCY.x25519.key) to decrypt personal data "
+        'it is cleared for; without it personal data shows as "encrypted"',
+    )
     parser.add_argument("--output", type=Path, help="append JSON Lines here (default stdout)")
     parser.add_argument("--group", help="consumer group (default corridor-inbox-AGENCY)")
     parser.add_argument(
@@ -46,6 +53,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read until stopped; exit 1 if any delivery failed verification."""
     trust_store = load_trust_store(args.trust_store)
+    decryption_key = (
+        load_decryption_key(args.decryption_key) if args.decryption_key is not None else None
+    )
     registry = CollectorRegistry()
     metrics = InboxMetrics.create(registry)
     common.serve_metrics(args, registry)
@@ -57,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         idle_timeout_s=args.idle_timeout,
         max_messages=args.max_messages,
         hub_id=args.hub_id,
+        decryption_key=decryption_key,
     )
     stop = common.stop_on_signals()
     reader = InboxReader(settings, trust_store, metrics)

@@ -1,4 +1,4 @@
-"""``corridor keys``: generate an agency's signing key, list the trust store."""
+"""``corridor keys``: generate an agency's signing and encryption keys, list the trust store."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from schemas.errors import TrustStoreError
 from schemas.json_mapping import format_timestamp
 from schemas.keys import (
+    encryption_key_id,
+    generate_encryption_key,
     generate_private_key,
     key_id,
     write_private_key,
@@ -25,9 +27,11 @@ def register(sub: Any) -> None:
 
     generate = keys_sub.add_parser(
         "generate",
-        help="create an Ed25519 signing key for an agency",
-        description="Writes AGENCY.key (private, mode 0600) and AGENCY.pub into --out-dir and, "
-        "with --trust-store, registers the public key there.",
+        help="create an agency's Ed25519 signing key and X25519 encryption key",
+        description="Writes AGENCY.key (private signing key, mode 0600), AGENCY.pub, "
+        "AGENCY.x25519.key (private decryption key for personal data, mode 0600) and "
+        "AGENCY.x25519.pub into --out-dir and, with --trust-store, registers both public "
+        "keys there.",
     )
     generate.add_argument("--agency", required=True, help="agency id, e.g. PK-FIA")
     generate.add_argument("--name", help="agency's name for the trust store")
@@ -49,19 +53,31 @@ def run_generate(args: argparse.Namespace) -> int:
     key = generate_private_key()
     private_path = args.out_dir / f"{args.agency}.key"
     public_path = args.out_dir / f"{args.agency}.pub"
+    decryption = generate_encryption_key()
+    decryption_path = args.out_dir / f"{args.agency}.x25519.key"
+    encryption_path = args.out_dir / f"{args.agency}.x25519.pub"
     write_private_key(private_path, key, overwrite=args.force)
+    write_private_key(decryption_path, decryption, overwrite=args.force)
     write_public_key(public_path, key.public_key())
+    write_public_key(encryption_path, decryption.public_key())
     kid = key_id(key.public_key())
+    eid = encryption_key_id(decryption.public_key())
     print(f"key {kid} for {args.agency}: private {private_path} (0600), public {public_path}")
+    print(
+        f"encryption key {eid} for {args.agency}: private {decryption_path} (0600), "
+        f"public {encryption_path}"
+    )
     if args.trust_store is not None:
         store = (
             load_trust_store(args.trust_store)
             if args.trust_store.exists()
             else TrustStore(agencies={})
         )
-        store = store.with_key(args.agency, args.name or args.agency, key.public_key())
+        name = args.name or args.agency
+        store = store.with_key(args.agency, name, key.public_key())
+        store = store.with_encryption_key(args.agency, name, decryption.public_key())
         save_trust_store(args.trust_store, store)
-        print(f"registered key {kid} for {args.agency} in {args.trust_store}")
+        print(f"registered keys {kid} and {eid} for {args.agency} in {args.trust_store}")
     return 0
 
 
@@ -72,11 +88,13 @@ def _when(value: Any) -> str:
 def run_list(args: argparse.Namespace) -> int:
     """Print one line per key."""
     store = load_trust_store(args.trust_store)
-    print(f"{'AGENCY':<14} {'KEY ID':<17} {'STATUS':<8} {'VALID FROM':<25} VALID UNTIL")
+    print(f"{'AGENCY':<14} {'KEY ID':<17} {'USE':<8} {'STATUS':<8} {'VALID FROM':<25} VALID UNTIL")
     for agency in sorted(store.agencies.values(), key=lambda a: a.agency_id):
         for key in agency.keys.values():
             print(
-                f"{agency.agency_id:<14} {key.key_id:<17} {key.status:<8} "
+                f"{agency.agency_id:<14} {key.key_id:<17} {'sign':<8} {key.status:<8} "
                 f"{_when(key.valid_from):<25} {_when(key.valid_until)}"
             )
+        for enc in agency.encryption_keys.values():
+            print(f"{agency.agency_id:<14} {enc.key_id:<17} {'encrypt':<8} {enc.status:<8} - -")
     return 0

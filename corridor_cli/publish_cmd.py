@@ -11,14 +11,15 @@ from typing import Any
 from corridor_cli import common
 from producers.alert_input import RawAlert, parse_alerts
 from producers.errors import InputError
-from producers.publisher import AlertPublisher, PublishOutcome
+from producers.publisher import AlertPublisher, PublishOutcome, sign_for
+from producers.sealing import Sealing
 from producers.settings import PublisherSettings
-from schemas.catalog import alert_schema
 from schemas.errors import ValidationError
-from schemas.json_mapping import from_json
+from schemas.json_mapping import alert_from_json
 from schemas.keys import load_private_key
-from schemas.signing import SignedRecord, sign_alert
-from schemas.validation import check_alert
+from schemas.signing import SignedRecord
+from schemas.truststore import load_trust_store
+from schemas.validation import check_alert, check_personal_data
 
 
 def register(sub: Any) -> None:
@@ -28,7 +29,9 @@ def register(sub: Any) -> None:
         help="sign and publish alerts",
         description="Validate alerts (JSON object, JSON array or JSON Lines), sign them with "
         "the agency's key and publish them. Each alert's outcome is printed; exit 0 only when "
-        "the broker acknowledged every alert.",
+        "the broker acknowledged every alert. An alert's personal_data is encrypted to the "
+        "encryption keys of the members cleared for it (task-force file and trust store); "
+        "if none can receive it, nothing is published (exit 2).",
     )
     parser.add_argument("--agency", required=True, help="publishing agency id, e.g. PK-FIA")
     parser.add_argument("--key", required=True, type=Path, help="the agency's private key file")
@@ -41,6 +44,13 @@ def register(sub: Any) -> None:
         help="publish the valid alerts even if some are invalid (default: publish none)",
     )
     parser.add_argument("--json", action="store_true", help="print outcomes as JSON Lines")
+    common.add_config_option(parser)
+    parser.add_argument(
+        "--trust-store",
+        type=Path,
+        help="trust store with the recipients' encryption keys (default: the task-force "
+        "file's); read only when an alert has personal_data",
+    )
     common.add_kafka_options(parser)
     parser.set_defaults(handler=run)
 
@@ -56,17 +66,27 @@ def _read(name: str) -> str:
         raise InputError(f"cannot read alerts file {name}: {exc}") from exc
 
 
-def _prepare(raw: RawAlert, agency: str) -> dict[str, Any]:
+def _prepare(raw: RawAlert, agency: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The alert datum and its personal data (in clear, to be sealed), both validated."""
     document = raw.document
     if isinstance(document, dict) and "agency" not in document:
         document = {**document, "agency": agency}
-    datum = from_json(alert_schema().schema, document)
+    datum, personal = alert_from_json(document)
     if datum["agency"] != agency:
         raise ValidationError(
             [f"agency: {datum['agency']!r} is not the publishing agency {agency}"]
         )
     check_alert(datum)
-    return datum
+    if personal is not None:
+        check_personal_data(personal)
+    return datum, personal
+
+
+def _sealing(args: argparse.Namespace) -> Sealing:
+    """The task-force file and trust store, read once the first alert has personal data."""
+    taskforce = common.taskforce_from(args)
+    trust_store = load_trust_store(args.trust_store or taskforce.trust_store)
+    return Sealing(taskforce=taskforce, trust_store=trust_store)
 
 
 def _print(document: dict[str, Any], as_json: bool, text: str) -> None:
@@ -95,6 +115,16 @@ def _report(outcome: PublishOutcome, as_json: bool) -> None:
     _print(document, as_json, text)
 
 
+def _warn_without_key(sealing: Sealing, alert: dict[str, Any]) -> None:
+    missing = sealing.plan(alert).without_key
+    if missing:
+        print(
+            f"corridor: warning: {alert['alert_id']}: {', '.join(missing)} cleared for personal "
+            "data but without an encryption key; they will see it redacted",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate and sign everything first, then publish and report each alert."""
     key = load_private_key(args.key)
@@ -103,9 +133,15 @@ def run(args: argparse.Namespace) -> int:
     topics = common.topics_from(args)
     records: list[SignedRecord] = []
     invalid = 0
+    sealing: Sealing | None = None
     for raw in raws:
         try:
-            records.append(sign_alert(_prepare(raw, args.agency), key, topics))
+            datum, personal = _prepare(raw, args.agency)
+            if personal is not None and sealing is None:
+                sealing = _sealing(args)
+            if personal is not None and sealing is not None:
+                _warn_without_key(sealing, datum)
+            records.append(sign_for(datum, personal, key, topics, sealing))
         except ValidationError as exc:
             invalid += 1
             for problem in exc.problems:

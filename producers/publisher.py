@@ -16,8 +16,11 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaConfigurationError, KafkaError
 
 from producers.errors import BrokerUnavailable, PublishError, TopicMissing
+from producers.sealing import Sealing
 from producers.settings import PublisherSettings
+from schemas.errors import SealError
 from schemas.signing import SignedRecord, sign_alert
+from schemas.topics import TopicNames
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +82,12 @@ class AlertPublisher:
         settings: PublisherSettings,
         private_key: Ed25519PrivateKey,
         producer_factory: Callable[..., Any] = KafkaProducer,
+        *,
+        sealing: Sealing | None = None,
     ) -> None:
         self._settings = settings
         self._key = private_key
+        self._sealing = sealing
         self._checked_topics: set[str] = set()
         try:
             self._producer = producer_factory(**producer_config(settings))
@@ -93,9 +99,15 @@ class AlertPublisher:
                 "Is the broker running (make kafka-up) and KAFKA_BOOTSTRAP right?"
             ) from exc
 
-    def sign(self, alert: dict[str, Any]) -> SignedRecord:
-        """Validate and sign one alert datum for this publisher's deployment."""
-        return sign_alert(alert, self._key, self._settings.topics)
+    def sign(
+        self, alert: dict[str, Any], personal_data: dict[str, Any] | None = None
+    ) -> SignedRecord:
+        """Validate and sign one alert datum for this publisher's deployment.
+
+        ``personal_data`` (a PersonalData datum) is sealed to the cleared recipients
+        of the alert; that needs the ``sealing`` context, and at least one of them.
+        """
+        return sign_for(alert, personal_data, self._key, self._settings.topics, self._sealing)
 
     def _ensure_topic(self, topic: str) -> None:
         if topic in self._checked_topics:
@@ -143,6 +155,30 @@ class AlertPublisher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def sign_for(
+    alert: dict[str, Any],
+    personal_data: dict[str, Any] | None,
+    private_key: Ed25519PrivateKey,
+    topics: TopicNames,
+    sealing: Sealing | None,
+) -> SignedRecord:
+    """Sign ``alert``, sealing ``personal_data`` (if any) to its cleared recipients."""
+    if personal_data is None:
+        return sign_alert(alert, private_key, topics)
+    if sealing is None:
+        raise SealError(
+            f"alert {alert['alert_id']} names persons: sealing them needs the task-force "
+            "file and the trust store with the recipients' encryption keys"
+        )
+    return sign_alert(
+        alert,
+        private_key,
+        topics,
+        personal_data=personal_data,
+        recipients=sealing.recipients_for(alert),
+    )
 
 
 def _outcome(record: SignedRecord, future: Any) -> PublishOutcome:

@@ -16,9 +16,14 @@ from schemas.fingerprint import fingerprint
 ALERT_SCHEMA_FILE = "SmugglingRouteAlert.v1.avsc"
 HEADER_SCHEMA_FILE = "EnvelopeHeader.v1.avsc"
 INCIDENT_SCHEMA_FILE = "Incident.v1.avsc"
+PERSONAL_DATA_SCHEMA_FILE = "PersonalData.v1.avsc"
+ATTACHMENT_SCHEMA_FILE = "PersonalDataAttachment.v1.avsc"
 
 #: Field-level property marking personal data (victims, migrants, witnesses).
 PERSONAL_DATA_PROPERTY = "corridor.personal_data"
+#: Property of an alert field that carries only a commitment to sealed personal data;
+#: its value names the schema of the encrypted plaintext.
+SEALED_PROPERTY = "corridor.sealed"
 
 
 @dataclass(frozen=True)
@@ -68,16 +73,56 @@ def incident_schema() -> SchemaInfo:
 
 
 @functools.cache
+def personal_data_schema() -> SchemaInfo:
+    """The PersonalData v1 schema: the plaintext the originator encrypts (never on the wire)."""
+    return _load(PERSONAL_DATA_SCHEMA_FILE)
+
+
+@functools.cache
+def attachment_schema() -> SchemaInfo:
+    """The PersonalDataAttachment v1 schema: ciphertext and key wraps, in a Kafka header."""
+    return _load(ATTACHMENT_SCHEMA_FILE)
+
+
+@functools.cache
 def payload_schemas() -> dict[bytes, SchemaInfo]:
     """Payload schemas a verifier accepts, by fingerprint."""
     return {info.fingerprint: info for info in (alert_schema(), incident_schema())}
 
 
 def personal_data_fields(schema: Any = None) -> list[str]:
-    """Top-level field names of the alert schema marked as personal data."""
+    """Paths of every field marked as personal data in ``schema`` (default: PersonalData).
+
+    Nested records are walked, so ``persons[].full_name`` is found; the alert schema
+    itself has none (it carries only the commitment of :data:`SEALED_PROPERTY`).
+    """
+    record = schema if schema is not None else personal_data_schema().schema
+    found: list[str] = []
+    _walk_marked(record, "", found, set())
+    return found
+
+
+def sealed_fields(schema: Any = None) -> list[str]:
+    """Top-level alert fields that carry a commitment to sealed personal data."""
     record = schema if schema is not None else alert_schema().schema
-    return [
-        field.name
-        for field in record.fields
-        if field.other_props.get(PERSONAL_DATA_PROPERTY) is True
-    ]
+    return [field.name for field in record.fields if SEALED_PROPERTY in field.other_props]
+
+
+def _walk_marked(schema: Any, path: str, found: list[str], seen: set[str]) -> None:
+    kind = schema.type
+    if kind == "union":
+        for branch in schema.schemas:
+            _walk_marked(branch, path, found, seen)
+    elif kind == "array":
+        _walk_marked(schema.items, f"{path}[]", found, seen)
+    elif kind == "map":
+        _walk_marked(schema.values, f"{path}{{}}", found, seen)
+    elif kind in ("record", "error"):
+        if schema.fullname in seen:
+            return
+        seen = seen | {schema.fullname}
+        for field in schema.fields:
+            fpath = f"{path}.{field.name}" if path else field.name
+            if field.other_props.get(PERSONAL_DATA_PROPERTY) is True:
+                found.append(fpath)
+            _walk_marked(field.type, fpath, found, seen)

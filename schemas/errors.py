@@ -41,6 +41,10 @@ class KeyFileError(CorridorError):
     """A private or public key file is missing, unreadable or of the wrong kind."""
 
 
+class SealError(CorridorError):
+    """Personal data cannot be sealed: nobody it may go to has an encryption key."""
+
+
 class TrustStoreError(ConfigError):
     """The trust store file is missing or malformed."""
 

@@ -14,6 +14,7 @@ import json
 import math
 from typing import Any
 
+from schemas.catalog import alert_schema, personal_data_schema, sealed_fields
 from schemas.errors import ValidationError
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -181,6 +182,31 @@ def from_json(schema: Any, value: Any) -> dict[str, Any]:
         raise ValidationError(problems)
     assert isinstance(datum, dict)
     return datum
+
+
+def alert_from_json(document: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """An alert as the originator's own system writes it, personal data in clear.
+
+    ``personal_data`` in the input is a ``corridor.v1.PersonalData`` object (or null);
+    it is returned apart, as a datum to seal, and the alert datum's ``personal_data``
+    is null until sealing puts the commitment there. Problems of both are reported
+    together, with their paths; values of personal data are never quoted.
+    """
+    personal: Any = None
+    if isinstance(document, dict):
+        personal = {k: v for k, v in document.items() if k in sealed_fields()}
+        document = {k: v for k, v in document.items() if k not in sealed_fields()}
+    problems: list[str] = []
+    datum = _convert(alert_schema().schema, document, "", problems)
+    sealed: dict[str, Any] | None = None
+    raw = (personal or {}).get("personal_data")
+    if raw is not None:
+        converted = _convert(personal_data_schema().schema, raw, "personal_data", problems)
+        sealed = converted if isinstance(converted, dict) else None
+    if problems:
+        raise ValidationError(problems)
+    assert isinstance(datum, dict)
+    return datum, sealed
 
 
 def to_json(value: Any) -> Any:

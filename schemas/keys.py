@@ -1,4 +1,4 @@
-"""Ed25519 signing keys of agencies: generation, files and key ids."""
+"""Agencies' keys: Ed25519 signing keys and X25519 encryption keys; files and key ids."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from schemas.errors import KeyFileError
 
@@ -21,8 +22,8 @@ def generate_private_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
-    """The 32-byte raw encoding of an Ed25519 public key (RFC 8032)."""
+def raw_public_key(public_key: Ed25519PublicKey | X25519PublicKey) -> bytes:
+    """The 32-byte raw encoding of a public key (RFC 8032 for Ed25519, RFC 7748 for X25519)."""
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -31,7 +32,25 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw_public_key(public_key)).digest()[:8].hex()
 
 
-def public_key_b64(public_key: Ed25519PublicKey) -> str:
+def generate_encryption_key() -> X25519PrivateKey:
+    """A new random X25519 key, to which others encrypt personal data for this agency."""
+    return X25519PrivateKey.generate()
+
+
+def encryption_key_id(public_key: X25519PublicKey) -> str:
+    """Key id of an X25519 key: first 8 bytes of SHA-256 over its raw bytes, 16 hex digits."""
+    return hashlib.sha256(raw_public_key(public_key)).digest()[:8].hex()
+
+
+def encryption_key_from_b64(text: str) -> X25519PublicKey:
+    """Parse a base64 raw X25519 public key; raises ``ValueError`` when invalid."""
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) != 32:
+        raise ValueError(f"an X25519 public key is 32 bytes, got {len(raw)}")
+    return X25519PublicKey.from_public_bytes(raw)
+
+
+def public_key_b64(public_key: Ed25519PublicKey | X25519PublicKey) -> str:
     """Standard base64 of the raw public key, as stored in the trust store."""
     return base64.b64encode(raw_public_key(public_key)).decode("ascii")
 
@@ -44,7 +63,9 @@ def public_key_from_b64(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def write_private_key(path: Path, key: Ed25519PrivateKey, *, overwrite: bool = False) -> None:
+def write_private_key(
+    path: Path, key: Ed25519PrivateKey | X25519PrivateKey, *, overwrite: bool = False
+) -> None:
     """Write ``key`` as unencrypted PKCS#8 PEM, readable by its owner only (0600)."""
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -63,7 +84,7 @@ def write_private_key(path: Path, key: Ed25519PrivateKey, *, overwrite: bool = F
     path.chmod(PRIVATE_KEY_MODE)
 
 
-def write_public_key(path: Path, public_key: Ed25519PublicKey) -> None:
+def write_public_key(path: Path, public_key: Ed25519PublicKey | X25519PublicKey) -> None:
     """Write ``public_key`` as SubjectPublicKeyInfo PEM."""
     pem = public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -76,6 +97,21 @@ def write_public_key(path: Path, public_key: Ed25519PublicKey) -> None:
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     """Load an Ed25519 private key from a PKCS#8 PEM file."""
+    key = _load_private(path)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
+    return key
+
+
+def load_decryption_key(path: Path) -> X25519PrivateKey:
+    """Load an X25519 private (decryption) key from a PKCS#8 PEM file."""
+    key = _load_private(path)
+    if not isinstance(key, X25519PrivateKey):
+        raise KeyFileError(f"{path} holds a {type(key).__name__}, not an X25519 key")
+    return key
+
+
+def _load_private(path: Path) -> object:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -86,8 +122,6 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyFileError(f"{path} is not an unencrypted PEM private key: {exc}") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise KeyFileError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
     return key
 
 

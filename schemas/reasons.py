@@ -34,6 +34,9 @@ AGENCY_MISMATCH = "agency_mismatch"
 """The alert claims an originating agency other than its signer."""
 INVALID_ALERT = "invalid_alert"
 """The alert decodes but breaks a semantic rule of the contract."""
+PERSONAL_DATA_MISMATCH = "personal_data_mismatch"
+"""The encrypted personal data (Kafka header) is malformed, missing on an inbound topic,
+or does not match the signed commitment: substituted or damaged on the way."""
 
 ALL = (
     MALFORMED_ENVELOPE,
@@ -50,4 +53,5 @@ ALL = (
     MALFORMED_PAYLOAD,
     AGENCY_MISMATCH,
     INVALID_ALERT,
+    PERSONAL_DATA_MISMATCH,
 )

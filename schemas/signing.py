@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from schemas import personal_data as pd
 from schemas.catalog import SchemaInfo, alert_schema, incident_schema
 from schemas.codec import encode_single_object
 from schemas.envelope import EnvelopeHeader, RecordHeaders, seal
+from schemas.errors import ValidationError
 from schemas.keys import key_id
 from schemas.topics import TopicNames, message_key
-from schemas.validation import check_alert
+from schemas.validation import check_alert, check_personal_data
 
 ALERT_KIND = "alert"
 
@@ -74,16 +77,39 @@ def sign_alert(
     private_key: Ed25519PrivateKey,
     topics: TopicNames,
     *,
+    personal_data: dict[str, Any] | None = None,
+    recipients: Sequence[pd.RecipientKey] = (),
     produced_at: dt.datetime | None = None,
     message_id: str | None = None,
+    seal_randomness: pd.SealRandomness | None = None,
 ) -> SignedRecord:
     """Validate ``alert`` (an Avro datum), then encode and sign it for its agency.
 
-    ``produced_at`` and ``message_id`` are fixed only to build test vectors.
+    ``personal_data`` (a ``corridor.v1.PersonalData`` datum, kept apart from the alert)
+    is sealed to ``recipients``: the signed alert carries its commitment, the record
+    the encrypted attachment header. ``produced_at``, ``message_id`` and
+    ``seal_randomness`` are fixed only to build test vectors.
     """
+    if alert.get("personal_data") is not None:
+        raise ValidationError(
+            ["personal_data: pass personal data apart from the alert, to be sealed"]
+        )
     check_alert(alert)
     agency = alert["agency"]
     topic = topics.inbound(agency)
+    extra: RecordHeaders = []
+    if personal_data is not None:
+        check_personal_data(personal_data)
+        sealed = pd.seal(
+            personal_data,
+            agency=agency,
+            alert_id=alert["alert_id"],
+            revision=alert["revision"],
+            recipients=recipients,
+            randomness=seal_randomness,
+        )
+        alert = {**alert, "personal_data": sealed.commitment}
+        extra = [(pd.HEADER, sealed.attachment)]
     header, value = _seal_payload(
         ALERT_KIND, topic, agency, alert_schema(), alert, private_key, produced_at, message_id
     )
@@ -91,7 +117,7 @@ def sign_alert(
         topic=topic,
         key=message_key(agency, alert["alert_id"]),
         value=value,
-        headers=header.record_headers(),
+        headers=[*header.record_headers(), *extra],
         header=header,
         alert_id=alert["alert_id"],
         revision=alert["revision"],

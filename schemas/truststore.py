@@ -1,8 +1,9 @@
-"""The trust store: every task-force agency's public signing keys, by key id.
+"""The trust store: every task-force agency's public signing and encryption keys, by key id.
 
 A JSON document (format ``corridor-trust-store/1``, see docs/wire-format.md). Key
 entries carry a status and a validity window so rotation and revocation can be
-expressed without changing the file format.
+expressed without changing the file format. ``encryption_keys`` (X25519, to which
+originators seal personal data) is optional, so older files still load.
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from schemas import reasons
 from schemas.errors import TrustStoreError, VerifyError
 from schemas.json_mapping import format_timestamp
-from schemas.keys import key_id, public_key_b64, public_key_from_b64
+from schemas.keys import (
+    encryption_key_from_b64,
+    encryption_key_id,
+    key_id,
+    public_key_b64,
+    public_key_from_b64,
+)
 from schemas.validation import is_agency_id
 
 FORMAT = "corridor-trust-store/1"
@@ -59,6 +67,19 @@ class TrustedKey:
 
 
 @dataclass(frozen=True)
+class EncryptionKey:
+    """One X25519 public key of one agency, to which personal data is sealed."""
+
+    key_id: str
+    """16 hex digits, derived from the key (see :func:`schemas.keys.encryption_key_id`)."""
+    public_key: X25519PublicKey
+    """The X25519 public key."""
+    status: str = "active"
+    """``active`` (originators seal to it); ``retired`` (no new seals, old ones are still
+    delivered); ``revoked`` (no seals, and the hub delivers no wraps for it)."""
+
+
+@dataclass(frozen=True)
 class Agency:
     """A task-force agency as the trust store knows it."""
 
@@ -67,7 +88,9 @@ class Agency:
     name: str
     """Human-readable name."""
     keys: Mapping[str, TrustedKey] = field(default_factory=dict)
-    """Its keys by key id."""
+    """Its signing keys by key id."""
+    encryption_keys: Mapping[str, EncryptionKey] = field(default_factory=dict)
+    """Its X25519 encryption keys by key id."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,30 @@ class TrustStore:
         keys = {**agency.keys, trusted.key_id: trusted}
         agencies = {**self.agencies, agency_id: replace(agency, keys=keys)}
         return TrustStore(agencies=agencies)
+
+    def with_encryption_key(
+        self, agency_id: str, name: str, public_key: X25519PublicKey
+    ) -> TrustStore:
+        """A copy with ``public_key`` added as an active encryption key of ``agency_id``."""
+        agency = self.agencies.get(agency_id, Agency(agency_id=agency_id, name=name))
+        entry = EncryptionKey(key_id=encryption_key_id(public_key), public_key=public_key)
+        keys = {**agency.encryption_keys, entry.key_id: entry}
+        agencies = {**self.agencies, agency_id: replace(agency, encryption_keys=keys)}
+        return TrustStore(agencies=agencies)
+
+    def sealing_keys(self, agency_id: str) -> list[EncryptionKey]:
+        """The active encryption keys of ``agency_id``: what an originator seals to."""
+        agency = self.agencies.get(agency_id)
+        if agency is None:
+            return []
+        return [k for k in agency.encryption_keys.values() if k.status == "active"]
+
+    def delivery_key_ids(self, agency_id: str) -> frozenset[str]:
+        """Ids of the keys whose wraps the hub may deliver to ``agency_id`` (not revoked)."""
+        agency = self.agencies.get(agency_id)
+        if agency is None:
+            return frozenset()
+        return frozenset(k.key_id for k in agency.encryption_keys.values() if k.status != "revoked")
 
 
 def _timestamp(value: Any, where: str) -> dt.datetime | None:
@@ -142,6 +189,26 @@ def _parse_key(entry: Any, where: str) -> TrustedKey:
     )
 
 
+def _parse_encryption_key(entry: Any, where: str) -> EncryptionKey:
+    if not isinstance(entry, dict):
+        raise TrustStoreError(f"{where}: expected an object")
+    try:
+        public_key = encryption_key_from_b64(entry["public_key"])
+    except KeyError as exc:
+        raise TrustStoreError(f"{where}: public_key is missing") from exc
+    except (ValueError, TypeError) as exc:
+        raise TrustStoreError(f"{where}.public_key: {exc}") from exc
+    derived = encryption_key_id(public_key)
+    if entry.get("key_id", derived) != derived:
+        raise TrustStoreError(f"{where}.key_id: does not match the public key (expected {derived})")
+    if entry.get("algorithm", "X25519") != "X25519":
+        raise TrustStoreError(f"{where}.algorithm: only X25519 is supported")
+    status = entry.get("status", "active")
+    if status not in STATUSES:
+        raise TrustStoreError(f"{where}.status: one of {', '.join(STATUSES)}")
+    return EncryptionKey(key_id=derived, public_key=public_key, status=status)
+
+
 def parse_trust_store(document: Any) -> TrustStore:
     """Build a :class:`TrustStore` from its decoded JSON document."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -157,10 +224,18 @@ def parse_trust_store(document: Any) -> TrustStore:
         if not isinstance(body, dict) or not isinstance(body.get("keys", []), list):
             raise TrustStoreError(f"{where}: expected an object with a list of keys")
         keys = [_parse_key(k, f"{where}.keys[{i}]") for i, k in enumerate(body.get("keys", []))]
+        raw_encryption = body.get("encryption_keys", [])
+        if not isinstance(raw_encryption, list):
+            raise TrustStoreError(f"{where}.encryption_keys: expected a list")
+        encryption = [
+            _parse_encryption_key(k, f"{where}.encryption_keys[{i}]")
+            for i, k in enumerate(raw_encryption)
+        ]
         agencies[agency_id] = Agency(
             agency_id=agency_id,
             name=str(body.get("name", agency_id)),
             keys={k.key_id: k for k in keys},
+            encryption_keys={k.key_id: k for k in encryption},
         )
     return TrustStore(agencies=agencies)
 
@@ -204,9 +279,27 @@ def dump_trust_store(store: TrustStore) -> dict[str, Any]:
                     }
                     for k in agency.keys.values()
                 ],
+                **_dump_encryption_keys(agency),
             }
             for agency in sorted(store.agencies.values(), key=lambda a: a.agency_id)
         },
+    }
+
+
+def _dump_encryption_keys(agency: Agency) -> dict[str, Any]:
+    """The ``encryption_keys`` member, left out when there are none (older files stay as is)."""
+    if not agency.encryption_keys:
+        return {}
+    return {
+        "encryption_keys": [
+            {
+                "key_id": k.key_id,
+                "algorithm": "X25519",
+                "public_key": public_key_b64(k.public_key),
+                "status": k.status,
+            }
+            for k in agency.encryption_keys.values()
+        ]
     }
 
 

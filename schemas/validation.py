@@ -18,6 +18,8 @@ IMO = re.compile(r"[0-9]{7}")
 MMSI = re.compile(r"[0-9]{9}")
 MAX_NARRATIVE = 20_000
 MAX_WAYPOINTS = 200
+PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
+MAX_PERSONS = 1000
 
 
 def is_agency_id(value: str) -> bool:
@@ -85,5 +87,29 @@ def _route_problems(route: list[dict[str, Any]]) -> list[str]:
 def check_alert(alert: dict[str, Any]) -> None:
     """Raise :class:`ValidationError` if the alert breaks a semantic rule."""
     problems = alert_problems(alert)
+    if problems:
+        raise ValidationError(problems)
+
+
+def personal_data_problems(personal_data: dict[str, Any]) -> list[str]:
+    """Semantic problems of a PersonalData datum; messages never quote the data itself."""
+    problems: list[str] = []
+    persons = personal_data["persons"]
+    if not persons:
+        problems.append("personal_data.persons: needs at least one person (or omit personal_data)")
+    if len(persons) > MAX_PERSONS:
+        problems.append(f"personal_data.persons: at most {MAX_PERSONS} persons")
+    for i, person in enumerate(persons):
+        dob = person["date_of_birth"]
+        if dob is not None and not PARTIAL_DATE.fullmatch(dob):
+            problems.append(
+                f"personal_data.persons[{i}].date_of_birth: write YYYY, YYYY-MM or YYYY-MM-DD"
+            )
+    return problems
+
+
+def check_personal_data(personal_data: dict[str, Any]) -> None:
+    """Raise :class:`ValidationError` if the personal data breaks a rule."""
+    problems = personal_data_problems(personal_data)
     if problems:
         raise ValidationError(problems)

@@ -2,7 +2,8 @@
 
 Steps, each with its own reason code: framing, header, Kafka headers, kind,
 topic binding, agency and key, signature over the received bytes, payload schema,
-payload decoding, originator binding, semantic rules.
+payload decoding, originator binding, semantic rules, and the encrypted personal
+data's match with the signed commitment.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from schemas.catalog import SchemaInfo, alert_schema, incident_schema, payload_s
 from schemas.codec import decode_single_object, split_single_object
 from schemas.envelope import Envelope, RecordHeaders, check_record_headers, open_envelope
 from schemas.errors import VerifyError
+from schemas.personal_data import check_attachment
 from schemas.signing import ALERT_KIND, INCIDENT_KIND
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
@@ -55,6 +57,8 @@ class VerifiedAlert:
     """The decoded alert datum."""
     value: bytes
     """The originator's record value, byte for byte."""
+    attachment: dict[str, Any] | None = None
+    """The decoded personal-data attachment, checked against the signed commitment."""
 
 
 def verify_alert(
@@ -69,7 +73,9 @@ def verify_alert(
 
     ``read_topic`` is the topic the record was consumed from when that is the
     originator's inbound topic; ``None`` for a copy delivered elsewhere (an inbox),
-    where only the binding to the originator's inbound topic is checked.
+    where only the binding to the originator's inbound topic is checked. On an
+    inbound topic an alert that commits to personal data must carry its attachment;
+    an inbox copy may come without (redacted for this recipient).
     """
     envelope = open_envelope(value)
     header = envelope.header
@@ -97,7 +103,12 @@ def verify_alert(
     problems = alert_problems(alert)
     if problems:
         raise VerifyError(reasons.INVALID_ALERT, "; ".join(problems))
-    return VerifiedAlert(envelope=envelope, schema=info, alert=alert, value=value)
+    attachment = check_attachment(
+        alert["personal_data"], record_headers, required=read_topic is not None
+    )
+    return VerifiedAlert(
+        envelope=envelope, schema=info, alert=alert, value=value, attachment=attachment
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""Builds the envelope test vectors under ``schemas/vectors/`` (deterministic).
+"""Builds the test vectors under ``schemas/vectors/`` (deterministic).
 
-``python -m schemas.vectorgen`` rewrites ``schemas/vectors/envelope-v1.json``. Ed25519
+``python -m schemas.vectorgen`` rewrites ``schemas/vectors/envelope-v1.json`` and
+``schemas/vectors/personal-data-v1.json`` (see :mod:`schemas.personal_data_vectors`). Ed25519
 signatures are deterministic, so the output only changes when the contract does;
 a test regenerates it and compares byte for byte.
 """
@@ -27,6 +28,7 @@ from schemas.topics import TopicNames
 from schemas.truststore import TrustStore, dump_trust_store
 
 VECTORS_PATH = Path(__file__).parent / "vectors" / "envelope-v1.json"
+PERSONAL_DATA_VECTORS_PATH = Path(__file__).parent / "vectors" / "personal-data-v1.json"
 TOPICS = TopicNames("corridor")
 PRODUCED_AT = dt.datetime(2026, 11, 24, 8, 30, 0, 250000, tzinfo=dt.UTC)
 
@@ -286,10 +288,23 @@ def render() -> str:
     return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
 
 
+def render_personal_data() -> str:
+    """The personal-data vectors file's text (signed with the same test keys)."""
+    from schemas import personal_data_vectors
+
+    store = TrustStore(agencies={})
+    for agency in SEEDS:
+        store = store.with_key(agency, agency, _key(agency).public_key())
+    document = personal_data_vectors.build({a: _key(a) for a in SEEDS}, TOPICS, store)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def main() -> int:
-    """Write the vectors file."""
+    """Write the vectors files."""
     VECTORS_PATH.write_text(render(), "utf-8")
     print(f"wrote {VECTORS_PATH}", file=sys.stderr)
+    PERSONAL_DATA_VECTORS_PATH.write_text(render_personal_data(), "utf-8")
+    print(f"wrote {PERSONAL_DATA_VECTORS_PATH}", file=sys.stderr)
     return 0
 
 

@@ -30,9 +30,7 @@ from schemas.truststore import TrustStore, dump_trust_store
 #: Recipients' X25519 private keys (test keys: never deploy them).
 RECIPIENT_SEEDS = {
     "GR-HCG": bytes.fromhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"),
-    "EU-EUROPOL": bytes.fromhex(
-        "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"
-    ),
+    "EU-EUROPOL": bytes.fromhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"),
 }
 CONTENT_KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 NONCE = bytes.fromhex("a0a1a2a3a4a5a6a7a8a9aaab")
@@ -172,15 +170,17 @@ def build(
     _, alert = decode_single_object(open_envelope(record.value).payload)
     attachment = pd.attachment_of(record.headers) or b""
     deliveries = []
-    for agency, key in [*recipients, (NOT_CLEARED, None)]:
-        key_ids = [] if key is None else [encryption_key_id(key.public_key())]
-        headers = pd.headers_for_recipient(record.headers, cleared=key is not None, key_ids=key_ids)
+    delivery_keys: list[tuple[str, X25519PrivateKey | None]] = [*recipients, (NOT_CLEARED, None)]
+    for agency, maybe_key in delivery_keys:
+        cleared = maybe_key is not None
+        key_ids = [encryption_key_id(maybe_key.public_key())] if maybe_key is not None else []
+        headers = pd.headers_for_recipient(record.headers, cleared=cleared, key_ids=key_ids)
         deliveries.append(
             {
                 "recipient": agency,
-                "cleared": key is not None,
+                "cleared": cleared,
                 "headers": _headers_hex(headers),
-                "expected_personal_data": PERSONAL_DATA_JSON if key is not None else pd.REDACTED,
+                "expected_personal_data": PERSONAL_DATA_JSON if cleared else pd.REDACTED,
             }
         )
     flipped = bytearray(attachment)

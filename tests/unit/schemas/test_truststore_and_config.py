@@ -84,3 +84,52 @@ def test_shipped_taskforce_loads() -> None:
     taskforce = load_taskforce(Path("deploy/local/taskforce.toml"), topic_prefix="x")
     assert taskforce.topics.inbound("PK-FIA") == "x.inbound.PK-FIA"
     assert "EU-EUROPOL" in {m.agency_id for m in taskforce.recipients}
+
+
+def test_encryption_keys_round_trip_and_old_files_still_load(
+    tmp_path: Path, trust_store: TrustStore
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from schemas.keys import encryption_key_id
+
+    old = dump_trust_store(trust_store)
+    assert all("encryption_keys" not in a for a in old["agencies"].values())
+    assert parse_trust_store(old).agencies["PK-FIA"].encryption_keys == {}
+    public = X25519PrivateKey.generate().public_key()
+    store = trust_store.with_encryption_key("GR-HCG", "Hellenic Coast Guard", public)
+    path = tmp_path / "trust.json"
+    save_trust_store(path, store)
+    loaded = load_trust_store(path)
+    assert dump_trust_store(loaded) == dump_trust_store(store)
+    kid = encryption_key_id(public)
+    assert [k.key_id for k in loaded.sealing_keys("GR-HCG")] == [kid]
+    assert loaded.delivery_key_ids("GR-HCG") == {kid}
+    assert loaded.sealing_keys("PK-FIA") == []
+    document = dump_trust_store(loaded)
+    document["agencies"]["GR-HCG"]["encryption_keys"][0]["status"] = "retired"
+    retired = parse_trust_store(document)
+    assert retired.sealing_keys("GR-HCG") == []
+    assert retired.delivery_key_ids("GR-HCG") == {kid}
+    document["agencies"]["GR-HCG"]["encryption_keys"][0]["status"] = "revoked"
+    assert parse_trust_store(document).delivery_key_ids("GR-HCG") == frozenset()
+
+
+def test_encryption_key_entries_are_checked(trust_store: TrustStore) -> None:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    store = trust_store.with_encryption_key(
+        "PK-FIA", "FIA", X25519PrivateKey.generate().public_key()
+    )
+    document = dump_trust_store(store)
+    entry = document["agencies"]["PK-FIA"]["encryption_keys"][0]
+    entry["key_id"] = "0000000000000000"
+    with pytest.raises(TrustStoreError, match=r"encryption_keys\[0\].key_id"):
+        parse_trust_store(document)
+    entry.pop("key_id")
+    entry["algorithm"] = "Ed25519"
+    with pytest.raises(TrustStoreError, match="only X25519"):
+        parse_trust_store(document)
+    document["agencies"]["PK-FIA"]["encryption_keys"] = {"not": "a list"}
+    with pytest.raises(TrustStoreError, match="encryption_keys: expected a list"):
+        parse_trust_store(document)

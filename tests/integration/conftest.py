@@ -9,19 +9,20 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
 
 import local_kafka
 from consumers.topic_reader import group_caught_up
 from processes import stop_process
-from schemas.keys import generate_private_key, write_private_key
+from schemas.keys import generate_encryption_key, generate_private_key, write_private_key
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, save_trust_store
 from streams.admin import create_topics
@@ -47,6 +48,7 @@ role = "coast_guard"
 [[agency]]
 id = "GR-HCG"
 role = "coast_guard"
+personal_data = true
 
 [[agency]]
 id = "EU-EUROPOL"
@@ -78,6 +80,8 @@ class Pipeline:
     trust_store: TrustStore
     delivery_group: str
     worker_metrics_port: int
+    encryption_keys: dict[str, X25519PrivateKey] = field(default_factory=dict)
+    """Every member's X25519 decryption key (GR-HCG is the one cleared for personal data)."""
 
     def worker_metric(self, name: str, **labels: str) -> float:
         """Current value of one sample on the streams worker's /metrics."""
@@ -142,9 +146,14 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     config = workdir / "taskforce.toml"
     config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
     keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", HUB)}
+    encryption_keys = {
+        agency: generate_encryption_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", "EU-EUROPOL")
+    }
     store = TrustStore(agencies={})
     for agency, key in keys.items():
         store = store.with_key(agency, agency, key.public_key())
+    for agency, decryption_key in encryption_keys.items():
+        store = store.with_encryption_key(agency, agency, decryption_key.public_key())
     save_trust_store(workdir / "trust-store.json", store)
     write_private_key(workdir / "hub.key", keys[HUB])
     taskforce = load_taskforce(config)
@@ -183,6 +192,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             trust_store=store,
             delivery_group=group,
             worker_metrics_port=worker_metrics_port,
+            encryption_keys=encryption_keys,
         )
     finally:
         stop_process(worker, "streams worker")

@@ -164,3 +164,23 @@ def test_invalid_personal_data_vectors_are_rejected(vector: dict[str, Any]) -> N
         item = check_delivery(value, headers, STORE, TOPICS, decryption_key=key)
         assert not item.verified
         assert item.document["reason"] == vector["expected_reason"]
+
+
+def test_the_wire_format_document_states_the_current_schemas_and_constants() -> None:
+    from pathlib import Path
+
+    from schemas import personal_data as pd
+    from schemas.catalog import alert_schema, attachment_schema
+    from schemas.fingerprint import canonical_form
+
+    doc = (Path(__file__).parents[3] / "docs" / "wire-format.md").read_text("utf-8")
+    for info in (alert_schema(), personal_data_schema(), attachment_schema()):
+        assert canonical_form(info.source) in doc, info.fullname
+        assert info.fingerprint.hex(" ") in doc, info.fullname
+    assert pd.AAD_CONTEXT.hex(" ") in doc
+    assert f"`{pd.WRAP_INFO.decode()}`" in doc
+    assert f"`{pd.KEY_COMMITMENT_TEXT.decode()}`" in doc
+    assert f"`{pd.HEADER}`" in doc
+    for recipient in VECTORS["recipients"]:
+        assert recipient["key_id"] in doc
+    assert SEAL["ciphertext_sha256_hex"] in doc.replace(" ", "")

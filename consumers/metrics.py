@@ -16,7 +16,7 @@ class DeliveryMetrics:
 
     received: Counter
     delivered: Counter
-    withheld: Counter
+    decisions: Counter
     failures: Counter
     end_to_end: Histogram
 
@@ -35,10 +35,11 @@ class DeliveryMetrics:
                 ["agency"],
                 registry=registry,
             ),
-            withheld=Counter(
-                "corridor_deliveries_withheld",
-                "Recipients an alert was not delivered to because of its marking",
-                ["reason"],
+            decisions=Counter(
+                "corridor_policy_decisions",
+                "Sharing-policy decisions, one per member and item: kind (alert, incident), "
+                "recipient agency, and reason (allowed, or why it was withheld)",
+                ["kind", "agency", "reason"],
                 registry=registry,
             ),
             failures=Counter(

@@ -16,6 +16,7 @@ from schemas.fingerprint import fingerprint
 ALERT_SCHEMA_FILE = "SmugglingRouteAlert.v1.avsc"
 HEADER_SCHEMA_FILE = "EnvelopeHeader.v1.avsc"
 INCIDENT_SCHEMA_FILE = "Incident.v1.avsc"
+RECEIPT_SCHEMA_FILE = "Receipt.v1.avsc"
 
 #: Field-level property marking personal data (victims, migrants, witnesses).
 PERSONAL_DATA_PROPERTY = "corridor.personal_data"
@@ -68,9 +69,17 @@ def incident_schema() -> SchemaInfo:
 
 
 @functools.cache
+def receipt_schema() -> SchemaInfo:
+    """The Receipt v1 schema (signed by a recipient about one delivery)."""
+    return _load(RECEIPT_SCHEMA_FILE)
+
+
+@functools.cache
 def payload_schemas() -> dict[bytes, SchemaInfo]:
     """Payload schemas a verifier accepts, by fingerprint."""
-    return {info.fingerprint: info for info in (alert_schema(), incident_schema())}
+    return {
+        info.fingerprint: info for info in (alert_schema(), incident_schema(), receipt_schema())
+    }
 
 
 def personal_data_fields(schema: Any = None) -> list[str]:

@@ -247,7 +247,9 @@ class DeliveryService:
         for write, future in pending:
             if future.is_done and future.succeeded():
                 self._metrics.delivered.labels(write.recipient).inc()
-                self._metrics.end_to_end.observe((now - write.produced_at).total_seconds())
+                self._metrics.end_to_end.labels(write.recipient).observe(
+                    (now - write.produced_at).total_seconds()
+                )
             else:
                 self._metrics.failures.labels(write.recipient).inc()
         if failed:

@@ -50,7 +50,9 @@ class DeliveryMetrics:
             ),
             end_to_end=Histogram(
                 "corridor_publish_to_inbox_seconds",
-                "From the originator's produce time to the inbox write being acknowledged",
+                "From the originator's produce time to the inbox write being acknowledged, "
+                "by recipient agency",
+                ["agency"],
                 buckets=LATENCY_BUCKETS,
                 registry=registry,
             ),

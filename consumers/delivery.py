@@ -1,7 +1,10 @@
 """The delivery service: copies each alert and incident into every entitled member's inbox.
 
-The originator's signed bytes travel unchanged, so every recipient verifies the
-originator itself. Encrypted personal data (a Kafka header outside the signature)
+Who is entitled is the sharing policy's decision (``consumers.policy``), made per
+member and counted. The originator's signed bytes travel unchanged, so every
+recipient verifies the originator itself; of the record headers only an allowlist
+travels, so no hub-internal header (such as who else may receive an incident)
+reaches a recipient. Encrypted personal data (a Kafka header outside the signature)
 reaches only recipients cleared for it, with only their own key wrap. Offsets are
 committed only after every inbox write of the polled batch was acknowledged
 (acks=all); a failure rewinds to the last commit and the batch is delivered again
@@ -22,11 +25,23 @@ from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import DeliveryMetrics
-from consumers.routing import delivery_id, incident_recipients, recipients_for
+from consumers.policy import ALERT, INCIDENT, Decision, decide_all
+from consumers.routing import delivery_id
 from producers.publisher import request_timeout_ms
+from schemas import hub_headers
 from schemas.codec import decode_single_object
-from schemas.envelope import RecordHeaders, open_envelope
+from schemas.envelope import (
+    HEADER_AGENCY,
+    HEADER_ENVELOPE,
+    HEADER_KEY_ID,
+    HEADER_KIND,
+    HEADER_MESSAGE_ID,
+    RecordHeaders,
+    open_envelope,
+)
 from schemas.errors import VerifyError
+from schemas.marking import Release
+from schemas.personal_data import HEADER as PERSONAL_DATA_HEADER
 from schemas.personal_data import headers_for_recipient
 from schemas.quarantine import SourceRecord, quarantine_record
 from schemas.signing import INCIDENT_KIND
@@ -37,6 +52,19 @@ logger = logging.getLogger(__name__)
 HEADER_DELIVERY_ID = "corridor-delivery-id"
 STAGE = "delivery"
 UNDELIVERABLE = "undeliverable"
+#: The only record headers a recipient receives (besides the delivery id).
+FORWARDED_HEADERS = frozenset(
+    {
+        HEADER_ENVELOPE,
+        HEADER_KIND,
+        HEADER_AGENCY,
+        HEADER_KEY_ID,
+        HEADER_MESSAGE_ID,
+        hub_headers.REVISION_STATUS,
+        # Rewritten per recipient: only its own key wrap, or removed (not cleared).
+        PERSONAL_DATA_HEADER,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +100,11 @@ class InboxWrite:
     value: bytes
     """The originator's signed bytes, unchanged."""
     headers: RecordHeaders
-    """The original headers plus the delivery id."""
+    """The forwarded headers plus the delivery id."""
     produced_at: dt.datetime
     """The originator's produce time, for the latency metric."""
+    personal_data: bool = False
+    """Whether the recipient is cleared for the personal-data fields."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +115,10 @@ class DeliveryPlan:
     """Inbox writes (possibly none: e.g. TLP:RED naming nobody else)."""
     undeliverable: str | None = None
     """Why the record cannot be delivered at all (quarantined instead)."""
+    kind: str = ALERT
+    """``alert`` or ``incident``."""
+    decisions: tuple[Decision, ...] = ()
+    """The policy's decision for every member."""
 
 
 def plan_delivery(
@@ -96,8 +130,8 @@ def plan_delivery(
 ) -> DeliveryPlan:
     """Decide the inbox writes for one record of the alerts topic (pure).
 
-    A recipient cleared for personal data gets the attachment with only the wraps for
-    its ``encryption_key_ids``; everyone else gets no attachment.
+    A recipient the policy clears for personal data gets the attachment with only the
+    wraps for its ``encryption_key_ids``; everyone else gets no attachment.
     """
     key_ids = encryption_key_ids or {}
     if value is None:
@@ -108,34 +142,44 @@ def plan_delivery(
     except VerifyError as exc:
         return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
     if envelope.header.kind == INCIDENT_KIND:
-        recipients = incident_recipients(datum, taskforce.members)
+        kind = INCIDENT
+        raw_release = hub_headers.header_value(headers, hub_headers.RELEASE)
+        if raw_release is None:
+            return DeliveryPlan(
+                writes=[], undeliverable="missing_release: incident without the hub's release"
+            )
+        try:
+            release = Release.from_json(raw_release)
+        except ValueError as exc:
+            return DeliveryPlan(writes=[], undeliverable=f"missing_release: {exc}")
     else:
-        recipients = recipients_for(datum, taskforce.members)
-    base_headers = [(n, v) for n, v in headers if n != HEADER_DELIVERY_ID]
+        kind = ALERT
+        release = Release.of_alert(
+            datum["agency"], datum["tlp"], datum["tlp_recipients"], datum["handling_code"]
+        )
+    decisions = tuple(decide_all(kind, release, taskforce))
+    forwarded = [(n, v) for n, v in headers if n in FORWARDED_HEADERS]
     writes = [
         InboxWrite(
-            recipient=recipient,
-            topic=taskforce.topics.inbox(recipient),
+            recipient=d.recipient,
+            topic=taskforce.topics.inbox(d.recipient),
             key=key,
             value=value,
             headers=[
                 *headers_for_recipient(
-                    base_headers,
-                    cleared=_cleared_for_personal_data(taskforce, recipient),
-                    key_ids=key_ids.get(recipient, ()),
+                    forwarded,
+                    cleared=d.personal_data,
+                    key_ids=key_ids.get(d.recipient, ()),
                 ),
-                (HEADER_DELIVERY_ID, delivery_id(recipient, envelope.header.message_id).encode()),
+                (HEADER_DELIVERY_ID, delivery_id(d.recipient, envelope.header.message_id).encode()),
             ],
             produced_at=envelope.header.produced_at,
+            personal_data=d.personal_data,
         )
-        for recipient in recipients
+        for d in decisions
+        if d.allowed
     ]
-    return DeliveryPlan(writes=writes)
-
-
-def _cleared_for_personal_data(taskforce: TaskForce, recipient: str) -> bool:
-    member = taskforce.member(recipient)
-    return member is not None and member.personal_data
+    return DeliveryPlan(writes=writes, kind=kind, decisions=decisions)
 
 
 class DeliveryService:
@@ -212,6 +256,8 @@ class DeliveryService:
                 logger.error("undeliverable record at %s: %s", _where(record), plan.undeliverable)
                 quarantined.append(self._quarantine(record, headers, plan.undeliverable))
                 continue
+            for decision in plan.decisions:
+                self._metrics.decisions.labels(plan.kind, decision.recipient, decision.reason).inc()
             for write in plan.writes:
                 future = self._producer.send(
                     write.topic, key=write.key, value=write.value, headers=write.headers
@@ -224,7 +270,9 @@ class DeliveryService:
         for write, future in pending:
             if future.is_done and future.succeeded():
                 self._metrics.delivered.labels(write.recipient).inc()
-                self._metrics.end_to_end.observe((now - write.produced_at).total_seconds())
+                self._metrics.end_to_end.labels(write.recipient).observe(
+                    (now - write.produced_at).total_seconds()
+                )
             else:
                 self._metrics.failures.labels(write.recipient).inc()
         if failed:

@@ -24,7 +24,13 @@ from consumers.errors import BrokerUnavailable
 from consumers.metrics import InboxMetrics
 from schemas import hub_headers, reasons
 from schemas import personal_data as pd
-from schemas.envelope import HEADER_KIND, EnvelopeHeader, RecordHeaders
+from schemas.envelope import (
+    HEADER_AGENCY,
+    HEADER_KIND,
+    HEADER_MESSAGE_ID,
+    EnvelopeHeader,
+    RecordHeaders,
+)
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
 from schemas.signing import INCIDENT_KIND
@@ -76,6 +82,10 @@ class InboxItem:
     """What the client writes out (JSON-serialisable)."""
     produced_at: dt.datetime | None = None
     """Originator's produce time when verified."""
+    message_id: str | None = None
+    """The delivered envelope's message id (as claimed by the record headers if rejected)."""
+    origin: str | None = None
+    """The delivered envelope's signer (as claimed by the record headers if rejected)."""
 
 
 def check_delivery(
@@ -107,11 +117,14 @@ def check_delivery(
         alert = to_json(verified.alert)
         alert["personal_data"] = personal_data_view(verified, decryption_key)
     except VerifyError as exc:
+        claimed = dict(headers)
         return InboxItem(
             delivery_id=did,
             partition=partition,
             offset=offset,
             verified=False,
+            message_id=_text(claimed.get(HEADER_MESSAGE_ID)),
+            origin=_text(claimed.get(HEADER_AGENCY)),
             document={
                 "delivery_id": did,
                 "status": "rejected",
@@ -177,6 +190,8 @@ def _verified_item(
         offset=offset,
         verified=True,
         produced_at=header.produced_at,
+        message_id=header.message_id,
+        origin=header.agency,
         document={
             "delivery_id": did,
             "status": "verified",
@@ -268,6 +283,10 @@ class InboxReader:
     def close(self) -> None:
         """Leave the group and close the consumer."""
         self._consumer.close()
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("utf-8", "replace")
 
 
 def _remaining(settings: InboxSettings, count: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 #: Seconds; alerts are meant to arrive within seconds, so fine buckets below 1 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -16,7 +16,7 @@ class DeliveryMetrics:
 
     received: Counter
     delivered: Counter
-    withheld: Counter
+    decisions: Counter
     failures: Counter
     end_to_end: Histogram
 
@@ -35,10 +35,11 @@ class DeliveryMetrics:
                 ["agency"],
                 registry=registry,
             ),
-            withheld=Counter(
-                "corridor_deliveries_withheld",
-                "Recipients an alert was not delivered to because of its marking",
-                ["reason"],
+            decisions=Counter(
+                "corridor_policy_decisions",
+                "Sharing-policy decisions, one per member and item: kind (alert, incident), "
+                "recipient agency, and reason (allowed, or why it was withheld)",
+                ["kind", "agency", "reason"],
                 registry=registry,
             ),
             failures=Counter(
@@ -49,7 +50,9 @@ class DeliveryMetrics:
             ),
             end_to_end=Histogram(
                 "corridor_publish_to_inbox_seconds",
-                "From the originator's produce time to the inbox write being acknowledged",
+                "From the originator's produce time to the inbox write being acknowledged, "
+                "by recipient agency",
+                ["agency"],
                 buckets=LATENCY_BUCKETS,
                 registry=registry,
             ),
@@ -88,6 +91,58 @@ class InboxMetrics:
                 "corridor_inbox_publish_to_read_seconds",
                 "From the originator's produce time to the recipient reading it",
                 buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+        )
+
+
+#: Seconds; receipts come from people's systems, and ACTIONED from people: up to days.
+RECEIPT_BUCKETS = (0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 21600.0, 86400.0)
+
+
+@dataclass(frozen=True)
+class ReceiptMetrics:
+    """What the hub's receipt tracker reports, per recipient agency."""
+
+    receipts: Counter
+    rejected: Counter
+    unacknowledged: Gauge
+    oldest_unacknowledged: Gauge
+    latency: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> ReceiptMetrics:
+        """Register the metrics in ``registry``."""
+        return cls(
+            receipts=Counter(
+                "corridor_receipts",
+                "Verified receipts (first of each status per delivery), by agency and status",
+                ["agency", "status"],
+                registry=registry,
+            ),
+            rejected=Counter(
+                "corridor_receipts_rejected",
+                "Receipts that failed verification or came from the wrong agency, by reason",
+                ["reason"],
+                registry=registry,
+            ),
+            unacknowledged=Gauge(
+                "corridor_deliveries_unacknowledged",
+                "Deliveries the recipient has sent no receipt for yet, by agency",
+                ["agency"],
+                registry=registry,
+            ),
+            oldest_unacknowledged=Gauge(
+                "corridor_oldest_unacknowledged_delivery_seconds",
+                "Age of the oldest delivery without a receipt, by agency (0 when none)",
+                ["agency"],
+                registry=registry,
+            ),
+            latency=Histogram(
+                "corridor_delivery_to_receipt_seconds",
+                "From the inbox write to the recipient's receipt, by agency and status",
+                ["agency", "status"],
+                buckets=RECEIPT_BUCKETS,
                 registry=registry,
             ),
         )

@@ -12,8 +12,10 @@ from prometheus_client import CollectorRegistry
 
 from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
+from consumers.receipt_sender import ReceiptSender
 from corridor_cli import common
-from schemas.keys import load_decryption_key
+from schemas.errors import ConfigError
+from schemas.keys import load_decryption_key, load_private_key
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.truststore import load_trust_store
 
@@ -45,6 +47,13 @@ def register(sub: Any) -> None:
         "--idle-timeout", type=float, help="stop after this many seconds without a delivery"
     )
     parser.add_argument("--max-messages", type=int, help="stop after this many deliveries")
+    parser.add_argument(
+        "--receipts",
+        action="store_true",
+        help="send signed RECEIVED and VERIFIED (or REJECTED) receipts for every delivery "
+        "(needs --key)",
+    )
+    parser.add_argument("--key", type=Path, help="your agency's signing key, for --receipts")
     common.add_kafka_options(parser)
     common.add_metrics_options(parser, default_port=0)
     parser.set_defaults(handler=run)
@@ -53,6 +62,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read until stopped; exit 1 if any delivery failed verification."""
     trust_store = load_trust_store(args.trust_store)
+    if args.receipts and args.key is None:
+        raise ConfigError("--receipts needs --key: receipts are signed with your agency's key")
+    key = load_private_key(args.key) if args.receipts else None
     decryption_key = (
         load_decryption_key(args.decryption_key) if args.decryption_key is not None else None
     )
@@ -71,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     )
     stop = common.stop_on_signals()
     reader = InboxReader(settings, trust_store, metrics)
+    sender = (
+        ReceiptSender(args.bootstrap, args.agency, key, settings.topics)
+        if key is not None
+        else None
+    )
     rejected = 0
     out: TextIO = args.output.open("a", encoding="utf-8") if args.output else sys.stdout
     try:
@@ -78,8 +95,13 @@ def run(args: argparse.Namespace) -> int:
             out.write(json.dumps(item.document) + "\n")
             out.flush()
             rejected += not item.verified
+            if sender is not None:
+                # Acknowledged before the reader commits this delivery's offset.
+                sender.for_item(item)
     finally:
         reader.close()
+        if sender is not None:
+            sender.close()
         if args.output:
             out.close()
     return common.EXIT_FAILED if rejected else common.EXIT_OK

@@ -14,6 +14,7 @@ from corridor_cli import (
     logs,
     publish_cmd,
     quarantine_cmd,
+    receipts_cmd,
     simulate_cmd,
     streams_cmd,
     topics_cmd,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         inbox_cmd,
         quarantine_cmd,
         incidents_cmd,
+        receipts_cmd,
         simulate_cmd,
     ):
         module.register(sub)

@@ -355,6 +355,7 @@ def main() -> int:
             delivery_metrics,
             (
                 "corridor_deliveries_total",
+                "corridor_policy_decisions_total",
                 "corridor_publish_to_inbox_seconds_count",
                 "corridor_publish_to_inbox_seconds_sum",
             ),

@@ -1829,6 +1829,10 @@ def _handling(rng: random.Random, world: _World, agency: str) -> dict[str, Any]:
         fields["handling_note"] = (
             "Not for use in court or onward sharing without originator consent."
         )
+        if "tlp_recipients" not in fields:
+            # H3 goes only to named recipients; chosen without a draw, so the rest of
+            # the scenario stays the same for a given seed.
+            fields["tlp_recipients"] = sorted(a for a in world.agencies if a != agency)[:2]
     return fields
 
 

@@ -18,6 +18,7 @@ HEADER_SCHEMA_FILE = "EnvelopeHeader.v1.avsc"
 INCIDENT_SCHEMA_FILE = "Incident.v1.avsc"
 PERSONAL_DATA_SCHEMA_FILE = "PersonalData.v1.avsc"
 ATTACHMENT_SCHEMA_FILE = "PersonalDataAttachment.v1.avsc"
+RECEIPT_SCHEMA_FILE = "Receipt.v1.avsc"
 
 #: Field-level property marking personal data (victims, migrants, witnesses).
 PERSONAL_DATA_PROPERTY = "corridor.personal_data"
@@ -85,9 +86,17 @@ def attachment_schema() -> SchemaInfo:
 
 
 @functools.cache
+def receipt_schema() -> SchemaInfo:
+    """The Receipt v1 schema (signed by a recipient about one delivery)."""
+    return _load(RECEIPT_SCHEMA_FILE)
+
+
+@functools.cache
 def payload_schemas() -> dict[bytes, SchemaInfo]:
     """Payload schemas a verifier accepts, by fingerprint."""
-    return {info.fingerprint: info for info in (alert_schema(), incident_schema())}
+    return {
+        info.fingerprint: info for info in (alert_schema(), incident_schema(), receipt_schema())
+    }
 
 
 def personal_data_fields(schema: Any = None) -> list[str]:

@@ -14,10 +14,14 @@ REVISION = "corridor-revision"
 REVISION_STATUS = "corridor-revision-status"
 """On the alerts topic and in inboxes: ``new`` (first revision seen) or ``update``."""
 
+RELEASE = "corridor-release"
+"""On the incidents topic: who may receive the incident (JSON of :class:`schemas.marking.Release`).
+Stripped at delivery: a recipient never learns who else may receive an item."""
+
 STATUS_NEW = b"new"
 STATUS_UPDATE = b"update"
 
-_HUB_ONLY = frozenset({REVISION, REVISION_STATUS})
+_HUB_ONLY = frozenset({REVISION, REVISION_STATUS, RELEASE})
 
 
 def without_hub_headers(headers: RecordHeaders) -> RecordHeaders:

@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas import personal_data as pd
-from schemas.catalog import SchemaInfo, alert_schema, incident_schema
+from schemas.catalog import SchemaInfo, alert_schema, incident_schema, receipt_schema
 from schemas.codec import encode_single_object
 from schemas.envelope import EnvelopeHeader, RecordHeaders, seal
 from schemas.errors import ValidationError
@@ -155,4 +155,39 @@ def sign_incident(
         header=header,
         alert_id=incident["incident_id"],
         revision=incident["version"],
+    )
+
+
+RECEIPT_KIND = "receipt"
+
+
+def sign_receipt(
+    receipt: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    topics: TopicNames,
+    *,
+    produced_at: dt.datetime | None = None,
+    message_id: str | None = None,
+) -> SignedRecord:
+    """Encode and sign a receipt as its recipient, for the recipient's receipts topic."""
+    recipient = receipt["recipient"]
+    topic = topics.receipts(recipient)
+    header, value = _seal_payload(
+        RECEIPT_KIND,
+        topic,
+        recipient,
+        receipt_schema(),
+        receipt,
+        private_key,
+        produced_at,
+        message_id,
+    )
+    return SignedRecord(
+        topic=topic,
+        key=receipt["delivery_id"].encode(),
+        value=value,
+        headers=header.record_headers(),
+        header=header,
+        alert_id=receipt["delivery_id"],
+        revision=0,
     )

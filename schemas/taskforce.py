@@ -26,6 +26,9 @@ ROLES = (
     "eu_partner",
 )
 
+#: Roles that are law enforcement; by default an originator's H2 material goes only to them.
+LAW_ENFORCEMENT_ROLES = (*ROLES[:4], "eu_partner")
+
 
 #: Signing identity of the task-force hub when the file names none.
 DEFAULT_HUB_ID = "TF-HUB"
@@ -42,6 +45,7 @@ _MEMBER_KEYS = {
     "personal_data",
     "inbox",
     "webhook",
+    "h2_share_with",
 }
 
 
@@ -89,6 +93,12 @@ class Member:
     """Reads its deliveries from its Kafka inbox topic with its own client."""
     webhook: Webhook | None = None
     """Receives its deliveries as signed HTTPS POSTs, if set."""
+    h2_share_with: frozenset[str] = frozenset(LAW_ENFORCEMENT_ROLES)
+    """Standing consent for its H2 material: agency ids and role names that may receive it."""
+
+    def consents_h2_to(self, recipient: Member) -> bool:
+        """Whether this originator's H2 material may go to ``recipient``."""
+        return bool({recipient.agency_id, recipient.role} & self.h2_share_with)
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,9 @@ def _member(raw: Any, where: str) -> Member:
             "(TLP:RED goes only to the recipients an originator names)"
         )
     webhook = _webhook(raw.get("webhook"), f"{where}.webhook")
+    share = raw.get("h2_share_with", list(LAW_ENFORCEMENT_ROLES))
+    if not isinstance(share, list) or not all(isinstance(x, str) for x in share):
+        raise ConfigError(f"{where}.h2_share_with: expected a list of agency ids and roles")
     receives = raw.get("receives", True)
     inbox = raw.get("inbox", True)
     if receives and not inbox and webhook is None:
@@ -159,6 +172,7 @@ def _member(raw: Any, where: str) -> Member:
         personal_data=raw.get("personal_data", False),
         inbox=inbox,
         webhook=webhook,
+        h2_share_with=frozenset(share),
     )
 
 
@@ -210,6 +224,12 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
         if member.agency_id in seen:
             raise ConfigError(f"agency {member.agency_id} is listed twice")
         seen.add(member.agency_id)
+    for member in members:
+        for entry in sorted(member.h2_share_with - seen - set(ROLES)):
+            raise ConfigError(
+                f"agency {member.agency_id}: h2_share_with names {entry!r}, "
+                "which is neither a member agency nor a role"
+            )
     prefix = document.get("topic_prefix", DEFAULT_PREFIX)
     if not isinstance(prefix, str) or not prefix:
         raise ConfigError("topic_prefix: expected a non-empty string")

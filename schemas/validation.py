@@ -58,6 +58,11 @@ def alert_problems(alert: dict[str, Any]) -> list[str]:
             problems.append(f"tlp_recipients[{i}]: {recipient!r} is not an agency id")
     if alert["handling_code"] == "H3" and not alert["handling_note"]:
         problems.append("handling_note: handling code H3 needs a note stating the restriction")
+    if alert["handling_code"] == "H3" and not alert["tlp_recipients"]:
+        problems.append(
+            "tlp_recipients: handling code H3 goes only to named recipients "
+            "(the hub cannot interpret the note); name at least one"
+        )
     if not alert["narrative"].strip():
         problems.append("narrative: must not be empty")
     elif len(alert["narrative"]) > MAX_NARRATIVE:

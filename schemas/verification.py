@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas import reasons
-from schemas.catalog import SchemaInfo, alert_schema, incident_schema, payload_schemas
+from schemas.catalog import (
+    SchemaInfo,
+    alert_schema,
+    incident_schema,
+    payload_schemas,
+    receipt_schema,
+)
 from schemas.codec import decode_single_object, split_single_object
 from schemas.envelope import Envelope, RecordHeaders, check_record_headers, open_envelope
 from schemas.errors import VerifyError
 from schemas.personal_data import check_attachment
-from schemas.signing import ALERT_KIND, INCIDENT_KIND
+from schemas.signing import ALERT_KIND, INCIDENT_KIND, RECEIPT_KIND
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from schemas.validation import alert_problems
@@ -151,3 +157,40 @@ def verify_incident(
     envelope.verify_signature(public_key)
     _, incident = _decode_payload(envelope, incident_schema())
     return VerifiedIncident(envelope=envelope, incident=incident, value=value)
+
+
+@dataclass(frozen=True)
+class VerifiedReceipt:
+    """A receipt whose signer (the recipient it speaks for) and integrity are established."""
+
+    envelope: Envelope
+    """The envelope, with the header now trusted."""
+    receipt: dict[str, Any]
+    """The decoded receipt datum."""
+
+
+def verify_receipt(
+    value: bytes, record_headers: RecordHeaders, trust_store: TrustStore, topics: TopicNames
+) -> VerifiedReceipt:
+    """Verify a signed receipt: signed by the recipient it names, bound to its receipts topic."""
+    envelope = open_envelope(value)
+    header = envelope.header
+    check_record_headers(header, record_headers)
+    if header.kind != RECEIPT_KIND:
+        raise VerifyError(
+            reasons.WRONG_KIND, f"expected kind {RECEIPT_KIND!r}, got {header.kind!r}"
+        )
+    if header.topic != topics.receipts(header.agency):
+        raise VerifyError(
+            reasons.WRONG_TOPIC,
+            f"signed for topic {header.topic!r}, not {header.agency}'s receipts topic",
+        )
+    public_key = trust_store.public_key(header.agency, header.key_id, header.produced_at)
+    envelope.verify_signature(public_key)
+    _, receipt = _decode_payload(envelope, receipt_schema())
+    if receipt["recipient"] != header.agency:
+        raise VerifyError(
+            reasons.AGENCY_MISMATCH,
+            f"receipt for {receipt['recipient']!r} signed by {header.agency}",
+        )
+    return VerifiedReceipt(envelope=envelope, receipt=receipt)

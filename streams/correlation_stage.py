@@ -8,17 +8,20 @@ what had not been published yet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from schemas import hub_headers
 from schemas.catalog import incident_schema
 from schemas.codec import decode_single_object, encode_single_object
+from schemas.marking import Release
 from schemas.signing import SignedRecord, sign_incident
 from schemas.topics import TopicNames
 from streams.correlator import Correlator
 from streams.features import AlertFeatures
+from streams.incidents import incident_release
 
 FEATURES_TABLE = "correlation-alerts"
 PUBLISHED_TABLE = "correlation-incidents"
@@ -80,7 +83,29 @@ class CorrelationStage:
 
     def _sign(self, incident: dict[str, Any]) -> Publication:
         record = sign_incident(incident, self._hub_key, self._topics, self._hub_id)
-        return Publication(record=record, incident=incident)
+        release = self._release(incident)
+        headers = [*record.headers, (hub_headers.RELEASE, release.to_json().encode())]
+        return Publication(record=replace(record, headers=headers), incident=incident)
+
+    def _release(self, incident: dict[str, Any]) -> Release:
+        """Who may receive this version: entitled to every member alert.
+
+        A member whose features already left the retention window can no longer be
+        checked, so such a version goes only to the members' originators.
+        """
+        keys = [f"{m['agency']}:{m['alert_id']}" for m in incident["members"]]
+        alerts = [self.correlator.alerts.get(key) for key in keys]
+        known = [a for a in alerts if a is not None]
+        if len(known) == len(keys):
+            return incident_release(known)
+        originators = frozenset(m["agency"] for m in incident["members"])
+        return Release(
+            originators=originators,
+            tlp=incident["tlp"],
+            clearances=frozenset(),
+            named=originators,
+            handling=incident["handling_code"],
+        )
 
     def _rebuild(self) -> list[Publication]:
         self._rebuilt = True

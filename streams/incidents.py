@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from schemas.marking import Release
 from streams.features import AlertFeatures, Place
 from streams.scoring import Link
 
@@ -22,8 +23,6 @@ ACTIVE = "ACTIVE"
 MERGED = "MERGED"
 WITHDRAWN = "WITHDRAWN"
 
-TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED")
-HANDLING_ORDER = ("H0", "H1", "H2", "H3")
 ROLE_ORDER = ("ORIGIN", "TRANSIT", "BORDER_CROSSING", "DEPARTURE_POINT", "DESTINATION")
 #: Waypoints of different alerts closer than this are one place of the merged route.
 SAME_PLACE_KM = 15.0
@@ -127,20 +126,21 @@ def _shared_indicators(
     ]
 
 
+def incident_release(alerts: Iterable[AlertFeatures]) -> Release:
+    """Who may receive an incident: only agencies entitled to every member alert.
+
+    It travels beside the incident in the hub's ``corridor-release`` header, not in the
+    signed incident, so that no recipient learns who else may receive it.
+    """
+    return Release.combine(
+        Release.of_alert(a.agency, a.tlp, a.tlp_recipients, a.handling_code) for a in alerts
+    )
+
+
 def _restrictions(alerts: list[AlertFeatures]) -> dict[str, Any]:
-    """The most restrictive handling of the members (an incident reveals all of them)."""
-    tlp = max((a.tlp for a in alerts), key=TLP_ORDER.index)
-    handling = max((a.handling_code for a in alerts), key=HANDLING_ORDER.index)
-    releasable: set[str] | None = None
-    for alert in alerts:
-        if alert.tlp == "RED":
-            allowed = {*alert.tlp_recipients, alert.agency}
-            releasable = allowed if releasable is None else releasable & allowed
-    return {
-        "tlp": tlp,
-        "handling_code": handling,
-        "releasable_to": sorted(releasable) if releasable is not None else None,
-    }
+    """The most restrictive markings of the members (an incident reveals all of them)."""
+    release = incident_release(alerts)
+    return {"tlp": release.tlp, "handling_code": release.handling}
 
 
 def _explain(tree: list[tuple[str, str, Link]], agencies: list[str], size: int) -> str:

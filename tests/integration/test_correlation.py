@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from consumers.delivery import FORWARDED_HEADERS, HEADER_DELIVERY_ID
 from consumers.inbox import check_delivery
 from consumers.incident_log import IncidentLog
 from consumers.topic_reader import read_to_end
@@ -124,6 +125,12 @@ def test_three_agencies_views_become_one_incident_delivered_and_exported(
     ]
     assert all(i.verified for i in items), [i.document for i in items]
     assert items[-1].document["kind"] == "incident"
+    # The hub's release (who else may receive it) stays on the hub's topic.
+    incident_records = [r for r in records if r.key == incident["incident_id"].encode()]
+    for record in incident_records:
+        names = {name for name, _ in record.headers}
+        assert "corridor-release" not in names
+        assert names <= set(FORWARDED_HEADERS) | {HEADER_DELIVERY_ID}
 
     # corridor incidents export writes it with its member keys.
     result = subprocess.run(

@@ -58,6 +58,9 @@ def test_revoked_from_compromise_time(trust_store: TrustStore) -> None:
         store.public_key("PK-FIA", entry["key_id"], T0)
 
 
+_A = "[[agency]]\nid = 'PK-FIA'\nrole = 'coast_guard'\n"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -71,6 +74,23 @@ def test_revoked_from_compromise_time(trust_store: TrustStore) -> None:
             id="duplicate",
         ),
         pytest.param("[[agency]\n", "not valid TOML", id="toml"),
+        pytest.param(_A + "tlp_clearance = 'RED'\n", "originator names", id="clearance-red"),
+        pytest.param(_A + "tlp_clearance = 'amber'\n", "tlp_clearance", id="clearance-case"),
+        pytest.param(_A + "personal_data = 'yes'\n", "personal_data", id="pd-bool"),
+        pytest.param(_A + "colour = 'blue'\n", "unknown keys colour", id="unknown-key"),
+        pytest.param(_A + "inbox = false\n", "neither inbox nor webhook", id="no-channel"),
+        pytest.param(
+            _A + "[agency.webhook]\nurl = 'http://x.example'\n", "https", id="webhook-http"
+        ),
+        pytest.param(_A + "h2_share_with = ['XX-NOBODY']\n", "neither a member", id="h2-unknown"),
+        pytest.param(_A + "h2_share_with = 'all'\n", "h2_share_with", id="h2-not-list"),
+        pytest.param("[webhooks]\nmax_attempts = 0\n" + _A, "max_attempts", id="attempts"),
+        pytest.param(
+            "[webhooks]\ninitial_backoff_s = 5\nmax_backoff_s = 1\n" + _A,
+            "max_backoff_s",
+            id="backoff-order",
+        ),
+        pytest.param("hub_name = 'x'\n" + _A, "unknown top-level keys", id="top-level-key"),
     ],
 )
 def test_taskforce_errors(tmp_path: Path, body: str, message: str) -> None:
@@ -133,3 +153,29 @@ def test_encryption_key_entries_are_checked(trust_store: TrustStore) -> None:
     document["agencies"]["PK-FIA"]["encryption_keys"] = {"not": "a list"}
     with pytest.raises(TrustStoreError, match="encryption_keys: expected a list"):
         parse_trust_store(document)
+
+
+def test_member_settings_and_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "taskforce.toml"
+    path.write_text(
+        "[webhooks]\nmax_attempts = 3\n"
+        + _A
+        + "[[agency]]\nid = 'IOM'\nrole = 'international_organisation'\n"
+        "tlp_clearance = 'AMBER'\npersonal_data = true\ninbox = false\n"
+        "h2_share_with = ['PK-FIA']\n[agency.webhook]\nurl = 'https://iom.example/hook'\n",
+        "utf-8",
+    )
+    taskforce = load_taskforce(path)
+    fia, iom = taskforce.members
+    assert (fia.tlp_clearance, fia.personal_data, fia.inbox, fia.webhook) == (
+        "AMBER_STRICT",
+        False,
+        True,
+        None,
+    )
+    assert iom.webhook is not None and iom.webhook.url == "https://iom.example/hook"
+    assert (iom.tlp_clearance, iom.personal_data, iom.inbox) == ("AMBER", True, False)
+    assert taskforce.webhooks.max_attempts == 3
+    assert fia.consents_h2_to(fia) and not fia.consents_h2_to(iom)
+    assert iom.consents_h2_to(fia)
+    assert taskforce.member("IOM") is iom and taskforce.member("XX-NONE") is None

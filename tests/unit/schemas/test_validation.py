@@ -32,6 +32,9 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         pytest.param(_set("information_credibility", 7), "information_credibility", id="cred"),
         pytest.param(_set("tlp", "RED"), "tlp_recipients", id="red-without-recipients"),
         pytest.param(_set("handling_code", "H3"), "handling_note", id="h3-without-note"),
+        pytest.param(
+            _set("handling_code", "H3"), "tlp_recipients: handling code H3", id="h3-unnamed"
+        ),
         pytest.param(_set("estimated_persons", -1), "estimated_persons", id="negative-persons"),
         pytest.param(_set("narrative", "  "), "narrative", id="blank-narrative"),
         pytest.param(_set("agency", "fia"), "agency", id="agency-format"),

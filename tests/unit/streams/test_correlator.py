@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from streams.correlator import Correlator
 from streams.features import AlertFeatures
-from streams.incidents import ACTIVE, MERGED, WITHDRAWN, incident_id
+from streams.incidents import ACTIVE, MERGED, WITHDRAWN, incident_id, incident_release
 from tests.unit.streams.correlation_fixtures import features
 
 PHONE = ("phone", "+923001234567")
@@ -149,7 +149,12 @@ def test_incidents_carry_the_most_restrictive_handling_of_their_members() -> Non
     incident = changes[-1]
     assert incident["tlp"] == "RED"
     assert incident["handling_code"] == "H2"
-    assert incident["releasable_to"] == ["IR-BG", "PK-FIA", "TR-SG"]
+    # Who may receive it travels beside the incident (the hub's release header), not in it.
+    assert "releasable_to" not in incident
+    release = incident_release(correlator.alerts.values())
+    assert release.named == {"IR-BG", "PK-FIA", "TR-SG"}
+    assert release.originators == {"PK-FIA", "IR-BG"}
+    assert release.h2_originators == {"PK-FIA"}
 
 
 def test_merged_route_joins_nearby_waypoints_of_different_agencies() -> None:

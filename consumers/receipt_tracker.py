@@ -1,0 +1,185 @@
+"""The hub's receipt tracker: pairs inbox deliveries with the recipients' signed receipts.
+
+It reads every member's inbox and receipts topic from the beginning (no consumer
+group: its state is rebuilt from the topics at every start, bounded by their
+retention and ``horizon_s``) and keeps the per-agency gauges of unacknowledged
+deliveries current. A receipt that fails verification is quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.metrics import ReceiptMetrics
+from consumers.receipts import ReceiptLedger
+from schemas import hub_headers
+from schemas.errors import VerifyError
+from schemas.quarantine import SourceRecord, quarantine_record
+from schemas.taskforce import TaskForce
+from schemas.truststore import TrustStore
+from schemas.verification import verify_receipt
+
+logger = logging.getLogger(__name__)
+
+STAGE = "receipts"
+WRONG_RECIPIENT = "wrong_recipient"
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    """How the receipt tracker runs."""
+
+    bootstrap: str
+    """Kafka bootstrap servers."""
+    taskforce: TaskForce
+    """Members (whose inbox and receipts topics are read) and topic names."""
+    horizon_s: float = 7 * 24 * 3600.0
+    """Deliveries older than this are forgotten (and no longer count as unacknowledged)."""
+    poll_timeout_ms: int = 200
+    """How long one poll waits for records."""
+
+
+class ReceiptTracker:
+    """Consumes inboxes and receipts; updates :class:`ReceiptMetrics`."""
+
+    def __init__(
+        self,
+        settings: TrackerSettings,
+        trust_store: TrustStore,
+        metrics: ReceiptMetrics,
+        *,
+        consumer_factory: Callable[..., Any] = KafkaConsumer,
+        producer_factory: Callable[..., Any] = KafkaProducer,
+    ) -> None:
+        self._settings = settings
+        self._trust_store = trust_store
+        self._metrics = metrics
+        self.ledger = ReceiptLedger()
+        topics = settings.taskforce.topics
+        self._inbox_agency = {topics.inbox(m.agency_id): m.agency_id for m in self._recipients()}
+        self._receipt_topics = {topics.receipts(m.agency_id) for m in self._recipients()}
+        try:
+            self._consumer = consumer_factory(
+                bootstrap_servers=settings.bootstrap.split(","),
+                client_id="corridor-receipts",
+                enable_auto_commit=False,
+            )
+            self._producer = producer_factory(
+                bootstrap_servers=settings.bootstrap.split(","),
+                client_id="corridor-receipts",
+                acks="all",
+                enable_idempotence=True,
+            )
+            parts = [
+                TopicPartition(topic, p)
+                for topic in sorted({*self._inbox_agency, *self._receipt_topics})
+                for p in sorted(self._consumer.partitions_for_topic(topic) or [])
+            ]
+            self._consumer.assign(parts)
+            self._consumer.seek_to_beginning(*parts)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+
+    def _recipients(self) -> list[Any]:
+        return list(self._settings.taskforce.recipients)
+
+    def run(self, stop: threading.Event) -> None:
+        """Track until ``stop`` is set."""
+        while not stop.is_set():
+            self.step()
+
+    def step(self) -> int:
+        """Poll once and account for the records; returns how many were read."""
+        polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
+        records = [r for batch in polled.values() for r in batch]
+        quarantined = [q for q in (self._handle(r) for r in records) if q is not None]
+        if quarantined:
+            self._producer.flush(timeout=30)
+            if not all(f.is_done and f.succeeded() for f in quarantined):
+                raise DeliveryError("quarantine records for rejected receipts not acknowledged")
+        self._refresh_gauges()
+        return len(records)
+
+    def _handle(self, record: Any) -> Any:
+        headers = list(record.headers or [])
+        agency = self._inbox_agency.get(record.topic)
+        if agency is not None:
+            raw = hub_headers.header_value(headers, HEADER_DELIVERY_ID)
+            if raw is not None:
+                for status, latency in self.ledger.delivered(
+                    raw.decode("utf-8", "replace"), agency, record.timestamp / 1000
+                ):
+                    self._metrics.latency.labels(agency, status).observe(latency)
+            return None
+        try:
+            if record.value is None:
+                raise VerifyError("malformed_envelope", "receipt record has no value")
+            verified = verify_receipt(
+                record.value, headers, self._trust_store, self._settings.taskforce.topics
+            )
+        except VerifyError as exc:
+            return self._reject(record, headers, exc.reason, exc.detail)
+        receipt = verified.receipt
+        at = receipt["at"].timestamp()
+        outcome = self.ledger.receipt(
+            receipt["delivery_id"], receipt["recipient"], receipt["status"], at
+        )
+        if not outcome.accepted:
+            return self._reject(
+                record,
+                headers,
+                WRONG_RECIPIENT,
+                f"{receipt['recipient']} sent a receipt for a delivery to another agency",
+            )
+        if outcome.first:
+            self._metrics.receipts.labels(receipt["recipient"], receipt["status"]).inc()
+            if outcome.latency_s is not None:
+                self._metrics.latency.labels(receipt["recipient"], receipt["status"]).observe(
+                    outcome.latency_s
+                )
+        return None
+
+    def _reject(self, record: Any, headers: Any, reason: str, detail: str) -> Any:
+        logger.warning(
+            "receipt rejected at %s[%d]@%d: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            detail,
+        )
+        self._metrics.rejected.labels(reason).inc()
+        payload = quarantine_record(
+            SourceRecord.of(record, headers),
+            stage=STAGE,
+            reason=reason,
+            detail=detail,
+            at=dt.datetime.now(dt.UTC),
+        )
+        return self._producer.send(
+            self._settings.taskforce.topics.quarantine, key=record.key, value=payload
+        )
+
+    def _refresh_gauges(self) -> None:
+        now = time.time()
+        self.ledger.forget_before(now - self._settings.horizon_s)
+        pending = self.ledger.unacknowledged(now)
+        for member in self._recipients():
+            count, oldest = pending.get(member.agency_id, (0, 0.0))
+            self._metrics.unacknowledged.labels(member.agency_id).set(count)
+            self._metrics.oldest_unacknowledged.labels(member.agency_id).set(oldest)
+
+    def close(self) -> None:
+        """Close the clients."""
+        self._producer.close(timeout=30)
+        self._consumer.close()

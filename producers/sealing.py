@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from consumers.policy import ALERT, decide_all
 from schemas.errors import SealError
+from schemas.marking import Release
 from schemas.personal_data import RecipientKey
 from schemas.taskforce import TaskForce
 from schemas.truststore import TrustStore
@@ -40,17 +42,14 @@ class Sealing:
     def plan(self, alert: dict[str, Any]) -> SealingPlan:
         """The recipients of ``alert``'s personal data (pure).
 
-        Members that receive deliveries, are cleared for personal data and may receive
-        this alert (for TLP:RED, only the named recipients), except the originator.
+        Exactly the members the hub's sharing policy will deliver the alert to with its
+        personal data (``consumers.policy``), so no wrap is made for anyone else.
         """
-        named = set(alert["tlp_recipients"]) if alert["tlp"] == "RED" else None
+        release = Release.of_alert(
+            alert["agency"], alert["tlp"], alert["tlp_recipients"], alert["handling_code"]
+        )
         cleared = [
-            m.agency_id
-            for m in self.taskforce.members
-            if m.receives
-            and m.personal_data
-            and m.agency_id != alert["agency"]
-            and (named is None or m.agency_id in named)
+            d.recipient for d in decide_all(ALERT, release, self.taskforce) if d.personal_data
         ]
         recipients: list[RecipientKey] = []
         without_key: list[str] = []

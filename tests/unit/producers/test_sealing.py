@@ -36,6 +36,12 @@ def _ids(*agencies: str) -> set[str]:
     return {encryption_key_id(KEYS[a].public_key()) for a in agencies}
 
 
+@pytest.fixture
+def alert(alert: dict[str, Any]) -> dict[str, Any]:
+    """The sample alert, marked H0 so that only TLP and clearances decide."""
+    return {**alert, "handling_code": "H0"}
+
+
 def test_cleared_receiving_members_except_the_originator(alert: dict[str, Any]) -> None:
     plan = _sealing().plan(alert)
     assert plan.cleared == ("GR-HCG", "IOM")
@@ -60,3 +66,11 @@ def test_nobody_to_seal_to_is_refused(alert: dict[str, Any]) -> None:
     red = {**alert, "tlp": "RED", "tlp_recipients": ["TR-SG"]}
     with pytest.raises(SealError, match="cleared for personal data"):
         _sealing().recipients_for(red)
+
+
+def test_sealing_follows_the_sharing_policy(alert: dict[str, Any]) -> None:
+    # H2 without PK-FIA's consent for international organisations: no wrap for IOM.
+    assert _sealing().plan({**alert, "handling_code": "H2"}).cleared == ("GR-HCG",)
+    # H3 goes to the named recipients only, so only they get a wrap.
+    h3 = {**alert, "handling_code": "H3", "handling_note": "n", "tlp_recipients": ["IOM"]}
+    assert _sealing().plan(h3).cleared == ("IOM",)

@@ -17,6 +17,8 @@ from corridor_cli import (
     simulate_cmd,
     streams_cmd,
     topics_cmd,
+    webhook_receiver_cmd,
+    webhooks_cmd,
 )
 from schemas.errors import CorridorError
 
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         quarantine_cmd,
         incidents_cmd,
         simulate_cmd,
+        webhooks_cmd,
+        webhook_receiver_cmd,
     ):
         module.register(sub)
     return parser

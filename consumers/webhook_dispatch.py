@@ -63,6 +63,8 @@ class WebhookSettings:
     """Deliveries done between offset commits (also committed when the inbox is idle)."""
     produce_timeout_s: float = 30.0
     """How long a dead-letter write may take to be acknowledged."""
+    session_timeout_s: float = 10.0
+    """A dispatcher that died without leaving loses its partitions after this long."""
 
 
 def webhook_members(taskforce: TaskForce) -> list[Member]:
@@ -113,6 +115,7 @@ class AgencyWorker:
                 auto_offset_reset="earliest",
                 max_poll_records=settings.max_batch,
                 max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
+                session_timeout_ms=int(settings.session_timeout_s * 1000),
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc

@@ -23,6 +23,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -230,7 +231,9 @@ class _TLSServer(http.server.ThreadingHTTPServer):
         return tls, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.warning("connection from %s failed", client_address[0], exc_info=True)
+        # E.g. a failed TLS handshake, or a client that left before the answer.
+        error = sys.exc_info()[1]
+        logger.warning("connection from %s failed: %r", client_address[0], error)
 
 
 class WebhookServer:

@@ -52,6 +52,8 @@ class InboxSettings:
     """How long one poll waits."""
     hub_id: str = DEFAULT_HUB_ID
     """The hub's signing identity, for incidents."""
+    session_timeout_s: float = 10.0
+    """A reader that died without leaving holds its partitions this long (a restart waits)."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ class InboxReader:
                 client_id=f"corridor-inbox-{settings.agency}",
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                session_timeout_ms=int(settings.session_timeout_s * 1000),
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc

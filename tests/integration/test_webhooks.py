@@ -574,7 +574,7 @@ def test_a_killed_inbox_client_rereads_but_stores_each_delivery_once(
             *args,
             "--max-messages",
             str(len(ids) - committed),
-            # A safety net only: rejoining waits out the killed member's session first.
+            # A safety net only: rejoining first waits out the killed member's session (10 s).
             "--idle-timeout",
             "120",
             "--output",

@@ -77,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
         hub_id=args.hub_id,
         max_skew_s=args.max_skew,
     )
-    stop = common.stop_on_signals()
     with ReceiverStore(args.db) as store:
         endpoint = WebhookEndpoint(settings, trust_store, store, metrics)
         server = WebhookServer(endpoint, host, port, args.tls_cert, args.tls_key)
+        stop = common.stop_on_signals()
         server.start()
         logger.info("receiving webhooks for %s on %s:%d", args.agency, host, server.port)
         try:

@@ -98,7 +98,6 @@ def run(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = WebhookMetrics.create(registry)
     common.serve_metrics(args, registry)
-    stop = common.stop_on_signals()
     settings = WebhookSettings(
         bootstrap=args.bootstrap,
         taskforce=taskforce,
@@ -106,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         commit_every=args.commit_every,
     )
     dispatcher = WebhookDispatcher(settings, client, metrics)
+    stop = common.stop_on_signals()
     try:
         dispatcher.run(stop)
     finally:

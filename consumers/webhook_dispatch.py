@@ -135,7 +135,10 @@ class AgencyWorker:
                     self._recover()
                     stop.wait(pause)
                     pause = min(pause * 2, 30.0)
-            self._commit()
+            try:
+                self._commit()
+            except KafkaError as exc:  # the next start repeats these POSTs; receivers dedupe
+                logger.warning("could not commit %s's last deliveries: %s", self.agency, exc)
         finally:
             self._consumer.close(autocommit=False)
 

@@ -9,8 +9,6 @@ made here; the replay test uses ``corridor webhook-receiver`` as a process.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import os
 import socket
@@ -27,11 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -59,6 +53,7 @@ from schemas.truststore import TrustStore, save_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import wait_for
+from tests.tls_files import Tls, make_tls_files
 
 pytestmark = pytest.mark.integration
 
@@ -96,63 +91,10 @@ url = "https://127.0.0.1:{tr_port}/corridor"
 """
 
 
-# ----------------------------------------------------------------------------- TLS
-
-
-@dataclass(frozen=True)
-class Tls:
-    ca: Path
-    cert: Path
-    key: Path
-
-
-def _certificate(
-    subject: str, key: ec.EllipticCurvePrivateKey, issuer_key: ec.EllipticCurvePrivateKey, ca: bool
-) -> x509.Certificate:
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "corridor test CA")]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
-        )
-    )
-    if ca:
-        usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
-        builder = builder.add_extension(usage, True)
-    else:
-        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
-        builder = builder.add_extension(san, False).add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     """A test CA and a server certificate for 127.0.0.1 it signed."""
-    directory = tmp_path_factory.mktemp("tls")
-    ca_key, server_key = (
-        ec.generate_private_key(ec.SECP256R1()),
-        ec.generate_private_key(ec.SECP256R1()),
-    )
-    files = Tls(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-    pem = serialization.Encoding.PEM
-    files.ca.write_bytes(_certificate("corridor test CA", ca_key, ca_key, True).public_bytes(pem))
-    files.cert.write_bytes(_certificate("127.0.0.1", server_key, ca_key, False).public_bytes(pem))
-    files.key.write_bytes(
-        server_key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return files
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 # ------------------------------------------------------------------------ receivers

@@ -15,3 +15,25 @@ class BrokerUnavailable(CorridorError):
     """Kafka could not be reached."""
 
     retriable = True
+
+
+class WebhookAuthError(CorridorError):
+    """A webhook POST did not carry a valid, fresh signature of the hub.
+
+    ``reason`` is a stable code (e.g. ``bad_signature``, ``stale_timestamp``).
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")
+
+
+class WebhookFormatError(CorridorError):
+    """A webhook body or dead-letter record is not the documented JSON."""
+
+
+class StoreError(CorridorError):
+    """The receiver's SQLite store could not be opened or written."""
+
+    retriable = True

@@ -64,6 +64,8 @@ class InboxSettings:
     """The hub's signing identity, for incidents."""
     decryption_key: X25519PrivateKey | None = None
     """The agency's X25519 private key, to decrypt personal data it is cleared for."""
+    session_timeout_s: float = 10.0
+    """A reader that died without leaving holds its partitions this long (a restart waits)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ class InboxReader:
                 client_id=f"corridor-inbox-{settings.agency}",
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                session_timeout_ms=int(settings.session_timeout_s * 1000),
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc

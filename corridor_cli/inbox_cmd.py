@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
 from consumers.receipt_sender import ReceiptSender
+from consumers.receiver_store import ReceiverStore
 from corridor_cli import common
 from schemas.errors import ConfigError
 from schemas.keys import load_decryption_key, load_private_key
@@ -38,6 +39,12 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--output", type=Path, help="append JSON Lines here (default stdout)")
     parser.add_argument("--group", help="consumer group (default corridor-inbox-AGENCY)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="also store each delivery once, by delivery id, in this SQLite file (before its "
+        "offset is committed, so a crash repeats deliveries but never stores one twice)",
+    )
     parser.add_argument(
         "--hub-id",
         default=DEFAULT_HUB_ID,
@@ -89,9 +96,14 @@ def run(args: argparse.Namespace) -> int:
         else None
     )
     rejected = 0
+    store = ReceiverStore(args.db) if args.db else None
     out: TextIO = args.output.open("a", encoding="utf-8") if args.output else sys.stdout
     try:
+        # The reader commits a poll's offsets only when asked for the item after its last,
+        # i.e. after every item of the poll was stored and written out.
         for item in reader.items(stop):
+            if store is not None:
+                store.store(item, channel="inbox")
             out.write(json.dumps(item.document) + "\n")
             out.flush()
             rejected += not item.verified
@@ -102,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         reader.close()
         if sender is not None:
             sender.close()
+        if store is not None:
+            store.close()
         if args.output:
             out.close()
     return common.EXIT_FAILED if rejected else common.EXIT_OK

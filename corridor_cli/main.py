@@ -18,6 +18,8 @@ from corridor_cli import (
     simulate_cmd,
     streams_cmd,
     topics_cmd,
+    webhook_receiver_cmd,
+    webhooks_cmd,
 )
 from schemas.errors import CorridorError
 
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         incidents_cmd,
         receipts_cmd,
         simulate_cmd,
+        webhooks_cmd,
+        webhook_receiver_cmd,
     ):
         module.register(sub)
     return parser

@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
     track = actions.add_parser("track", help="hub service: pair deliveries with receipts")
     common.add_config_option(track)
     common.add_kafka_options(track)
-    common.add_metrics_options(track, default_port=9403)
+    common.add_metrics_options(track, default_port=9404)
     track.add_argument("--trust-store", type=Path, help="default: the task-force file's")
     track.set_defaults(handler=run_track)
 

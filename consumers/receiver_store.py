@@ -1,0 +1,165 @@
+"""The receiving agency's store: each delivery kept exactly once, by its delivery id.
+
+A SQLite file (write-ahead log, ``synchronous=FULL``: a stored row survives a crash
+of the process or the machine) with the delivery id as PRIMARY KEY. The pipeline
+delivers at least once: after a crash it repeats what it had not yet committed, with
+the same delivery id, and :meth:`ReceiverStore.store` then returns False instead of
+storing a second copy. Callers acknowledge (commit the inbox offset, answer the POST)
+only after ``store`` returned, so nothing acknowledged is missing from the store.
+
+The first stored copy wins: a later copy of the same delivery id is not compared or
+merged (the hub sends the same signed bytes under the same id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from consumers.errors import StoreError
+from consumers.inbox import InboxItem
+from schemas.json_mapping import format_timestamp
+
+CHANNELS = ("inbox", "webhook")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    channel     TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    origin      TEXT,
+    verified    INTEGER NOT NULL,
+    document    TEXT NOT NULL,
+    received_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class StoredDelivery:
+    """One row of the store."""
+
+    delivery_id: str
+    """The hub's stable delivery id (the primary key)."""
+    channel: str
+    """How it arrived: ``inbox`` or ``webhook``."""
+    status: str
+    """``verified`` or ``rejected`` (the originator's signature did not check out)."""
+    origin: str | None
+    """Originating agency (signer) when verified."""
+    verified: bool
+    """True when the originator's signature and the content checked out."""
+    document: dict[str, Any]
+    """The delivery's JSON document, as ``corridor inbox`` prints it."""
+    received_at: str
+    """When this store first stored it (RFC 3339, UTC)."""
+
+
+def storage_key(item: InboxItem) -> str:
+    """The primary key of an item: its delivery id, else its inbox position.
+
+    Every record the delivery service writes has a delivery id; the fallback keeps a
+    record without one (not written by the hub) idempotent too, as it stays at its offset.
+    """
+    if item.delivery_id:
+        return item.delivery_id
+    return f"no-delivery-id:{item.partition}:{item.offset}"
+
+
+class ReceiverStore:
+    """Exactly-once storage of deliveries; safe to share between threads."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the delivery store {path}: {exc}") from exc
+
+    def store(
+        self, item: InboxItem, *, channel: str, received_at: dt.datetime | None = None
+    ) -> bool:
+        """Store ``item`` unless its delivery id is stored already; True if it was new."""
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, got {channel!r}")
+        at = received_at or dt.datetime.now(dt.UTC)
+        row = (
+            storage_key(item),
+            channel,
+            item.document.get("status", "verified" if item.verified else "rejected"),
+            item.document.get("origin") if item.verified else None,
+            int(item.verified),
+            json.dumps(item.document, separators=(",", ":"), sort_keys=True),
+            format_timestamp(at),
+        )
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO deliveries (delivery_id, channel, status, origin, verified,"
+                    " document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (delivery_id) DO NOTHING",
+                    row,
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to the delivery store {self.path}: {exc}") from exc
+            return cursor.rowcount == 1
+
+    def get(self, delivery_id: str) -> StoredDelivery | None:
+        """The stored delivery with this id, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT delivery_id, channel, status, origin, verified, document, received_at"
+                " FROM deliveries WHERE delivery_id = ?",
+                (delivery_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return StoredDelivery(
+            delivery_id=row[0],
+            channel=row[1],
+            status=row[2],
+            origin=row[3],
+            verified=bool(row[4]),
+            document=json.loads(row[5]),
+            received_at=row[6],
+        )
+
+    def delivery_ids(self) -> list[str]:
+        """Every stored delivery id, in storing order."""
+        with self._lock:
+            rows = self._db.execute("SELECT delivery_id FROM deliveries ORDER BY rowid").fetchall()
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        """How many deliveries are stored."""
+        with self._lock:
+            (n,) = self._db.execute("SELECT count(*) FROM deliveries").fetchone()
+        return int(n)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> ReceiverStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,333 @@
+"""The webhook dispatcher: POSTs each delivery in a member's inbox to its HTTPS webhook.
+
+The inbox topic is every member's delivery log; members with ``[agency.webhook] url``
+also get each delivery POSTed, signed by the hub (:mod:`consumers.webhook_signing`).
+
+* One worker thread, Kafka consumer and consumer group (``<group>.<AGENCY>``) per
+  agency: a receiver that is down delays only its own agency's deliveries, never
+  another's. Within one agency deliveries go out in inbox order, one at a time; a
+  failing delivery holds the ones behind it for at most its retry budget (see
+  :func:`consumers.backoff.worst_case_s`), then goes to the dead letters.
+* Each delivery is retried with exponential backoff and full jitter up to
+  ``webhooks.max_attempts``, or dead-lettered at once on a status that repeating
+  cannot change (see :attr:`consumers.webhook_client.PostResult.retriable`).
+* An inbox offset is committed only after its POST got a 2xx, or its dead-letter
+  record was acknowledged by Kafka (acks=all). A crash repeats the uncommitted POSTs,
+  with the same delivery id, which the receiver stores once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from consumers.backoff import backoff_delay, worst_case_s
+from consumers.dead_letters import DeadLetter, dead_letter_value
+from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.metrics import WebhookMetrics
+from consumers.webhook_body import InboxRecord, webhook_body
+from consumers.webhook_client import PostResult, WebhookClient
+from producers.publisher import request_timeout_ms
+from schemas.errors import ConfigError, CorridorError
+from schemas.taskforce import Member, TaskForce
+
+logger = logging.getLogger(__name__)
+
+_MAX_POLL_INTERVAL_MS = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """How the webhook dispatcher runs."""
+
+    bootstrap: str
+    """Kafka bootstrap servers."""
+    taskforce: TaskForce
+    """Members, their webhooks, the retry policy and topic names."""
+    group_id: str = "corridor-webhooks"
+    """Prefix of the consumer groups; agency ``A`` is consumed by group ``<group_id>.A``."""
+    poll_timeout_ms: int = 200
+    """How long one poll waits for records."""
+    max_batch: int = 10
+    """Records per poll (each may take its whole retry budget)."""
+    commit_every: int = 1
+    """Deliveries done between offset commits (also committed when the inbox is idle)."""
+    produce_timeout_s: float = 30.0
+    """How long a dead-letter write may take to be acknowledged."""
+    session_timeout_s: float = 10.0
+    """A dispatcher that died without leaving loses its partitions after this long."""
+
+
+def webhook_members(taskforce: TaskForce) -> list[Member]:
+    """Members that receive deliveries by webhook."""
+    return [m for m in taskforce.members if m.receives and m.webhook is not None]
+
+
+def describe_failure(result: PostResult) -> str:
+    """A log-safe line about a failed attempt (no URL, no response body)."""
+    return result.error or f"HTTP {result.status}"
+
+
+class AgencyWorker:
+    """POSTs one agency's inbox, in order, to its webhook."""
+
+    def __init__(
+        self,
+        member: Member,
+        settings: WebhookSettings,
+        client: WebhookClient,
+        producer: Any,
+        metrics: WebhookMetrics,
+        *,
+        consumer_factory: Callable[..., Any] = KafkaConsumer,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if member.webhook is None:
+            raise ConfigError(f"agency {member.agency_id} has no webhook")
+        self.agency = member.agency_id
+        self._url = member.webhook.url
+        self._settings = settings
+        self._policy = settings.taskforce.webhooks
+        self._client = client
+        self._producer = producer
+        self._metrics = metrics
+        self._rand = rand
+        self._done: dict[TopicPartition, int] = {}
+        self._since_commit = 0
+        # A poll's records may each take the whole retry budget before the next poll.
+        budget_ms = settings.max_batch * worst_case_s(self._policy) * 1000 + 60_000
+        try:
+            self._consumer = consumer_factory(
+                settings.taskforce.topics.inbox(self.agency),
+                bootstrap_servers=settings.bootstrap.split(","),
+                group_id=f"{settings.group_id}.{self.agency}",
+                client_id=f"corridor-webhooks-{self.agency}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=settings.max_batch,
+                max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
+                session_timeout_ms=int(settings.session_timeout_s * 1000),
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set; a failure resumes from the last commit."""
+        pause = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    self.step(stop)
+                    pause = 0.5
+                except (CorridorError, KafkaError) as exc:
+                    logger.warning(
+                        "webhooks for %s: %s; resuming from the last commit", self.agency, exc
+                    )
+                    self._recover()
+                    stop.wait(pause)
+                    pause = min(pause * 2, 30.0)
+            try:
+                self._commit()
+            except KafkaError as exc:  # the next start repeats these POSTs; receivers dedupe
+                logger.warning("could not commit %s's last deliveries: %s", self.agency, exc)
+        finally:
+            self._consumer.close(autocommit=False)
+
+    def step(self, stop: threading.Event) -> int:
+        """Poll once and handle the records; returns how many were done."""
+        polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
+        records = [r for batch in polled.values() for r in batch]
+        if not records:
+            self._commit()
+            return 0
+        done = 0
+        for record in records:
+            if not self.deliver(InboxRecord.of(record), stop):
+                break  # stopping: this record stays uncommitted and is POSTed again later
+            self._done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+            self._since_commit += 1
+            done += 1
+            if self._since_commit >= self._settings.commit_every:
+                self._commit()
+        return done
+
+    def deliver(self, record: InboxRecord, stop: threading.Event) -> bool:
+        """POST one record until it succeeds or is dead-lettered; False if stopped first."""
+        delivery_id = record.delivery_id
+        if delivery_id is None:
+            # Not written by the delivery service; keep it visible rather than drop it.
+            now = dt.datetime.now(dt.UTC)
+            failed = PostResult(None, "inbox record has no corridor-delivery-id header", 0.0)
+            self._dead_letter(record, storage_key_of(record), 0, failed, now, now)
+            return True
+        body = webhook_body(delivery_id, self.agency, record)
+        first_at: dt.datetime | None = None
+        attempt = 0
+        while True:
+            if stop.is_set():
+                return False
+            attempt += 1
+            now = dt.datetime.now(dt.UTC)
+            first_at = first_at or now
+            result = self._client.post(self._url, delivery_id, body)
+            self._metrics.attempts.labels(self.agency, result.outcome).inc()
+            self._metrics.post_seconds.labels(self.agency).observe(result.seconds)
+            if result.ok:
+                logger.debug("delivered %s to %s (attempt %d)", delivery_id, self.agency, attempt)
+                return True
+            if not result.retriable or attempt >= self._policy.max_attempts:
+                self._dead_letter(record, delivery_id, attempt, result, first_at, now)
+                return True
+            delay = backoff_delay(attempt, self._policy, self._rand)
+            logger.info(
+                "webhook to %s failed for %s (attempt %d/%d: %s); retrying in %.2fs",
+                self.agency,
+                delivery_id,
+                attempt,
+                self._policy.max_attempts,
+                describe_failure(result),
+                delay,
+            )
+            if stop.wait(delay):
+                return False
+
+    def _dead_letter(
+        self,
+        record: InboxRecord,
+        delivery_id: str,
+        attempts: int,
+        result: PostResult,
+        first_at: dt.datetime,
+        last_at: dt.datetime,
+    ) -> None:
+        letter = DeadLetter(
+            delivery_id=delivery_id,
+            agency=self.agency,
+            attempts=attempts,
+            last_status=result.status,
+            last_error=describe_failure(result),
+            first_attempt_at=first_at,
+            last_attempt_at=last_at,
+            record=record,
+        )
+        value = dead_letter_value(letter, dt.datetime.now(dt.UTC))
+        topic = self._settings.taskforce.topics.dead_letters
+        try:
+            future = self._producer.send(topic, key=delivery_id.encode(), value=value)
+            future.get(timeout=self._settings.produce_timeout_s)
+        except KafkaError as exc:
+            raise DeliveryError(f"dead letter {delivery_id} not acknowledged: {exc}") from exc
+        self._metrics.dead_lettered.labels(self.agency).inc()
+        logger.error(
+            "delivery %s to %s dead-lettered after %d attempts: %s",
+            delivery_id,
+            self.agency,
+            attempts,
+            letter.last_error,
+        )
+
+    def _commit(self) -> None:
+        if not self._done:
+            return
+        offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._done.items()}
+        self._consumer.commit(offsets)
+        self._done.clear()
+        self._since_commit = 0
+
+    def _recover(self) -> None:
+        """Commit what is done (if possible), then rewind to the committed offsets."""
+        try:
+            self._commit()
+        except KafkaError as exc:
+            logger.warning("could not commit %s's finished deliveries: %s", self.agency, exc)
+            self._done.clear()
+            self._since_commit = 0
+        try:
+            for tp in self._consumer.assignment():
+                committed = self._consumer.committed(tp)
+                if committed is None:
+                    self._consumer.seek_to_beginning(tp)
+                else:
+                    self._consumer.seek(tp, committed)
+        except KafkaError as exc:
+            logger.warning("could not rewind %s to the last commit: %s", self.agency, exc)
+
+
+def storage_key_of(record: InboxRecord) -> str:
+    """The id a record without a delivery id is dead-lettered under (its inbox position)."""
+    return f"no-delivery-id:{record.partition}:{record.offset}"
+
+
+class WebhookDispatcher:
+    """One :class:`AgencyWorker` thread per webhook member, sharing one idempotent producer."""
+
+    def __init__(
+        self,
+        settings: WebhookSettings,
+        client: WebhookClient,
+        metrics: WebhookMetrics,
+        *,
+        consumer_factory: Callable[..., Any] = KafkaConsumer,
+        producer_factory: Callable[..., Any] = KafkaProducer,
+    ) -> None:
+        members = webhook_members(settings.taskforce)
+        if not members:
+            raise ConfigError("no member agency has an [agency.webhook] url")
+        self._settings = settings
+        try:
+            self._producer = producer_factory(
+                bootstrap_servers=settings.bootstrap.split(","),
+                client_id="corridor-webhooks",
+                acks="all",
+                enable_idempotence=True,
+                delivery_timeout_ms=int(settings.produce_timeout_s * 1000),
+                request_timeout_ms=request_timeout_ms(settings.produce_timeout_s),
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        self.workers = [
+            AgencyWorker(
+                m, settings, client, self._producer, metrics, consumer_factory=consumer_factory
+            )
+            for m in members
+        ]
+        self._failure: BaseException | None = None
+
+    def run(self, stop: threading.Event) -> None:
+        """Run every worker until ``stop`` is set; re-raises a worker's unexpected error."""
+        crashed = threading.Event()
+
+        def guarded(worker: AgencyWorker) -> None:
+            try:
+                worker.run(stop)
+            except BaseException as exc:
+                logger.exception("webhook worker for %s crashed", worker.agency)
+                self._failure = exc
+                crashed.set()
+                stop.set()
+
+        threads = [
+            threading.Thread(target=guarded, args=(w,), name=f"webhooks-{w.agency}", daemon=True)
+            for w in self.workers
+        ]
+        for thread in threads:
+            thread.start()
+        logger.info("webhook dispatcher running for %s", ", ".join(w.agency for w in self.workers))
+        stop.wait()
+        for thread in threads:
+            thread.join()
+        if crashed.is_set() and self._failure is not None:
+            raise DeliveryError(f"a webhook worker crashed: {self._failure}") from self._failure
+
+    def close(self) -> None:
+        """Flush and close the dead-letter producer."""
+        self._producer.close(timeout=self._settings.produce_timeout_s)

@@ -23,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
-from kafka import KafkaProducer  # noqa: E402
+from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
@@ -32,7 +33,7 @@ from processes import stop_process  # noqa: E402
 from producers.scenarios import sample_alert  # noqa: E402
 from schemas.catalog import alert_schema  # noqa: E402
 from schemas.json_mapping import from_json  # noqa: E402
-from schemas.keys import load_private_key  # noqa: E402
+from schemas.keys import load_decryption_key, load_private_key  # noqa: E402
 from schemas.signing import sign_alert  # noqa: E402
 from schemas.taskforce import DEFAULT_HUB_ID as HUB_ID  # noqa: E402
 from schemas.taskforce import load_taskforce  # noqa: E402
@@ -40,6 +41,8 @@ from schemas.truststore import load_trust_store  # noqa: E402
 
 WORKDIR = REPO / ".local" / "demo"
 PUBLISHERS = {"PK-FIA": 3, "TR-SG": 2, "GR-HCG": 2, "IOM": 1}
+#: A made-up victim's name, to show that it never travels in clear.
+VICTIM_NAME = "Zarmina Demo-Karimi"
 
 
 def say(text: str) -> None:
@@ -102,6 +105,25 @@ def start(name: str, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+def metric_value(port: int, name: str, **labels: str) -> float | None:
+    url = f"http://127.0.0.1:{port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return None
+
+
+def list_topics(bootstrap: str, prefix: str) -> list[str]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        return sorted(t for t in consumer.topics() if t.startswith(prefix))
+    finally:
+        consumer.close()
+
+
 def metrics_excerpt(port: int, prefixes: tuple[str, ...]) -> list[str]:
     url = f"http://127.0.0.1:{port}/metrics"
     with urllib.request.urlopen(url, timeout=5) as response:
@@ -146,7 +168,7 @@ def main() -> int:
         corridor("topics", "create", "--config", str(config), *kafka)
 
         worker_metrics, delivery_metrics = port_or_free(9401), port_or_free(9402)
-        say("Starting the hub: Faust verification worker and delivery service")
+        say("Starting the hub: Faust verification worker, delivery service, receipt tracker")
         processes.append(
             start(
                 "streams-worker",
@@ -181,7 +203,20 @@ def main() -> int:
                 group,
             )
         )
-        print(f"logs in {WORKDIR}/streams-worker.log and {WORKDIR}/delivery.log")
+        receipts_metrics = port_or_free(9404)
+        processes.append(
+            start(
+                "receipts",
+                "receipts",
+                "track",
+                "--config",
+                str(config),
+                *kafka,
+                "--metrics-port",
+                str(receipts_metrics),
+            )
+        )
+        print(f"logs in {WORKDIR}/streams-worker.log, delivery.log and receipts.log")
 
         say("Partner agencies publish alerts with `corridor publish`")
         for agency, count in PUBLISHERS.items():
@@ -192,6 +227,42 @@ def main() -> int:
             path = WORKDIR / f"{agency}.jsonl"
             path.write_text("\n".join(json.dumps(a) for a in alerts) + "\n", "utf-8")
             publish_file(agency, path, kafka)
+
+        say("PK-FIA names a victim: personal data is sealed to the cleared members' keys")
+        victim_alert = sample_alert("PK-FIA", 150)
+        victim_alert["tlp"], victim_alert["handling_code"] = "AMBER", "H0"
+        victim_alert["personal_data"] = {
+            "persons": [
+                {
+                    "role": "VICTIM",
+                    "full_name": VICTIM_NAME,
+                    "date_of_birth": "2009",
+                    "nationality": "AF",
+                    "document_number": None,
+                    "notes": "Unaccompanied minor, seen at the Gwadar staging house.",
+                }
+            ]
+        }
+        victim_file = WORKDIR / "PK-FIA-victim.jsonl"
+        victim_file.write_text(json.dumps(victim_alert) + "\n", "utf-8")
+        corridor(
+            "publish",
+            "--agency",
+            "PK-FIA",
+            "--key",
+            str(WORKDIR / "keys" / "PK-FIA.key"),
+            "--file",
+            str(victim_file),
+            "--config",
+            str(config),
+            "--trust-store",
+            str(WORKDIR / "trust-store.json"),
+            *kafka,
+        )
+        print(
+            "cleared in the task-force file: PK-FIA, GR-HCG, IOM, EU-EUROPOL; "
+            "the name travels only as ciphertext"
+        )
 
         say("Four agencies report the same operations their own way: `corridor simulate`")
         scenario = WORKDIR / "scenario"
@@ -295,6 +366,11 @@ def main() -> int:
             "3",
             "--output",
             str(out),
+            "--decryption-key",
+            str(WORKDIR / "keys" / "GR-HCG.x25519.key"),
+            "--receipts",
+            "--key",
+            str(WORKDIR / "keys" / "GR-HCG.key"),
             *kafka,
         )
         for line in out.read_text("utf-8").splitlines():
@@ -314,6 +390,51 @@ def main() -> int:
                 f" {alert.get('severity', ''):<8} {route}"
             )
         print(f"full JSON Lines in {out}")
+
+        say("The victim's name: decrypted by GR-HCG (cleared), redacted for TR-SG (not cleared)")
+        victim_id = victim_alert["alert_id"]
+        for agency, key_file in (("GR-HCG", "GR-HCG.x25519.key"), ("TR-SG", "TR-SG.x25519.key")):
+            decryption_key = load_decryption_key(WORKDIR / "keys" / key_file)
+            for record in read_to_end(bootstrap, topics.inbox(agency)):
+                if record.key != f"PK-FIA:{victim_id}".encode():
+                    continue
+                item = check_delivery(
+                    record.value,
+                    list(record.headers),
+                    trust,
+                    topics,
+                    decryption_key=decryption_key,
+                )
+                shown = item.document["alert"]["personal_data"]
+                if isinstance(shown, dict):
+                    shown = ", ".join(str(p["full_name"]) for p in shown["persons"])
+                print(f"  {agency:<8} {victim_id}: personal_data = {shown}")
+        scan = [
+            r
+            for topic in list_topics(bootstrap, prefix)
+            for r in read_to_end(bootstrap, topic)
+            if VICTIM_NAME.encode() in (r.value or b"")
+            or any(VICTIM_NAME.encode() in v for _, v in r.headers or [])
+        ]
+        print(f"  records on any {prefix}.* topic with the name in clear: {len(scan)}")
+
+        say("GR-HCG signed a receipt for each delivery; the hub's tracker pairs them")
+        wait_for(
+            lambda: (
+                metric_value(
+                    receipts_metrics, "corridor_deliveries_unacknowledged", agency="GR-HCG"
+                )
+                == 0.0
+            ),
+            120,
+            "GR-HCG's receipts",
+        )
+        for line in metrics_excerpt(
+            receipts_metrics,
+            ("corridor_deliveries_unacknowledged", "corridor_receipts_total"),
+        ):
+            print(f"  {line}")
+        print("(only GR-HCG ran its inbox client with --receipts: the others show as pending)")
 
         say("Incidents the hub correlated: `corridor incidents export --active-only`")
         incidents_out = WORKDIR / "incidents.jsonl"

@@ -41,5 +41,8 @@ def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) 
     ]
     specs += [TopicSpec(topics.inbox(m.agency_id), partitions) for m in taskforce.recipients]
     specs += [TopicSpec(topics.receipts(m.agency_id), partitions) for m in taskforce.recipients]
-    specs.append(TopicSpec(topics.dead_letters, 1))
+    # Dead letters wait for an operator to replay them: keep them as long as quarantine.
+    specs.append(
+        TopicSpec(topics.dead_letters, 1, (("retention.ms", str(QUARANTINE_RETENTION_MS)),))
+    )
     return specs

@@ -26,6 +26,7 @@ from kafka.errors import KafkaError
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import DeliveryMetrics
 from consumers.policy import ALERT, INCIDENT, Decision, decide_all
+from consumers.quarantine_writer import send_to_quarantine
 from consumers.routing import delivery_id
 from producers.publisher import request_timeout_ms
 from schemas import hub_headers
@@ -43,7 +44,6 @@ from schemas.errors import VerifyError
 from schemas.marking import Release
 from schemas.personal_data import HEADER as PERSONAL_DATA_HEADER
 from schemas.personal_data import headers_for_recipient
-from schemas.quarantine import SourceRecord, quarantine_record
 from schemas.signing import INCIDENT_KIND
 from schemas.taskforce import TaskForce
 
@@ -279,15 +279,14 @@ class DeliveryService:
             raise DeliveryError(f"{len(failed)} writes not acknowledged (to {sorted(set(failed))})")
 
     def _quarantine(self, record: Any, headers: RecordHeaders, why: str) -> Any:
-        payload = quarantine_record(
-            SourceRecord.of(record, headers),
+        return send_to_quarantine(
+            self._producer,
+            self._settings.taskforce.topics.quarantine,
+            record,
+            headers,
             stage=STAGE,
             reason=UNDELIVERABLE,
             detail=why,
-            at=dt.datetime.now(dt.UTC),
-        )
-        return self._producer.send(
-            self._settings.taskforce.topics.quarantine, key=record.key, value=payload
         )
 
     def _rewind(self) -> None:

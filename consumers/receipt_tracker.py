@@ -8,7 +8,6 @@ deliveries current. A receipt that fails verification is quarantined.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -22,10 +21,10 @@ from kafka.errors import KafkaError
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import ReceiptMetrics
+from consumers.quarantine_writer import send_to_quarantine
 from consumers.receipts import ReceiptLedger
 from schemas import hub_headers
 from schemas.errors import VerifyError
-from schemas.quarantine import SourceRecord, quarantine_record
 from schemas.taskforce import TaskForce
 from schemas.truststore import TrustStore
 from schemas.verification import verify_receipt
@@ -159,15 +158,14 @@ class ReceiptTracker:
             detail,
         )
         self._metrics.rejected.labels(reason).inc()
-        payload = quarantine_record(
-            SourceRecord.of(record, headers),
+        return send_to_quarantine(
+            self._producer,
+            self._settings.taskforce.topics.quarantine,
+            record,
+            headers,
             stage=STAGE,
             reason=reason,
             detail=detail,
-            at=dt.datetime.now(dt.UTC),
-        )
-        return self._producer.send(
-            self._settings.taskforce.topics.quarantine, key=record.key, value=payload
         )
 
     def _refresh_gauges(self) -> None:

@@ -12,10 +12,10 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -31,6 +31,8 @@ from schemas.keys import (
     public_key_from_b64,
 )
 from schemas.validation import is_agency_id
+
+_K = TypeVar("_K")
 
 FORMAT = "corridor-trust-store/1"
 STATUSES = ("active", "retired", "revoked")
@@ -162,23 +164,37 @@ def _timestamp(value: Any, where: str) -> dt.datetime | None:
     return parsed
 
 
-def _parse_key(entry: Any, where: str) -> TrustedKey:
+def _parse_public(
+    entry: Any,
+    where: str,
+    algorithm: str,
+    decode: Callable[[str], _K],
+    derive: Callable[[_K], str],
+) -> tuple[_K, str, str]:
+    """The public key, its key id and its status of one trust-store key entry."""
     if not isinstance(entry, dict):
         raise TrustStoreError(f"{where}: expected an object")
     try:
-        public_key = public_key_from_b64(entry["public_key"])
+        public_key = decode(entry["public_key"])
     except KeyError as exc:
         raise TrustStoreError(f"{where}: public_key is missing") from exc
     except (ValueError, TypeError) as exc:
         raise TrustStoreError(f"{where}.public_key: {exc}") from exc
-    derived = key_id(public_key)
+    derived = derive(public_key)
     if entry.get("key_id", derived) != derived:
         raise TrustStoreError(f"{where}.key_id: does not match the public key (expected {derived})")
-    if entry.get("algorithm", "Ed25519") != "Ed25519":
-        raise TrustStoreError(f"{where}.algorithm: only Ed25519 is supported")
+    if entry.get("algorithm", algorithm) != algorithm:
+        raise TrustStoreError(f"{where}.algorithm: only {algorithm} is supported")
     status = entry.get("status", "active")
     if status not in STATUSES:
         raise TrustStoreError(f"{where}.status: one of {', '.join(STATUSES)}")
+    return public_key, derived, status
+
+
+def _parse_key(entry: Any, where: str) -> TrustedKey:
+    public_key, derived, status = _parse_public(
+        entry, where, "Ed25519", public_key_from_b64, key_id
+    )
     return TrustedKey(
         key_id=derived,
         public_key=public_key,
@@ -190,22 +206,9 @@ def _parse_key(entry: Any, where: str) -> TrustedKey:
 
 
 def _parse_encryption_key(entry: Any, where: str) -> EncryptionKey:
-    if not isinstance(entry, dict):
-        raise TrustStoreError(f"{where}: expected an object")
-    try:
-        public_key = encryption_key_from_b64(entry["public_key"])
-    except KeyError as exc:
-        raise TrustStoreError(f"{where}: public_key is missing") from exc
-    except (ValueError, TypeError) as exc:
-        raise TrustStoreError(f"{where}.public_key: {exc}") from exc
-    derived = encryption_key_id(public_key)
-    if entry.get("key_id", derived) != derived:
-        raise TrustStoreError(f"{where}.key_id: does not match the public key (expected {derived})")
-    if entry.get("algorithm", "X25519") != "X25519":
-        raise TrustStoreError(f"{where}.algorithm: only X25519 is supported")
-    status = entry.get("status", "active")
-    if status not in STATUSES:
-        raise TrustStoreError(f"{where}.status: one of {', '.join(STATUSES)}")
+    public_key, derived, status = _parse_public(
+        entry, where, "X25519", encryption_key_from_b64, encryption_key_id
+    )
     return EncryptionKey(key_id=derived, public_key=public_key, status=status)
 
 

@@ -85,15 +85,7 @@ class Pipeline:
 
     def worker_metric(self, name: str, **labels: str) -> float:
         """Current value of one sample on the streams worker's /metrics."""
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{self.worker_metrics_port}/metrics", timeout=10
-        ) as response:
-            text = response.read().decode()
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name and sample.labels == labels:
-                    return float(sample.value)
-        return 0.0
+        return scrape_metric(self.worker_metrics_port, name, **labels)
 
     def read_topic(
         self, topic: str, until: Callable[[list[Any]], bool], timeout: float
@@ -127,15 +119,29 @@ class Pipeline:
         return group_caught_up(self.bootstrap, self.taskforce.topics.alerts, self.delivery_group)
 
 
-def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+def scrape_metric(port: int, name: str, **labels: str) -> float:
+    """Current value of one sample on a process's /metrics (0 when absent)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return 0.0
+
+
+def start_corridor(args: list[str], log: Path, **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``corridor ARGS`` with stderr (and stdout unless given) appended to ``log``."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "CORRIDOR_LOG_LEVEL": "INFO"}
-    with log.open("wb") as out:
+    with log.open("ab") as out:
+        stdout = popen.pop("stdout", out)
         return subprocess.Popen(
             [sys.executable, "-m", "corridor_cli.main", *args],
             cwd=REPO,
             env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            stdout=stdout,
+            stderr=out,
+            **popen,
         )
 
 
@@ -161,7 +167,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     group = f"{prefix}-delivery"
     worker_metrics_port = local_kafka.free_port()
     common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
-    worker = _start(
+    worker = start_corridor(
         [
             "streams",
             "worker",
@@ -179,7 +185,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         ],
         workdir / "worker.log",
     )
-    delivery = _start(
+    delivery = start_corridor(
         ["delivery", *common, "--metrics-port", "0", "--group", group], workdir / "delivery.log"
     )
     try:

@@ -16,19 +16,16 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
-from prometheus_client.parser import text_string_to_metric_families
 
 import local_kafka
 from consumers.dead_letters import DeadLetter, Replayed, parse_dead_letter_topic_value
@@ -52,6 +49,8 @@ from schemas.topics import TopicNames
 from schemas.truststore import TrustStore, save_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
+from tests.integration.conftest import scrape_metric as _metric
+from tests.integration.conftest import start_corridor as corridor
 from tests.integration.conftest import wait_for
 from tests.tls_files import Tls, make_tls_files
 
@@ -196,21 +195,6 @@ class Deployment:
         return [parse_dead_letter_topic_value(r.value) for r in records]
 
 
-def corridor(args: list[str], log: Path, **popen: Any) -> subprocess.Popen[bytes]:
-    """Start ``corridor ARGS`` with stderr (and stdout unless given) appended to ``log``."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CORRIDOR_LOG_LEVEL": "INFO"}
-    with log.open("ab") as out:
-        stdout = popen.pop("stdout", out)
-        return subprocess.Popen(
-            [sys.executable, "-m", "corridor_cli.main", *args],
-            cwd=REPO,
-            env=env,
-            stdout=stdout,
-            stderr=out,
-            **popen,
-        )
-
-
 DeploymentFactory = Callable[..., Deployment]
 
 
@@ -282,16 +266,6 @@ def _stop(process: subprocess.Popen[bytes], log: Path, name: str) -> None:
     stop_process(process, name)
     sys.stderr.write(f"--- {name} log (tail) ---\n")
     sys.stderr.write(log.read_text("utf-8", "replace")[-3000:])
-
-
-def _metric(port: int, name: str, **labels: str) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and sample.labels == labels:
-                return float(sample.value)
-    return 0.0
 
 
 def _committed(bootstrap: str, topic: str, group: str) -> int:

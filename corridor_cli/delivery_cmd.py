@@ -32,7 +32,12 @@ def run(args: argparse.Namespace) -> int:
     metrics = DeliveryMetrics.create(registry)
     common.serve_metrics(args, registry)
     stop = common.stop_on_signals()
-    settings = DeliverySettings(bootstrap=args.bootstrap, taskforce=taskforce, group_id=args.group)
+    settings = DeliverySettings(
+        bootstrap=args.bootstrap,
+        taskforce=taskforce,
+        group_id=args.group,
+        security=common.security_from(args),
+    )
     service = DeliveryService(settings, metrics)
     logger.info("delivering %s to %d members", taskforce.topics.alerts, len(taskforce.recipients))
     try:

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         idle_timeout_s=args.idle_timeout,
         max_messages=args.max_messages,
         hub_id=args.hub_id,
+        security=common.security_from(args),
     )
     stop = common.stop_on_signals()
     reader = InboxReader(settings, trust_store, metrics)

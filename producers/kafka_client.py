@@ -53,11 +53,18 @@ class _ConnectionLog(logging.Handler):
 def _listening() -> Iterator[_ConnectionLog]:
     handler = _ConnectionLog()
     logger = logging.getLogger(_KAFKA_LOGGER)
+    level, propagate = logger.level, logger.propagate
+    if logger.getEffectiveLevel() > logging.WARNING:
+        # The CLI silences kafka-python; hear its failures here without passing them on.
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
     logger.addHandler(handler)
     try:
         yield handler
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def diagnose(messages: list[str], bootstrap: str, security: ClientSecurity) -> str | None:

@@ -191,3 +191,31 @@ def managed(rule: AclRule, taskforce: TaskForce, hub: HubAccess | None = None) -
         hub_groups = {hub.streams_app_id, hub.delivery_group, *hub.extra_groups}
         return name in hub_groups or name.startswith(INBOX_GROUP_PREFIX)
     return False
+
+
+@dataclass(frozen=True)
+class AclDiff:
+    """How a cluster's ACLs differ from the plan."""
+
+    missing: tuple[AclRule, ...]
+    """Planned rules the cluster does not have (to create)."""
+    stale: tuple[AclRule, ...]
+    """Rules on managed resources the plan no longer has (deleted by ``--prune``)."""
+    present: int
+    """Planned rules the cluster already has."""
+
+
+def diff_acls(
+    planned: list[AclRule],
+    existing: list[AclRule],
+    taskforce: TaskForce,
+    hub: HubAccess | None = None,
+) -> AclDiff:
+    """Compare the plan with the cluster's rules; rules on other resources are ignored."""
+    have = set(existing)
+    want = set(planned)
+    return AclDiff(
+        missing=tuple(sorted(want - have)),
+        stale=tuple(sorted(r for r in have - want if managed(r, taskforce, hub))),
+        present=len(want & have),
+    )

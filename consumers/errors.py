@@ -15,3 +15,7 @@ class BrokerUnavailable(CorridorError):
     """Kafka could not be reached."""
 
     retriable = True
+
+
+class InboxMissing(CorridorError):
+    """The inbox topic does not exist, or no ACL lets this principal see it."""

@@ -17,7 +17,7 @@ from kafka import KafkaConsumer
 from kafka.errors import AuthorizationError
 
 from consumers.delivery import HEADER_DELIVERY_ID
-from consumers.errors import BrokerUnavailable
+from consumers.errors import BrokerUnavailable, InboxMissing
 from consumers.metrics import InboxMetrics
 from producers.kafka_client import access_error, client_config, connect
 from schemas import hub_headers, reasons
@@ -201,6 +201,13 @@ class InboxReader:
 
     def _items(self, stop: threading.Event) -> Iterator[InboxItem]:
         settings = self._settings
+        topic = settings.topics.inbox(settings.agency)
+        # kafka-python leaves a subscription to an unreadable topic silently empty: check first.
+        if not self._consumer.partitions_for_topic(topic):
+            raise InboxMissing(
+                f"cannot read topic {topic}{settings.security.as_principal()}: it does not "
+                "exist or no ACL lets this principal read it"
+            )
         count = 0
         idle_since = dt.datetime.now(dt.UTC)
         while not stop.is_set():

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import ssl
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -92,6 +94,26 @@ def diagnose(messages: list[str], bootstrap: str, security: ClientSecurity) -> s
     return None
 
 
+def speaks_tls(bootstrap: str, timeout: float = 3.0) -> bool:
+    """True if the first bootstrap server completes a TLS handshake (nothing is verified).
+
+    A PLAINTEXT client's request to a TLS listener sometimes ends in a bare disconnect
+    instead of a telltale answer; this tells that case apart from a broker that is down.
+    """
+    host, _, port = bootstrap.split(",", 1)[0].strip().rpartition(":")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only asks "is this TLS?"; no data is exchanged
+    try:
+        with (
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host.strip("[]")),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def connect(
     factory: Callable[..., T],
     *args: Any,
@@ -121,6 +143,8 @@ def connect(
             ) from exc
         except KafkaError as exc:
             cause = diagnose(log.messages, bootstrap, security)
+            if cause is None and security.protocol == PLAINTEXT and speaks_tls(bootstrap):
+                cause = diagnose(["Invalid frame length"], bootstrap, security)
             if cause is not None:
                 raise AuthenticationFailed(cause) from exc
             raise unavailable(

@@ -139,10 +139,8 @@ def hub_rules(taskforce: TaskForce, hub: HubAccess) -> list[AclRule]:
     """The rules of the hub's services (streams worker, delivery, webhook dispatcher)."""
     topics = taskforce.topics
     who = hub.principal
-    # Faust declares (CreateTopics) every topic its agents use at start, so the hub needs CREATE
-    # on them even though the operators created them; the broker answers "already exists".
-    consume = (READ, DESCRIBE, CREATE)
-    own = (READ, WRITE, DESCRIBE, CREATE)
+    consume = (READ, DESCRIBE)
+    own = (READ, WRITE, DESCRIBE)
     rules: list[AclRule] = []
     for member in taskforce.publishers:
         rules += _rules(who, TOPIC, topics.inbound(member.agency_id), consume, LITERAL)
@@ -158,8 +156,9 @@ def hub_rules(taskforce: TaskForce, hub: HubAccess) -> list[AclRule]:
         topics.dead_letters,
     ):
         rules += _rules(who, TOPIC, name, own, LITERAL)
-    # Changelog and assignor topics: <app id>-<name>.
-    rules += _rules(who, TOPIC, f"{hub.streams_app_id}-", own, PREFIXED)
+    # Faust creates its changelog and assignor topics, <app id>-<name>, itself at first start;
+    # the operators create all the others (corridor topics create), so no CREATE on them.
+    rules += _rules(who, TOPIC, f"{hub.streams_app_id}-", (*own, CREATE), PREFIXED)
     for group in (hub.streams_app_id, hub.delivery_group, *hub.extra_groups):
         rules += _rules(who, GROUP, group, (READ,), LITERAL)
     return rules

@@ -7,8 +7,10 @@ session broker). The ACLs come from ``corridor acl apply``; everything else is d
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +20,13 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
+from prometheus_client import CollectorRegistry
 
 import local_kafka
+from consumers.inbox import InboxItem, InboxReader, InboxSettings
+from consumers.metrics import InboxMetrics
 from local_security import SecurityFiles
+from processes import stop_process
 from producers.kafka_client import client_config
 from producers.scenarios import sample_alert, sample_datum
 from schemas.access import plan_acls
@@ -28,7 +34,7 @@ from schemas.client_security import ClientSecurity, load_client_security
 from schemas.keys import generate_private_key, write_private_key
 from schemas.signing import sign_alert
 from schemas.taskforce import TaskForce, load_taskforce
-from schemas.truststore import TrustStore, save_trust_store
+from schemas.truststore import TrustStore, load_trust_store, save_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import REPO, wait_for
@@ -56,6 +62,8 @@ class Secured:
     workdir: Path
     config: Path
     taskforce: TaskForce
+    app_id: str
+    delivery_group: str
 
     def security_file(self, user: str) -> Path:
         """SASL_SSL client file of ``user``."""
@@ -102,9 +110,10 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
     try:
         workdir = tmp_path_factory.mktemp("acl")
         taskforce_file = workdir / "taskforce.toml"
-        _write_taskforce(taskforce_file, f"acl-{uuid.uuid4().hex[:8]}", AGENCIES)
+        prefix = f"acl-{uuid.uuid4().hex[:8]}"
+        _write_taskforce(taskforce_file, prefix, AGENCIES)
         store = TrustStore(agencies={})
-        for agency in AGENCIES:
+        for agency in (*AGENCIES, HUB):
             key = generate_private_key()
             write_private_key(workdir / f"{agency}.key", key)
             store = store.with_key(agency, agency, key.public_key())
@@ -122,6 +131,10 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
             bootstrap,
             "--kafka-security",
             str(files.client_file(local_kafka.ADMIN_USER)),
+            "--streams-app-id",
+            f"{prefix}-streams",
+            "--delivery-group",
+            f"{prefix}-delivery",
         )
         assert result.returncode == 0, result.stderr
         yield Secured(
@@ -131,6 +144,8 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
             workdir=workdir,
             config=taskforce_file,
             taskforce=taskforce,
+            app_id=f"{prefix}-streams",
+            delivery_group=f"{prefix}-delivery",
         )
     finally:
         broker.stop()
@@ -386,3 +401,84 @@ def test_agency_cannot_apply_acls(secured: Secured) -> None:
         str(secured.security_file("PK-FIA")),
     )
     _assert_one_line_error(result, 2, "not authorized to manage ACLs as User:PK-FIA")
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CORRIDOR_LOG_LEVEL": "INFO"}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "corridor_cli.main", *args],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def test_hub_runs_the_pipeline_with_only_its_acls(secured: Secured) -> None:
+    """Streams worker and delivery as User:TF-HUB (no super user): PK-FIA to TR-SG's inbox."""
+    hub_security = str(secured.security_file(HUB))
+    common = [
+        "--config",
+        str(secured.config),
+        "--bootstrap",
+        secured.bootstrap,
+        "--kafka-security",
+        hub_security,
+    ]
+    worker = _start(
+        [
+            "streams",
+            "worker",
+            *common,
+            "--metrics-port",
+            "0",
+            "--web-port",
+            str(local_kafka.free_port()),
+            "--data-dir",
+            str(secured.workdir / "streams"),
+            "--app-id",
+            secured.app_id,
+            "--hub-key",
+            str(secured.key(HUB)),
+        ],
+        secured.workdir / "worker.log",
+    )
+    delivery = _start(
+        ["delivery", *common, "--metrics-port", "0", "--group", secured.delivery_group],
+        secured.workdir / "delivery.log",
+    )
+    try:
+        published = _publish(secured, "PK-FIA", secured.security_file("PK-FIA"), seq=70)
+        assert published.returncode == 0, published.stderr
+        # Everything PK-FIA published in this module reaches TR-SG, in no fixed order.
+        settings = InboxSettings(
+            bootstrap=secured.bootstrap,
+            agency="TR-SG",
+            topics=secured.taskforce.topics,
+            idle_timeout_s=120.0,
+            hub_id=HUB,
+            security=secured.security("TR-SG"),
+        )
+        reader = InboxReader(
+            settings,
+            load_trust_store(secured.workdir / "trust-store.json"),
+            InboxMetrics.create(CollectorRegistry()),
+        )
+        seen: list[InboxItem] = []
+        try:
+            for item in reader.items(threading.Event()):
+                seen.append(item)
+                if item.verified and item.document["alert"]["alert_id"].endswith("-000070"):
+                    break
+        finally:
+            reader.close()
+        assert seen and seen[-1].document["alert"]["alert_id"].endswith("-000070"), seen
+        assert all(i.verified and i.document["origin"] == "PK-FIA" for i in seen)
+        assert worker.poll() is None and delivery.poll() is None
+    finally:
+        stop_process(worker, "streams worker")
+        stop_process(delivery, "delivery service")
+        for name in ("worker.log", "delivery.log"):
+            text = (secured.workdir / name).read_text("utf-8", "replace")
+            sys.stderr.write(f"--- {name} (tail) ---\n{text[-3000:]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from kafka.errors import (
 )
 
 from producers.errors import BrokerUnavailable
-from producers.kafka_client import access_error, connect, diagnose
+from producers.kafka_client import access_error, connect, diagnose, speaks_tls
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import AuthenticationFailed, NotAuthorized
 
@@ -121,3 +122,10 @@ def test_connect_passes_the_configuration(tmp_path: Path) -> None:
 
     assert connect(factory, "t", bootstrap="b", unavailable=BrokerUnavailable, x=1) == "client"
     assert seen == {"x": 1, "args": ("t",)}
+
+
+def test_a_plaintext_listener_does_not_speak_tls() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        assert not speaks_tls(f"127.0.0.1:{port}", timeout=0.5)
+    assert not speaks_tls(f"127.0.0.1:{port}", timeout=0.5)  # closed: nothing listens

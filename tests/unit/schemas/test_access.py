@@ -135,6 +135,8 @@ def test_hub_reads_inbound_writes_inboxes_and_owns_the_pipeline(taskforce: TaskF
         for op in ("READ", "WRITE", "DESCRIBE"):
             assert ("TOPIC", f"tf.{topic}", LITERAL, op) in rules
     assert ("TOPIC", "app-", PREFIXED, "WRITE") in rules
+    assert ("TOPIC", "app-", PREFIXED, "CREATE") in rules
+    assert [r for r in rules if r[3] == "CREATE"] == [("TOPIC", "app-", PREFIXED, "CREATE")]
     assert ("GROUP", "app", LITERAL, "READ") in rules
     assert ("GROUP", "deliv", LITERAL, "READ") in rules
     assert ("GROUP", "corridor-webhooks", LITERAL, "READ") in rules

@@ -25,7 +25,7 @@ from kafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from schemas.client_security import PLAINTEXT, PLAINTEXT_CLIENT, ClientSecurity
+from schemas.client_security import PLAINTEXT, PLAINTEXT_CLIENT, SASL_SSL, ClientSecurity
 from schemas.errors import AuthenticationFailed, CorridorError, KafkaAccessError, NotAuthorized
 
 T = TypeVar("T")
@@ -114,6 +114,28 @@ def speaks_tls(bootstrap: str, timeout: float = 3.0) -> bool:
         return False
 
 
+def _diagnose_disconnect(
+    messages: list[str], bootstrap: str, security: ClientSecurity
+) -> str | None:
+    """Name the cause when the broker just closed the connection (it answers nothing else).
+
+    A PLAINTEXT request to a TLS listener, or a failed SCRAM exchange, often ends in a bare
+    disconnect: kafka-python loses the race with the broker's close. A listener that completes
+    a TLS handshake is up, so the refusal is about the protocol or the credentials.
+    """
+    if security.protocol == PLAINTEXT:
+        if speaks_tls(bootstrap):
+            return diagnose(["Invalid frame length"], bootstrap, security)
+        return None
+    disconnected = any("socket disconnected" in m for m in messages)
+    if security.protocol == SASL_SSL and disconnected and speaks_tls(bootstrap):
+        return (
+            f"{bootstrap} closed the connection while authenticating{security.as_principal()}: "
+            f"wrong user name or password (or {security.sasl_mechanism} is not enabled there)"
+        )
+    return None
+
+
 def connect(
     factory: Callable[..., T],
     *args: Any,
@@ -143,8 +165,8 @@ def connect(
             ) from exc
         except KafkaError as exc:
             cause = diagnose(log.messages, bootstrap, security)
-            if cause is None and security.protocol == PLAINTEXT and speaks_tls(bootstrap):
-                cause = diagnose(["Invalid frame length"], bootstrap, security)
+            if cause is None:
+                cause = _diagnose_disconnect(log.messages, bootstrap, security)
             if cause is not None:
                 raise AuthenticationFailed(cause) from exc
             raise unavailable(

@@ -33,6 +33,32 @@ T = TypeVar("T")
 _KAFKA_LOGGER = "kafka"
 
 
+_SECRET_KEYS = ("sasl_plain_password", "ssl_password")
+
+
+class RedactSecrets(logging.Filter):
+    """Masks client passwords in kafka-python's log records (its admin client logs its whole
+    configuration at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, dict):
+            record.args = _redacted(args)
+        elif isinstance(args, tuple):
+            record.args = tuple(_redacted(a) if isinstance(a, dict) else a for a in args)
+        return True
+
+
+def _redacted(values: Any) -> Any:
+    if not any(values.get(key) for key in _SECRET_KEYS):
+        return values
+    return {k: ("[redacted]" if k in _SECRET_KEYS and v else v) for k, v in values.items()}
+
+
+for _name in ("kafka.admin.client", "kafka.producer.kafka", "kafka.consumer.group"):
+    logging.getLogger(_name).addFilter(RedactSecrets())
+
+
 def client_config(bootstrap: str, security: ClientSecurity = PLAINTEXT_CLIENT) -> dict[str, Any]:
     """``bootstrap_servers`` and the security settings of a kafka-python client."""
     return {"bootstrap_servers": bootstrap.split(","), **security.kafka_config()}

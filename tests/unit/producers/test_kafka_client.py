@@ -16,7 +16,7 @@ from kafka.errors import (
 )
 
 from producers.errors import BrokerUnavailable
-from producers.kafka_client import access_error, connect, diagnose, speaks_tls
+from producers.kafka_client import access_error, client_config, connect, diagnose, speaks_tls
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import AuthenticationFailed, NotAuthorized
 
@@ -129,3 +129,16 @@ def test_a_plaintext_listener_does_not_speak_tls() -> None:
         port = server.getsockname()[1]
         assert not speaks_tls(f"127.0.0.1:{port}", timeout=0.5)
     assert not speaks_tls(f"127.0.0.1:{port}", timeout=0.5)  # closed: nothing listens
+
+
+def test_client_passwords_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="kafka")
+    config = {**client_config("b:1", SCRAM), "client_id": "x"}
+    # What kafka-python's admin client logs at DEBUG when it starts.
+    logging.getLogger("kafka.admin.client").debug(
+        "Starting KafkaAdminClient with configuration: %s", config
+    )
+    assert "Starting KafkaAdminClient with configuration" in caplog.text
+    assert "'sasl_plain_username': 'TR-SG'" in caplog.text
+    assert "'sasl_plain_password': '[redacted]'" in caplog.text
+    assert config["sasl_plain_password"] == "pw"  # the client's own settings are untouched

@@ -50,9 +50,9 @@ def create_topics(
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 continue
+            except AuthorizationError as exc:
+                raise access_error(exc, security, action="create", resource=spec.name) from exc
         return created
-    except AuthorizationError as exc:
-        raise access_error(exc, security, action="create", resource="topics") from exc
     except KafkaError as exc:
         raise TopicAdminError(f"creating topics on {bootstrap} failed: {exc}") from exc
     finally:

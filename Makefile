@@ -5,6 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make kafka-up SECURED=1: SASL_SSL/mutual-TLS broker with the StandardAuthorizer on 127.0.0.1:9192,
+# a SCRAM user and client security file for the hub and every member of TASKFORCE.
+SECURED ?=
+TASKFORCE ?= deploy/local/taskforce.toml
+KAFKA_MODE := $(if $(SECURED),--secured,)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lint format typecheck test test-unit test-integration demo bench eval kafka-up kafka-down kafka-status clean
@@ -51,14 +56,14 @@ bench: $(STAMP) ## Pipeline throughput/latency vs bare Kafka and Faust; dedupe s
 eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1) of labelled scenarios through the real pipeline
 	$(PY) -m evaluation.run $(EVAL_ARGS)
 
-kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092
-	$(PY) deploy/local_kafka.py up
+kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092 (SECURED=1: 9192, ACLs enforced)
+	$(PY) deploy/local_kafka.py up $(KAFKA_MODE) $(if $(SECURED),--taskforce $(TASKFORCE),)
 
 kafka-down: $(STAMP) ## Stop the local Kafka broker started by kafka-up
-	$(PY) deploy/local_kafka.py down
+	$(PY) deploy/local_kafka.py down $(KAFKA_MODE)
 
 kafka-status: $(STAMP) ## Is the local broker running?
-	$(PY) deploy/local_kafka.py status
+	$(PY) deploy/local_kafka.py status $(KAFKA_MODE)
 
 clean: ## Remove .venv and .local (stops nothing: run kafka-down first)
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -28,8 +28,11 @@ from consumers.metrics import DeliveryMetrics
 from consumers.policy import ALERT, INCIDENT, Decision, decide_all
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.routing import delivery_id
+from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
 from schemas import hub_headers
+from schemas.access import DEFAULT_DELIVERY_GROUP
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.codec import decode_single_object
 from schemas.envelope import (
     HEADER_AGENCY,
@@ -75,7 +78,7 @@ class DeliverySettings:
     """Kafka bootstrap servers."""
     taskforce: TaskForce
     """Members and topic names."""
-    group_id: str = "corridor-delivery"
+    group_id: str = DEFAULT_DELIVERY_GROUP
     """Consumer group; several instances share the partitions."""
     poll_timeout_ms: int = 200
     """How long one poll waits for records."""
@@ -85,6 +88,8 @@ class DeliverySettings:
     """How long a batch's inbox writes may take before the batch is retried."""
     encryption_key_ids: Mapping[str, Collection[str]] = field(default_factory=dict)
     """Per agency, the ids of its encryption keys whose wraps it may receive (trust store)."""
+    security: ClientSecurity = PLAINTEXT_CLIENT
+    """How the service authenticates (the hub's identity on a secured cluster)."""
 
 
 @dataclass(frozen=True)
@@ -196,28 +201,34 @@ class DeliveryService:
         self._settings = settings
         self._metrics = metrics
         topics = settings.taskforce.topics
-        try:
-            self._consumer = consumer_factory(
-                topics.alerts,
-                topics.incidents,
-                bootstrap_servers=settings.bootstrap.split(","),
-                group_id=settings.group_id,
-                client_id="corridor-delivery",
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                max_poll_records=settings.max_batch,
-            )
-            self._producer = producer_factory(
-                bootstrap_servers=settings.bootstrap.split(","),
-                client_id="corridor-delivery",
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=2,
-                delivery_timeout_ms=int(settings.delivery_timeout_s * 1000),
-                request_timeout_ms=request_timeout_ms(settings.delivery_timeout_s),
-            )
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        config = client_config(settings.bootstrap, settings.security)
+        self._consumer = connect(
+            consumer_factory,
+            topics.alerts,
+            topics.incidents,
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **config,
+            group_id=settings.group_id,
+            client_id="corridor-delivery",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=settings.max_batch,
+        )
+        self._producer = connect(
+            producer_factory,
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **config,
+            client_id="corridor-delivery",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            delivery_timeout_ms=int(settings.delivery_timeout_s * 1000),
+            request_timeout_ms=request_timeout_ms(settings.delivery_timeout_s),
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set; a failed batch is retried from the last commit."""

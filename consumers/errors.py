@@ -37,3 +37,7 @@ class StoreError(CorridorError):
     """The receiver's SQLite store could not be opened or written."""
 
     retriable = True
+
+
+class InboxMissing(CorridorError):
+    """The inbox topic does not exist, or no ACL lets this principal see it."""

@@ -17,13 +17,16 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
-from kafka.errors import KafkaError
+from kafka.errors import AuthorizationError
 
 from consumers.delivery import HEADER_DELIVERY_ID
-from consumers.errors import BrokerUnavailable
+from consumers.errors import BrokerUnavailable, InboxMissing
 from consumers.metrics import InboxMetrics
+from producers.kafka_client import access_error, client_config, connect
 from schemas import hub_headers, reasons
 from schemas import personal_data as pd
+from schemas.access import inbox_group
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.envelope import (
     HEADER_AGENCY,
     HEADER_KIND,
@@ -66,6 +69,8 @@ class InboxSettings:
     """The agency's X25519 private key, to decrypt personal data it is cleared for."""
     session_timeout_s: float = 10.0
     """A reader that died without leaving holds its partitions this long (a restart waits)."""
+    security: ClientSecurity = PLAINTEXT_CLIENT
+    """How the reader authenticates (the agency's identity on a secured cluster)."""
 
 
 @dataclass(frozen=True)
@@ -219,26 +224,48 @@ class InboxReader:
         self._settings = settings
         self._trust_store = trust_store
         self._metrics = metrics
-        try:
-            self._consumer = consumer_factory(
-                settings.topics.inbox(settings.agency),
-                bootstrap_servers=settings.bootstrap.split(","),
-                group_id=settings.group_id or f"corridor-inbox-{settings.agency}",
-                client_id=f"corridor-inbox-{settings.agency}",
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                session_timeout_ms=int(settings.session_timeout_s * 1000),
-            )
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        self._consumer = connect(
+            consumer_factory,
+            settings.topics.inbox(settings.agency),
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **client_config(settings.bootstrap, settings.security),
+            group_id=settings.group_id or inbox_group(settings.agency),
+            client_id=f"corridor-inbox-{settings.agency}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(settings.session_timeout_s * 1000),
+        )
 
     def items(self, stop: threading.Event) -> Iterator[InboxItem]:
         """Yield deliveries until stopped, idle for too long, or ``max_messages`` read.
 
         The offsets of a poll are committed when the caller asks for the next item
         after the poll's last one, i.e. once the caller has handled them all.
+
+        Raises:
+            NotAuthorized: no ACL lets this agency read the inbox or use the group.
         """
+        try:
+            yield from self._items(stop)
+        except AuthorizationError as exc:
+            raise access_error(
+                exc,
+                self._settings.security,
+                action="read",
+                resource=self._settings.topics.inbox(self._settings.agency),
+            ) from exc
+
+    def _items(self, stop: threading.Event) -> Iterator[InboxItem]:
         settings = self._settings
+        topic = settings.topics.inbox(settings.agency)
+        # kafka-python leaves a subscription to an unreadable topic silently empty: check first.
+        if not self._consumer.partitions_for_topic(topic):
+            raise InboxMissing(
+                f"cannot read topic {topic}{settings.security.as_principal()}: it does not "
+                "exist or no ACL lets this principal read it"
+            )
         count = 0
         idle_since = dt.datetime.now(dt.UTC)
         while not stop.is_set():

@@ -11,15 +11,22 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from consumers.errors import BrokerUnavailable
+from producers.kafka_client import client_config
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
 
 def _partitions(consumer: Any, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
 
 
-def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Any]:
+def read_to_end(
+    bootstrap: str,
+    topic: str,
+    timeout: float = 30.0,
+    security: ClientSecurity = PLAINTEXT_CLIENT,
+) -> list[Any]:
     """Every record of ``topic`` up to the end offsets seen at the start (no group)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(**client_config(bootstrap, security), enable_auto_commit=False)
     try:
         parts = _partitions(consumer, topic)
         consumer.assign(parts)
@@ -37,12 +44,14 @@ def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Any]:
         consumer.close()
 
 
-def group_caught_up(bootstrap: str, topic: str, group: str) -> bool:
+def group_caught_up(
+    bootstrap: str, topic: str, group: str, security: ClientSecurity = PLAINTEXT_CLIENT
+) -> bool:
     """True when ``group`` has committed offsets at the end of every partition of ``topic``.
 
     A consumer that never subscribes does not join the group; it only reads commits.
     """
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    consumer = KafkaConsumer(**client_config(bootstrap, security), group_id=group)
     try:
         parts = _partitions(consumer, topic)
         ends = consumer.end_offsets(parts)

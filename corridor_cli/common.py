@@ -11,6 +11,7 @@ from types import FrameType
 from prometheus_client import CollectorRegistry, start_http_server
 
 from corridor_cli import environment
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity, load_client_security
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.topics import TopicNames
 
@@ -24,11 +25,19 @@ EXIT_UNAVAILABLE = 3
 
 
 def add_kafka_options(parser: argparse.ArgumentParser) -> None:
-    """``--bootstrap`` and ``--topic-prefix``."""
+    """``--bootstrap``, ``--kafka-security`` and ``--topic-prefix``."""
     parser.add_argument(
         "--bootstrap",
         default=environment.bootstrap(),
         help=f"Kafka bootstrap servers (env {environment.KAFKA_BOOTSTRAP}; default %(default)s)",
+    )
+    parser.add_argument(
+        "--kafka-security",
+        metavar="FILE",
+        default=environment.kafka_security(),
+        help="client security file: TLS, SASL/SCRAM or client certificate, e.g. "
+        f"USER.toml of `make kafka-up SECURED=1` (env {environment.CORRIDOR_KAFKA_SECURITY}; "
+        "default: PLAINTEXT)",
     )
     parser.add_argument(
         "--topic-prefix",
@@ -63,6 +72,12 @@ def add_metrics_options(parser: argparse.ArgumentParser, default_port: int | Non
 def taskforce_from(args: argparse.Namespace) -> TaskForce:
     """Load the task-force file named by ``--config``, honouring ``--topic-prefix``."""
     return load_taskforce(Path(args.config), topic_prefix=args.topic_prefix)
+
+
+def security_from(args: argparse.Namespace) -> ClientSecurity:
+    """The client security of ``--kafka-security`` (PLAINTEXT when none is given)."""
+    path = getattr(args, "kafka_security", None)
+    return load_client_security(Path(path)) if path else PLAINTEXT_CLIENT
 
 
 def topics_from(args: argparse.Namespace) -> TopicNames:

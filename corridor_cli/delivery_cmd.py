@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         encryption_key_ids={
             m.agency_id: trust_store.delivery_key_ids(m.agency_id) for m in taskforce.recipients
         },
+        security=common.security_from(args),
     )
     service = DeliveryService(settings, metrics)
     logger.info("delivering %s to %d members", taskforce.topics.alerts, len(taskforce.recipients))

@@ -15,6 +15,9 @@ CORRIDOR_CONFIG = "CORRIDOR_CONFIG"
 """Path of the task-force TOML file."""
 DEFAULT_CONFIG = "deploy/local/taskforce.toml"
 
+CORRIDOR_KAFKA_SECURITY = "CORRIDOR_KAFKA_SECURITY"
+"""Client security file (TOML, see schemas/client_security.py); unset: PLAINTEXT."""
+
 CORRIDOR_LOG_FORMAT = "CORRIDOR_LOG_FORMAT"
 """``text`` (default) or ``json``."""
 
@@ -30,6 +33,11 @@ def bootstrap() -> str:
 def topic_prefix() -> str | None:
     """Topic prefix override, if set."""
     return os.environ.get(CORRIDOR_TOPIC_PREFIX) or None
+
+
+def kafka_security() -> str | None:
+    """Client security file from the environment, if set."""
+    return os.environ.get(CORRIDOR_KAFKA_SECURITY) or None
 
 
 def config_path() -> str:

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         max_messages=args.max_messages,
         hub_id=args.hub_id,
         decryption_key=decryption_key,
+        security=common.security_from(args),
     )
     stop = common.stop_on_signals()
     reader = InboxReader(settings, trust_store, metrics)

@@ -52,7 +52,9 @@ def run_export(args: argparse.Namespace) -> int:
         topics=taskforce.topics,
         hub_id=taskforce.hub_id,
     )
-    for record in read_to_end(args.bootstrap, taskforce.topics.incidents, args.timeout):
+    for record in read_to_end(
+        args.bootstrap, taskforce.topics.incidents, args.timeout, common.security_from(args)
+    ):
         log.add(record.value, list(record.headers or []))
     chosen = log.versions if args.all_versions else [log.latest[i] for i in sorted(log.latest)]
     if args.active_only:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from corridor_cli import (
+    acl_cmd,
     common,
     delivery_cmd,
     inbox_cmd,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         keys_cmd,
         publish_cmd,
         topics_cmd,
+        acl_cmd,
         streams_cmd,
         delivery_cmd,
         inbox_cmd,

@@ -160,7 +160,9 @@ def run(args: argparse.Namespace) -> int:
     if not records:
         print("corridor: no valid alerts to publish", file=sys.stderr)
         return common.EXIT_USAGE
-    settings = PublisherSettings(bootstrap=args.bootstrap, topics=topics)
+    settings = PublisherSettings(
+        bootstrap=args.bootstrap, topics=topics, security=common.security_from(args)
+    )
     with AlertPublisher(settings, key) as publisher:
         outcomes = publisher.publish(records)
     for outcome in outcomes:

@@ -8,9 +8,9 @@ from collections import Counter
 from typing import Any
 
 from kafka import KafkaConsumer
-from kafka.errors import KafkaError
 
 from corridor_cli import common
+from producers.kafka_client import client_config, connect
 from schemas.errors import CorridorError
 from schemas.quarantine import parse_quarantine_record
 
@@ -37,17 +37,19 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print each record (no consumer group: reading does not move anyone's offsets)."""
     topic = common.topics_from(args).quarantine
-    try:
-        consumer = KafkaConsumer(
-            topic,
-            bootstrap_servers=args.bootstrap.split(","),
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            consumer_timeout_ms=int(args.idle_timeout * 1000),
-        )
-    except KafkaError as exc:
-        raise QuarantineReadError(f"cannot reach Kafka at {args.bootstrap}: {exc}") from exc
+    security = common.security_from(args)
+    consumer = connect(
+        KafkaConsumer,
+        topic,
+        bootstrap=args.bootstrap,
+        security=security,
+        unavailable=QuarantineReadError,
+        **client_config(args.bootstrap, security),
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=int(args.idle_timeout * 1000),
+    )
     reasons: Counter[str] = Counter()
     try:
         for record in consumer:

@@ -102,6 +102,7 @@ def run_worker(args: argparse.Namespace) -> int:
         app_id=args.app_id,
         data_dir=args.data_dir,
         web_port=args.web_port,
+        security=common.security_from(args),
     )
     app = create_app(settings, trust_store, metrics)
     worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)

@@ -26,7 +26,9 @@ def run_create(args: argparse.Namespace) -> int:
     """Create and report."""
     taskforce = common.taskforce_from(args)
     specs = pipeline_topics(taskforce, args.partitions)
-    created = create_topics(args.bootstrap, specs, args.replication_factor)
+    created = create_topics(
+        args.bootstrap, specs, args.replication_factor, common.security_from(args)
+    )
     for name in created:
         print(f"created {name}")
     print(f"{len(created)} created, {len(specs) - len(created)} already existed")

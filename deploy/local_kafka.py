@@ -15,6 +15,7 @@ Everything a broker needs lives under one *home* directory::
 Command line (``make kafka-up`` / ``make kafka-down``)::
 
     python deploy/local_kafka.py up [--home DIR] [--port 9092] [--controller-port 9093]
+    python deploy/local_kafka.py up --secured [--taskforce FILE] [--users A,B]
     python deploy/local_kafka.py status [--home DIR]
     python deploy/local_kafka.py down [--home DIR]
 
@@ -25,7 +26,28 @@ Library use (tests)::
     ...
     kafka.stop()
 
-Only the standard library and kafka-python are used.
+Secured mode (``BrokerConfig(secured=True)``, ``up --secured``, ``make kafka-up SECURED=1``)
+runs the broker as the task force would, with Kafka's own authorizer::
+
+    CLIENT      SASL_SSL, SCRAM-SHA-512   on --port (default 9192): agencies, hub, admin
+    MTLS        SSL, client certificate   on --mtls-port (9194): agencies with certificates;
+                                          also the inter-broker listener
+    CONTROLLER  SSL, client certificate   on --controller-port (9193): KRaft controller
+
+``authorizer.class.name`` is KRaft's StandardAuthorizer with
+``allow.everyone.if.no.acl.found=false``: a principal may do only what an ACL allows
+(``corridor acl apply`` writes them). ``super.users`` holds exactly ``User:admin`` (SCRAM, for
+topics and ACLs) and ``User:corridor-broker``, the broker's own certificate, which it presents on
+the controller and inter-broker connections. No listener accepts unauthenticated clients, so
+there is no ``User:ANONYMOUS`` that would have to be a super user: that is why the controller
+listener uses mutual TLS rather than PLAINTEXT (SCRAM cannot authenticate controller
+connections: its credentials live in the metadata log the controller serves). Certificates map
+``CN=<name>`` to ``User:<name>``. Passwords, keys and per-user client security files are in
+``<home>/security`` (see local_security.py), mode 0600; the admin is created when the storage is
+formatted (salted, so no password appears on a command line), the other users (``users``, or
+the hub and members of ``--taskforce``) through the admin API at every start.
+
+Only the standard library, kafka-python and cryptography are used.
 """
 
 from __future__ import annotations
@@ -47,8 +69,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from kafka.admin import KafkaAdminClient
+from kafka.admin import KafkaAdminClient, UserScramCredentialUpsertion
+
+from local_security import (
+    BROKER_PRINCIPAL_NAME,
+    SCRAM_ITERATIONS,
+    SCRAM_MECHANISM,
+    SecurityFiles,
+    ensure_broker_tls,
+    ensure_user,
+    scram_format_argument,
+)
 
 __all__ = [
     "DEFAULT_HOME",
@@ -71,6 +104,11 @@ POM_FILE = DEPLOY_KAFKA_DIR / "pom.xml"
 LOG4J2_CONFIG = DEPLOY_KAFKA_DIR / "log4j2.yaml"
 DEFAULT_HOME = REPO_ROOT / ".local" / "kafka" / "run"
 DEFAULT_LIBS = REPO_ROOT / ".local" / "kafka" / "libs"
+DEFAULT_SECURED_HOME = REPO_ROOT / ".local" / "kafka" / "secured"
+SECURED_PORTS = (9192, 9193, 9194)
+"""Default client, controller and mutual-TLS ports of the secured broker."""
+ADMIN_USER = "admin"
+"""The super user of the secured broker (SCRAM)."""
 
 LIBS_STAMP = ".kafka-version"
 PID_FILE = "kafka.pid"
@@ -106,6 +144,9 @@ class BrokerConfig:
         heap: JVM maximum heap (``-Xmx``), e.g. ``"512m"``.
         num_partitions: Default partition count for new topics.
         extra_properties: Additional server.properties entries; they override the defaults.
+        secured: SASL_SSL/mutual-TLS listeners and the StandardAuthorizer (module docstring).
+        mtls_port: Mutual-TLS listener port (secured mode only).
+        users: SCRAM users (with client certificates) besides the admin (secured mode only).
     """
 
     home: Path = DEFAULT_HOME
@@ -115,15 +156,46 @@ class BrokerConfig:
     heap: str = "512m"
     num_partitions: int = 3
     extra_properties: dict[str, str] = field(default_factory=dict)
+    secured: bool = False
+    mtls_port: int = 9094
+    users: tuple[str, ...] = ()
 
     @classmethod
-    def on_free_ports(cls, home: Path) -> BrokerConfig:
-        """A config in ``home`` with client and controller ports free right now."""
-        port = free_port()
-        controller_port = free_port()
-        while controller_port == port:
-            controller_port = free_port()
-        return cls(home=home, port=port, controller_port=controller_port)
+    def on_free_ports(
+        cls, home: Path, *, secured: bool = False, users: Sequence[str] = ()
+    ) -> BrokerConfig:
+        """A config in ``home`` with client, controller (and mutual-TLS) ports free right now."""
+        ports: list[int] = []
+        while len(ports) < 3:
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        return cls(
+            home=home,
+            port=ports[0],
+            controller_port=ports[1],
+            mtls_port=ports[2],
+            secured=secured,
+            users=tuple(users),
+        )
+
+    @property
+    def security(self) -> SecurityFiles:
+        """TLS material and credentials of the secured broker."""
+        return SecurityFiles(self.home / "security")
+
+    def admin_client_config(self) -> dict[str, Any]:
+        """kafka-python settings that authenticate as the admin (empty when not secured)."""
+        if not self.secured:
+            return {}
+        return {
+            "security_protocol": "SASL_SSL",
+            "ssl_cafile": str(self.security.ca_cert),
+            "ssl_check_hostname": True,
+            "sasl_mechanism": SCRAM_MECHANISM,
+            "sasl_plain_username": ADMIN_USER,
+            "sasl_plain_password": self.security.password(ADMIN_USER).read_text("utf-8").strip(),
+        }
 
     @property
     def bootstrap(self) -> str:
@@ -427,8 +499,9 @@ class LocalKafka:
         for line in lines:
             key, sep, value = line.partition("=")
             if sep and key.strip() == "advertised.listeners":
+                first = value.strip().split(",", 1)[0]
                 with contextlib.suppress(ValueError):
-                    return int(value.strip().rsplit(":", 1)[-1])
+                    return int(first.rsplit(":", 1)[-1])
         return None
 
     # ----------------------------------------------------------------- config
@@ -472,8 +545,42 @@ class LocalKafka:
             "num.io.threads": "4",
             "num.recovery.threads.per.data.dir": "1",
         }
+        if cfg.secured:
+            props.update(self._secured_properties())
         props.update(cfg.extra_properties)
         return props
+
+    def _secured_properties(self) -> dict[str, str]:
+        """Listeners, TLS, SCRAM and the authorizer of secured mode (module docstring)."""
+        cfg = self.config
+        files = cfg.security
+        return {
+            "listeners": (
+                f"CLIENT://{LOOPBACK}:{cfg.port},MTLS://{LOOPBACK}:{cfg.mtls_port},"
+                f"CONTROLLER://{LOOPBACK}:{cfg.controller_port}"
+            ),
+            "advertised.listeners": (
+                f"CLIENT://{LOOPBACK}:{cfg.port},MTLS://{LOOPBACK}:{cfg.mtls_port}"
+            ),
+            "listener.security.protocol.map": "CLIENT:SASL_SSL,MTLS:SSL,CONTROLLER:SSL",
+            "inter.broker.listener.name": "MTLS",
+            "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+            "listener.name.client.sasl.enabled.mechanisms": SCRAM_MECHANISM,
+            f"listener.name.client.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(files.broker_keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(files.ca_cert),
+            # Certificates are required on MTLS and CONTROLLER; CLIENT authenticates with SCRAM.
+            "ssl.client.auth": "required",
+            "listener.name.client.ssl.client.auth": "none",
+            "ssl.principal.mapping.rules": "RULE:^CN=([^,]+)$/$1/,DEFAULT",
+            "authorizer.class.name": ("org.apache.kafka.metadata.authorizer.StandardAuthorizer"),
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": f"User:{ADMIN_USER};User:{BROKER_PRINCIPAL_NAME}",
+        }
 
     def _write_server_properties(self) -> None:
         header = "# Generated by deploy/local_kafka.py on every start: edits are overwritten.\n"
@@ -509,6 +616,9 @@ class LocalKafka:
             _generate_cluster_id(),
             "--ignore-formatted",
         ]
+        if cfg.secured:
+            password = ensure_user(cfg.security, ADMIN_USER)
+            cmd += ["--add-scram", scram_format_argument(ADMIN_USER, password)]
         try:
             result = subprocess.run(
                 cmd,
@@ -552,6 +662,7 @@ class LocalKafka:
                 bootstrap_timeout_ms=timeout_ms,
                 request_timeout_ms=timeout_ms,
                 reconnect_backoff_max_ms=500,
+                **self.config.admin_client_config(),
             )
         except Exception:  # any client error just means "not ready yet"
             return False
@@ -630,12 +741,15 @@ class LocalKafka:
                     f"`local_kafka.py down --home {cfg.home}` first or use that port."
                 )
             self._wait_ready(pid, deadline)
+            self._ensure_users()
             return self.bootstrap
 
         java = _require_java()
         ensure_libs(cfg.libs)
         for directory in (cfg.home, cfg.data_dir, cfg.logs_dir):
             directory.mkdir(parents=True, exist_ok=True)
+        if cfg.secured:
+            ensure_broker_tls(cfg.security)
         self._write_server_properties()
         self._format_storage(java)
 
@@ -657,7 +771,35 @@ class LocalKafka:
         self._process = process
         cfg.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
         self._wait_ready(process.pid, deadline)
+        self._ensure_users()
         return self.bootstrap
+
+    def _ensure_users(self) -> None:
+        """Secured mode: give every configured user its SCRAM credential (idempotent upsert)."""
+        cfg = self.config
+        if not cfg.secured or not cfg.users:
+            return
+        ensure_broker_tls(cfg.security)
+        upserts = [
+            UserScramCredentialUpsertion(
+                user, SCRAM_MECHANISM, ensure_user(cfg.security, user), SCRAM_ITERATIONS
+            )
+            for user in cfg.users
+        ]
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap,
+            client_id="corridor-local-kafka-users",
+            **cfg.admin_client_config(),
+        )
+        try:
+            results = admin.alter_user_scram_credentials(upserts)
+        except Exception as exc:
+            raise KafkaToolError(f"could not create the SCRAM users: {exc}") from exc
+        finally:
+            admin.close()
+        failed = {user: error for user, error in results.items() if error}
+        if failed:
+            raise KafkaToolError(f"could not create SCRAM users: {failed}")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the broker named by this home's pid file (a no-op if none is running).
@@ -716,15 +858,31 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--home",
             type=Path,
-            default=DEFAULT_HOME,
-            help="broker home (config, data, logs, pid file); default: %(default)s",
+            help=f"broker home (config, data, logs, pid file); default: {DEFAULT_HOME}, "
+            f"with --secured {DEFAULT_SECURED_HOME}",
+        )
+        p.add_argument(
+            "--secured",
+            action="store_true",
+            help="SASL_SSL + mutual TLS listeners and the StandardAuthorizer (no ACL: no access)",
         )
 
     up = sub.add_parser("up", help="start the broker (reuses a running one) and print bootstrap")
     add_home(up)
-    up.add_argument("--port", type=int, default=9092, help="PLAINTEXT port (default 9092)")
+    up.add_argument("--port", type=int, help="client port (default 9092; secured: SASL_SSL, 9192)")
     up.add_argument(
-        "--controller-port", type=int, default=9093, help="CONTROLLER port (default 9093)"
+        "--controller-port", type=int, help="CONTROLLER port (default 9093; secured 9193)"
+    )
+    up.add_argument("--mtls-port", type=int, help="secured: mutual-TLS port (default 9194)")
+    up.add_argument(
+        "--users",
+        default="",
+        help="secured: comma-separated SCRAM users to create besides the admin",
+    )
+    up.add_argument(
+        "--taskforce",
+        type=Path,
+        help="secured: also create a user for the hub and every member of this task-force file",
     )
     up.add_argument(
         "--libs", type=Path, default=DEFAULT_LIBS, help="jar directory; default: %(default)s"
@@ -753,19 +911,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     kafka_logger = logging.getLogger("kafka")
     kafka_logger.addHandler(logging.NullHandler())
     kafka_logger.propagate = False
-    home: Path = args.home.resolve()
+    default_home = DEFAULT_SECURED_HOME if args.secured else DEFAULT_HOME
+    home: Path = (args.home or default_home).resolve()
     try:
         if args.command == "up":
-            if args.port == args.controller_port:
-                raise KafkaToolError("--port and --controller-port must differ")
-            config = BrokerConfig(
-                home=home,
-                port=args.port,
-                controller_port=args.controller_port,
-                libs=args.libs.resolve(),
-                heap=args.heap,
-            )
-            print(LocalKafka(config).start(timeout=args.timeout))
+            config = _up_config(args, home)
+            kafka = LocalKafka(config)
+            print(kafka.start(timeout=args.timeout))
+            if config.secured:
+                print(
+                    f"client security files (SASL_SSL: USER.toml, mutual TLS on port "
+                    f"{config.mtls_port}: USER-mtls.toml): {config.security.directory}",
+                    file=sys.stderr,
+                )
             return 0
         kafka = LocalKafka(BrokerConfig(home=home))
         if args.command == "down":
@@ -787,6 +945,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KafkaToolError as exc:
         print(f"local_kafka: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _up_config(args: argparse.Namespace, home: Path) -> BrokerConfig:
+    defaults = SECURED_PORTS if args.secured else (9092, 9093, 9094)
+    port = args.port if args.port is not None else defaults[0]
+    controller_port = args.controller_port if args.controller_port is not None else defaults[1]
+    mtls_port = args.mtls_port if args.mtls_port is not None else defaults[2]
+    if len({port, controller_port, mtls_port}) < 3:
+        raise KafkaToolError("--port, --controller-port and --mtls-port must differ")
+    users = [u.strip() for u in args.users.split(",") if u.strip()]
+    if args.taskforce is not None:
+        from schemas.errors import CorridorError
+        from schemas.taskforce import load_taskforce
+
+        try:
+            taskforce = load_taskforce(args.taskforce)
+        except CorridorError as exc:
+            raise KafkaToolError(str(exc)) from exc
+        users += [taskforce.hub_id, *(m.agency_id for m in taskforce.members)]
+    if (users or args.mtls_port is not None) and not args.secured:
+        raise KafkaToolError("--users, --taskforce and --mtls-port need --secured")
+    if ADMIN_USER in users:
+        raise KafkaToolError(f"{ADMIN_USER!r} is always created; do not list it")
+    return BrokerConfig(
+        home=home,
+        port=port,
+        controller_port=controller_port,
+        mtls_port=mtls_port,
+        libs=args.libs.resolve(),
+        heap=args.heap,
+        secured=args.secured,
+        users=tuple(dict.fromkeys(users)),
+    )
 
 
 if __name__ == "__main__":

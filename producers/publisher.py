@@ -13,11 +13,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
-from kafka.errors import KafkaConfigurationError, KafkaError
+from kafka.errors import AuthorizationError, KafkaConfigurationError, KafkaError
 
 from producers.errors import BrokerUnavailable, PublishError, TopicMissing
+from producers.kafka_client import access_error, client_config, connect, is_access_error
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
+from schemas.client_security import ClientSecurity
 from schemas.errors import SealError
 from schemas.signing import SignedRecord, sign_alert
 from schemas.topics import TopicNames
@@ -61,7 +63,7 @@ def request_timeout_ms(delivery_timeout_s: float) -> int:
 def producer_config(settings: PublisherSettings) -> dict[str, Any]:
     """kafka-python settings: never lose, never duplicate on retry."""
     return {
-        "bootstrap_servers": settings.bootstrap.split(","),
+        **client_config(settings.bootstrap, settings.security),
         "client_id": settings.client_id,
         "acks": "all",
         "enable_idempotence": True,
@@ -90,14 +92,15 @@ class AlertPublisher:
         self._sealing = sealing
         self._checked_topics: set[str] = set()
         try:
-            self._producer = producer_factory(**producer_config(settings))
+            self._producer = connect(
+                producer_factory,
+                bootstrap=settings.bootstrap,
+                security=settings.security,
+                unavailable=BrokerUnavailable,
+                **producer_config(settings),
+            )
         except KafkaConfigurationError as exc:
             raise PublishError(f"invalid Kafka client settings: {exc}") from exc
-        except KafkaError as exc:
-            raise BrokerUnavailable(
-                f"cannot reach Kafka at {settings.bootstrap}: {exc}. "
-                "Is the broker running (make kafka-up) and KAFKA_BOOTSTRAP right?"
-            ) from exc
 
     def sign(
         self, alert: dict[str, Any], personal_data: dict[str, Any] | None = None
@@ -114,6 +117,10 @@ class AlertPublisher:
             return
         try:
             partitions = self._producer.partitions_for(topic)
+        except AuthorizationError as exc:
+            raise access_error(
+                exc, self._settings.security, action="write", resource=topic
+            ) from exc
         except KafkaError as exc:
             raise TopicMissing(
                 f"topic {topic} is not available on {self._settings.bootstrap} ({exc}); "
@@ -144,7 +151,9 @@ class AlertPublisher:
             self._producer.flush(timeout=self._settings.delivery_timeout_s + 5)
         except KafkaError as exc:
             logger.warning("flush did not complete: %s", exc)
-        return [_outcome(r, f) for r, f in zip(records, futures, strict=True)]
+        return [
+            _outcome(r, f, self._settings.security) for r, f in zip(records, futures, strict=True)
+        ]
 
     def close(self) -> None:
         """Flush and close the underlying producer."""
@@ -181,7 +190,7 @@ def sign_for(
     )
 
 
-def _outcome(record: SignedRecord, future: Any) -> PublishOutcome:
+def _outcome(record: SignedRecord, future: Any, security: ClientSecurity) -> PublishOutcome:
     def outcome(**result: Any) -> PublishOutcome:
         return PublishOutcome(
             alert_id=record.alert_id,
@@ -192,9 +201,16 @@ def _outcome(record: SignedRecord, future: Any) -> PublishOutcome:
         )
 
     if isinstance(future, Exception):
-        return outcome(error=str(future))
+        return outcome(error=_reason(future, record.topic, security))
     if not future.is_done:
         return outcome(error="not acknowledged before the delivery timeout")
     if future.failed():
-        return outcome(error=str(future.exception))
+        return outcome(error=_reason(future.exception, record.topic, security))
     return outcome(partition=future.value.partition, offset=future.value.offset)
+
+
+def _reason(exc: BaseException, topic: str, security: ClientSecurity) -> str:
+    """Why a send failed; an ACL refusal names the topic and the principal."""
+    if isinstance(exc, KafkaError) and is_access_error(exc):
+        return str(access_error(exc, security, action="write", resource=topic))
+    return str(exc)

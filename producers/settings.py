@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.topics import TopicNames
 
 
@@ -23,3 +24,5 @@ class PublisherSettings:
     """Upper bound for one send, retries included, before it is reported failed."""
     linger_ms: int = 5
     """Batching delay; small, because alerts are urgent."""
+    security: ClientSecurity = PLAINTEXT_CLIENT
+    """How the publisher authenticates (the agency's identity on a secured cluster)."""

@@ -60,3 +60,18 @@ class VerifyError(CorridorError):
         self.reason = reason
         self.detail = detail
         super().__init__(f"{reason}: {detail}")
+
+
+class KafkaAccessError(CorridorError):
+    """The cluster refused this client: it could not authenticate, or no ACL allows the operation.
+
+    Not retriable: the credentials or the ACLs must change first.
+    """
+
+
+class AuthenticationFailed(KafkaAccessError):
+    """The broker rejected the client's credentials (password, certificate or TLS settings)."""
+
+
+class NotAuthorized(KafkaAccessError):
+    """The client authenticated, but no ACL allows what it tried."""

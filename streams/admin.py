@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import AuthorizationError, KafkaError, TopicAlreadyExistsError
 
+from producers.kafka_client import access_error, client_config, connect
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import CorridorError
 from streams.topology import TopicSpec
 
@@ -18,13 +20,20 @@ class TopicAdminError(CorridorError):
 
 
 def create_topics(
-    bootstrap: str, specs: Sequence[TopicSpec], replication_factor: int = 1
+    bootstrap: str,
+    specs: Sequence[TopicSpec],
+    replication_factor: int = 1,
+    security: ClientSecurity = PLAINTEXT_CLIENT,
 ) -> list[str]:
     """Create the missing topics of ``specs``; returns the names it created."""
-    try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="corridor-admin")
-    except KafkaError as exc:
-        raise TopicAdminError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+    admin = connect(
+        KafkaAdminClient,
+        bootstrap=bootstrap,
+        security=security,
+        unavailable=TopicAdminError,
+        **client_config(bootstrap, security),
+        client_id="corridor-admin",
+    )
     try:
         existing = set(admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
@@ -41,6 +50,8 @@ def create_topics(
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 continue
+            except AuthorizationError as exc:
+                raise access_error(exc, security, action="create", resource=spec.name) from exc
         return created
     except KafkaError as exc:
         raise TopicAdminError(f"creating topics on {bootstrap} failed: {exc}") from exc

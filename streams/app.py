@@ -27,6 +27,7 @@ from typing import Any
 import faust
 
 from schemas import hub_headers
+from schemas.client_security import SASL_SSL, ClientSecurity
 from schemas.codec import DECODE_ERRORS, decode_single_object
 from schemas.envelope import RecordHeaders, open_envelope
 from schemas.errors import VerifyError
@@ -105,6 +106,21 @@ def _event_ms(message: Any) -> int:
     return int(message.timestamp * 1000)
 
 
+def faust_credentials(security: ClientSecurity) -> Any:
+    """Faust's ``broker_credentials`` for ``security`` (None: PLAINTEXT)."""
+    context = security.ssl_context()
+    if security.protocol == SASL_SSL:
+        return faust.SASLCredentials(
+            username=security.username,
+            password=security.password,
+            ssl_context=context,
+            mechanism=security.sasl_mechanism,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
 def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: StreamMetrics) -> Any:
     """Build the Faust app with its agents (not started)."""
     topics = settings.taskforce.topics
@@ -128,6 +144,7 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
         web_in_thread=False,
         # Fail a send after 30 s (then retried by send_acknowledged) rather than Faust's 20 min.
         producer_request_timeout=30.0,
+        broker_credentials=faust_credentials(settings.security),
     )
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)

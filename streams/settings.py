@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from schemas.access import DEFAULT_STREAMS_APP_ID
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.taskforce import TaskForce
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 
@@ -20,7 +22,7 @@ class StreamSettings:
     """Publishing agencies (inbound topics) and topic names."""
     hub_key: Ed25519PrivateKey
     """The hub's signing key (signs incidents as ``taskforce.hub_id``)."""
-    app_id: str = "corridor-streams"
+    app_id: str = DEFAULT_STREAMS_APP_ID
     """Faust application id: the consumer group and prefix of internal topics."""
     data_dir: str = ".local/streams"
     """Faust's local data directory (table stores)."""
@@ -42,3 +44,5 @@ class StreamSettings:
     """A value shared by more alerts than this is common and links nothing."""
     correlation_full_weight_upto: int = DEFAULT_FULL_WEIGHT_UPTO
     """A value counts fully while at most this many alerts share it, then less."""
+    security: ClientSecurity = PLAINTEXT_CLIENT
+    """How the worker authenticates (the hub's identity on a secured cluster)."""

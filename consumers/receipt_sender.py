@@ -13,11 +13,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.inbox import InboxItem
 from consumers.receipts import RECEIVED, REJECTED, VERIFIED, receipt_datum
+from producers.kafka_client import client_config, connect
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.signing import SignedRecord, now_ms, sign_receipt
 from schemas.topics import TopicNames
 
@@ -58,21 +59,23 @@ class ReceiptSender:
         topics: TopicNames,
         *,
         timeout_s: float = 30.0,
+        security: ClientSecurity = PLAINTEXT_CLIENT,
         producer_factory: Callable[..., Any] = KafkaProducer,
     ) -> None:
         self._agency = agency
         self._key = private_key
         self._topics = topics
         self._timeout_s = timeout_s
-        try:
-            self._producer = producer_factory(
-                bootstrap_servers=bootstrap.split(","),
-                client_id=f"corridor-receipts-{agency}",
-                acks="all",
-                enable_idempotence=True,
-            )
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        self._producer = connect(
+            producer_factory,
+            bootstrap=bootstrap,
+            security=security,
+            unavailable=BrokerUnavailable,
+            **client_config(bootstrap, security),
+            client_id=f"corridor-receipts-{agency}",
+            acks="all",
+            enable_idempotence=True,
+        )
 
     def for_item(self, item: InboxItem) -> int:
         """Send the receipts for one delivery; returns how many were acknowledged."""

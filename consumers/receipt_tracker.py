@@ -23,7 +23,9 @@ from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import ReceiptMetrics
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.receipts import ReceiptLedger
+from producers.kafka_client import client_config, connect
 from schemas import hub_headers
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import VerifyError
 from schemas.taskforce import TaskForce
 from schemas.truststore import TrustStore
@@ -47,6 +49,8 @@ class TrackerSettings:
     """Deliveries older than this are forgotten (and no longer count as unacknowledged)."""
     poll_timeout_ms: int = 200
     """How long one poll waits for records."""
+    security: ClientSecurity = PLAINTEXT_CLIENT
+    """How the tracker authenticates (the hub's identity on a secured cluster)."""
 
 
 class ReceiptTracker:
@@ -68,18 +72,27 @@ class ReceiptTracker:
         topics = settings.taskforce.topics
         self._inbox_agency = {topics.inbox(m.agency_id): m.agency_id for m in self._recipients()}
         self._receipt_topics = {topics.receipts(m.agency_id) for m in self._recipients()}
+        config = client_config(settings.bootstrap, settings.security)
+        self._consumer = connect(
+            consumer_factory,
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **config,
+            client_id="corridor-receipts",
+            enable_auto_commit=False,
+        )
+        self._producer = connect(
+            producer_factory,
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **config,
+            client_id="corridor-receipts",
+            acks="all",
+            enable_idempotence=True,
+        )
         try:
-            self._consumer = consumer_factory(
-                bootstrap_servers=settings.bootstrap.split(","),
-                client_id="corridor-receipts",
-                enable_auto_commit=False,
-            )
-            self._producer = producer_factory(
-                bootstrap_servers=settings.bootstrap.split(","),
-                client_id="corridor-receipts",
-                acks="all",
-                enable_idempotence=True,
-            )
             parts = [
                 TopicPartition(topic, p)
                 for topic in sorted({*self._inbox_agency, *self._receipt_topics})

@@ -36,7 +36,9 @@ from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import WebhookMetrics
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_client import PostResult, WebhookClient
+from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, CorridorError
 from schemas.taskforce import Member, TaskForce
 
@@ -65,6 +67,8 @@ class WebhookSettings:
     """How long a dead-letter write may take to be acknowledged."""
     session_timeout_s: float = 10.0
     """A dispatcher that died without leaving loses its partitions after this long."""
+    security: ClientSecurity = PLAINTEXT_CLIENT
+    """How the dispatcher authenticates (the hub's identity on a secured cluster)."""
 
 
 def webhook_members(taskforce: TaskForce) -> list[Member]:
@@ -105,20 +109,21 @@ class AgencyWorker:
         self._since_commit = 0
         # A poll's records may each take the whole retry budget before the next poll.
         budget_ms = settings.max_batch * worst_case_s(self._policy) * 1000 + 60_000
-        try:
-            self._consumer = consumer_factory(
-                settings.taskforce.topics.inbox(self.agency),
-                bootstrap_servers=settings.bootstrap.split(","),
-                group_id=f"{settings.group_id}.{self.agency}",
-                client_id=f"corridor-webhooks-{self.agency}",
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                max_poll_records=settings.max_batch,
-                max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
-                session_timeout_ms=int(settings.session_timeout_s * 1000),
-            )
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        self._consumer = connect(
+            consumer_factory,
+            settings.taskforce.topics.inbox(self.agency),
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **client_config(settings.bootstrap, settings.security),
+            group_id=f"{settings.group_id}.{self.agency}",
+            client_id=f"corridor-webhooks-{self.agency}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=settings.max_batch,
+            max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
+            session_timeout_ms=int(settings.session_timeout_s * 1000),
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set; a failure resumes from the last commit."""
@@ -283,17 +288,18 @@ class WebhookDispatcher:
         if not members:
             raise ConfigError("no member agency has an [agency.webhook] url")
         self._settings = settings
-        try:
-            self._producer = producer_factory(
-                bootstrap_servers=settings.bootstrap.split(","),
-                client_id="corridor-webhooks",
-                acks="all",
-                enable_idempotence=True,
-                delivery_timeout_ms=int(settings.produce_timeout_s * 1000),
-                request_timeout_ms=request_timeout_ms(settings.produce_timeout_s),
-            )
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        self._producer = connect(
+            producer_factory,
+            bootstrap=settings.bootstrap,
+            security=settings.security,
+            unavailable=BrokerUnavailable,
+            **client_config(settings.bootstrap, settings.security),
+            client_id="corridor-webhooks",
+            acks="all",
+            enable_idempotence=True,
+            delivery_timeout_ms=int(settings.produce_timeout_s * 1000),
+            request_timeout_ms=request_timeout_ms(settings.produce_timeout_s),
+        )
         self.workers = [
             AgencyWorker(
                 m, settings, client, self._producer, metrics, consumer_factory=consumer_factory

@@ -31,6 +31,7 @@ from consumers.topic_reader import read_to_end
 from consumers.webhook_body import webhook_body
 from consumers.webhook_client import WebhookClient
 from consumers.webhook_dispatch import describe_failure
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.taskforce import TaskForce
 
 logger = logging.getLogger(__name__)
@@ -72,11 +73,13 @@ class ReplayReport:
     """Records of the dead-letter topic that did not parse (logged, left alone)."""
 
 
-def read_dead_letters(bootstrap: str, topic: str) -> tuple[list[DeadLetter | Replayed], int]:
+def read_dead_letters(
+    bootstrap: str, topic: str, security: ClientSecurity = PLAINTEXT_CLIENT
+) -> tuple[list[DeadLetter | Replayed], int]:
     """Every parsed record of the dead-letter topic and how many did not parse."""
     entries: list[DeadLetter | Replayed] = []
     unreadable = 0
-    for record in read_to_end(bootstrap, topic):
+    for record in read_to_end(bootstrap, topic, security=security):
         try:
             entries.append(parse_dead_letter_topic_value(record.value))
         except WebhookFormatError as exc:
@@ -95,11 +98,12 @@ def replay(
     agency: str | None = None,
     delivery_id: str | None = None,
     produce_timeout_s: float = 30.0,
+    security: ClientSecurity = PLAINTEXT_CLIENT,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> ReplayReport:
     """POST every selected pending dead letter once; see the module documentation."""
     topic = taskforce.topics.dead_letters
-    entries, unreadable = read_dead_letters(bootstrap, topic)
+    entries, unreadable = read_dead_letters(bootstrap, topic, security)
     selected = [
         letter
         for letter in pending(entries)

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     stop = common.stop_on_signals()
     reader = InboxReader(settings, trust_store, metrics)
     sender = (
-        ReceiptSender(args.bootstrap, args.agency, key, settings.topics)
+        ReceiptSender(args.bootstrap, args.agency, key, settings.topics, security=settings.security)
         if key is not None
         else None
     )

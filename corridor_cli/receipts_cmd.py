@@ -63,7 +63,13 @@ def run_send(args: argparse.Namespace) -> int:
         at=now_ms(),
         note=args.note,
     )
-    sender = ReceiptSender(args.bootstrap, args.agency, key, common.topics_from(args))
+    sender = ReceiptSender(
+        args.bootstrap,
+        args.agency,
+        key,
+        common.topics_from(args),
+        security=common.security_from(args),
+    )
     try:
         sender.send([receipt])
     finally:
@@ -81,7 +87,11 @@ def run_track(args: argparse.Namespace) -> int:
     common.serve_metrics(args, registry)
     stop = common.stop_on_signals()
     tracker = ReceiptTracker(
-        TrackerSettings(bootstrap=args.bootstrap, taskforce=taskforce), trust_store, metrics
+        TrackerSettings(
+            bootstrap=args.bootstrap, taskforce=taskforce, security=common.security_from(args)
+        ),
+        trust_store,
+        metrics,
     )
     logger.info("tracking receipts of %d members", len(taskforce.recipients))
     try:

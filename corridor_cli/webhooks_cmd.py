@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from consumers.errors import BrokerUnavailable
@@ -18,6 +17,7 @@ from consumers.webhook_client import WebhookClient
 from consumers.webhook_dispatch import WebhookDispatcher, WebhookSettings
 from consumers.webhook_replay import replay
 from corridor_cli import common
+from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
 from schemas.errors import ConfigError
 from schemas.keys import load_private_key
@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         taskforce=taskforce,
         group_id=args.group,
         commit_every=args.commit_every,
+        security=common.security_from(args),
     )
     dispatcher = WebhookDispatcher(settings, client, metrics)
     stop = common.stop_on_signals()
@@ -120,16 +121,18 @@ def run_replay(args: argparse.Namespace) -> int:
         raise ConfigError(f"--agency {args.agency} is not a member of the task force")
     client = _client(args, taskforce.webhooks.timeout_s)
     metrics = WebhookMetrics.create(CollectorRegistry())
-    try:
-        producer = KafkaProducer(
-            bootstrap_servers=args.bootstrap.split(","),
-            client_id="corridor-webhooks-replay",
-            acks="all",
-            enable_idempotence=True,
-            request_timeout_ms=request_timeout_ms(30.0),
-        )
-    except KafkaError as exc:
-        raise BrokerUnavailable(f"cannot reach Kafka at {args.bootstrap}: {exc}") from exc
+    security = common.security_from(args)
+    producer = connect(
+        KafkaProducer,
+        bootstrap=args.bootstrap,
+        security=security,
+        unavailable=BrokerUnavailable,
+        **client_config(args.bootstrap, security),
+        client_id="corridor-webhooks-replay",
+        acks="all",
+        enable_idempotence=True,
+        request_timeout_ms=request_timeout_ms(30.0),
+    )
     try:
         report = replay(
             args.bootstrap,
@@ -139,6 +142,7 @@ def run_replay(args: argparse.Namespace) -> int:
             metrics,
             agency=args.agency,
             delivery_id=args.delivery_id,
+            security=security,
         )
     finally:
         producer.close(timeout=30)

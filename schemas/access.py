@@ -87,7 +87,7 @@ class HubAccess:
     streams_app_id: str = DEFAULT_STREAMS_APP_ID
     """Faust app id: its consumer group and the prefix of its internal topics."""
     extra_groups: tuple[str, ...] = (DEFAULT_WEBHOOK_GROUP,)
-    """Other consumer groups of hub services (the webhook dispatcher)."""
+    """Group prefixes of the webhook dispatcher, which consumes agency A as ``<group>.A``."""
 
 
 def user_principal(name: str) -> str:
@@ -145,7 +145,8 @@ def hub_rules(taskforce: TaskForce, hub: HubAccess) -> list[AclRule]:
     for member in taskforce.publishers:
         rules += _rules(who, TOPIC, topics.inbound(member.agency_id), consume, LITERAL)
     for member in taskforce.recipients:
-        rules += _rules(who, TOPIC, topics.inbox(member.agency_id), (WRITE, DESCRIBE), LITERAL)
+        # Delivery writes the inbox; the webhook dispatcher and receipt tracker read it back.
+        rules += _rules(who, TOPIC, topics.inbox(member.agency_id), own, LITERAL)
         rules += _rules(who, TOPIC, topics.receipts(member.agency_id), (READ, DESCRIBE), LITERAL)
     for name in (
         topics.verified,
@@ -159,8 +160,11 @@ def hub_rules(taskforce: TaskForce, hub: HubAccess) -> list[AclRule]:
     # Faust creates its changelog and assignor topics, <app id>-<name>, itself at first start;
     # the operators create all the others (corridor topics create), so no CREATE on them.
     rules += _rules(who, TOPIC, f"{hub.streams_app_id}-", (*own, CREATE), PREFIXED)
-    for group in (hub.streams_app_id, hub.delivery_group, *hub.extra_groups):
+    for group in (hub.streams_app_id, hub.delivery_group):
         rules += _rules(who, GROUP, group, (READ,), LITERAL)
+    # The webhook dispatcher uses one group per agency: <group>.<AGENCY>.
+    for group in hub.extra_groups:
+        rules += _rules(who, GROUP, f"{group}.", (READ,), PREFIXED)
     return rules
 
 
@@ -187,8 +191,9 @@ def managed(rule: AclRule, taskforce: TaskForce, hub: HubAccess | None = None) -
             f"{hub.streams_app_id}-"
         )
     if rule.resource_type == GROUP:
-        hub_groups = {hub.streams_app_id, hub.delivery_group, *hub.extra_groups}
-        return name in hub_groups or name.startswith(INBOX_GROUP_PREFIX)
+        hub_groups = {hub.streams_app_id, hub.delivery_group}
+        webhook_groups = {f"{group}." for group in hub.extra_groups}
+        return name in hub_groups or name in webhook_groups or name.startswith(INBOX_GROUP_PREFIX)
     return False
 
 

@@ -127,7 +127,8 @@ def test_hub_reads_inbound_writes_inboxes_and_owns_the_pipeline(taskforce: TaskF
     assert ("TOPIC", "tf.inbound.PK-FIA", LITERAL, "READ") in rules
     assert ("TOPIC", "tf.inbound.PK-FIA", LITERAL, "WRITE") not in rules
     assert ("TOPIC", "tf.inbox.PK-FIA", LITERAL, "WRITE") in rules
-    assert ("TOPIC", "tf.inbox.PK-FIA", LITERAL, "READ") not in rules
+    # Read back by the webhook dispatcher and the receipt tracker.
+    assert ("TOPIC", "tf.inbox.PK-FIA", LITERAL, "READ") in rules
     assert ("TOPIC", "tf.receipts.PK-FIA", LITERAL, "READ") in rules
     assert ("TOPIC", "tf.receipts.PK-FIA", LITERAL, "WRITE") not in rules
     assert ("TOPIC", "tf.inbound.EU-EUROPOL", LITERAL, "READ") not in rules
@@ -139,7 +140,9 @@ def test_hub_reads_inbound_writes_inboxes_and_owns_the_pipeline(taskforce: TaskF
     assert [r for r in rules if r[3] == "CREATE"] == [("TOPIC", "app-", PREFIXED, "CREATE")]
     assert ("GROUP", "app", LITERAL, "READ") in rules
     assert ("GROUP", "deliv", LITERAL, "READ") in rules
-    assert ("GROUP", "corridor-webhooks", LITERAL, "READ") in rules
+    # The webhook dispatcher consumes agency A as group corridor-webhooks.A.
+    assert ("GROUP", "corridor-webhooks.", PREFIXED, "READ") in rules
+    assert ("GROUP", "corridor-webhooks", LITERAL, "READ") not in rules
 
 
 def test_plan_is_sorted_unique_and_stable(taskforce: TaskForce) -> None:

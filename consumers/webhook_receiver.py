@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from consumers.errors import StoreError, WebhookAuthError, WebhookFormatError
 from consumers.inbox import check_delivery
 from consumers.metrics import ReceiverMetrics
@@ -56,6 +58,8 @@ class ReceiverSettings:
     """The hub's signing identity in the trust store."""
     max_skew_s: float = DEFAULT_MAX_SKEW_S
     """Oldest (and furthest in the future) signed timestamp accepted, in seconds."""
+    decryption_key: X25519PrivateKey | None = None
+    """The agency's X25519 key, to decrypt personal data it is cleared for before storing."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class WebhookEndpoint:
             hub_id=settings.hub_id,
             partition=record.partition,
             offset=record.offset,
+            decryption_key=settings.decryption_key,
         )
         try:
             new = self._store.store(item, channel="webhook")

@@ -20,6 +20,7 @@ from consumers.webhook_receiver import (
 from consumers.webhook_signing import DEFAULT_MAX_SKEW_S
 from corridor_cli import common
 from schemas.errors import ConfigError
+from schemas.keys import load_decryption_key
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.truststore import load_trust_store
 
@@ -43,6 +44,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--tls-key", type=Path, required=True, help="PEM private key")
     parser.add_argument("--trust-store", type=Path, required=True, help="trust store file")
     parser.add_argument("--db", type=Path, required=True, help="SQLite file to store into")
+    parser.add_argument(
+        "--decryption-key",
+        type=Path,
+        help="your X25519 key: personal data you are cleared for is stored decrypted",
+    )
     parser.add_argument(
         "--hub-id", default=DEFAULT_HUB_ID, help="the hub's id in the trust store (%(default)s)"
     )
@@ -76,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         topics=common.topics_from(args),
         hub_id=args.hub_id,
         max_skew_s=args.max_skew,
+        decryption_key=(
+            load_decryption_key(args.decryption_key) if args.decryption_key is not None else None
+        ),
     )
     with ReceiverStore(args.db) as store:
         endpoint = WebhookEndpoint(settings, trust_store, store, metrics)

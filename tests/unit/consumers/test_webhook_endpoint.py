@@ -10,14 +10,21 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from prometheus_client import CollectorRegistry
 
+from consumers.delivery import plan_delivery
 from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_receiver import ReceiverSettings, Request, WebhookEndpoint
 from consumers.webhook_signing import sign_request
-from schemas.keys import generate_private_key
+from schemas.catalog import personal_data_schema
+from schemas.json_mapping import from_json, to_json
+from schemas.keys import encryption_key_id, generate_private_key
+from schemas.personal_data import RecipientKey
+from schemas.signing import sign_alert
+from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from tests.unit.consumers.webhook_fixtures import inbox_record
@@ -133,3 +140,49 @@ def test_a_delivery_the_originator_did_not_sign_is_stored_as_rejected(
     assert record.delivery_id is not None
     row = store.get(record.delivery_id)
     assert row is not None and not row.verified
+
+
+def test_a_cleared_receiver_stores_the_personal_data_decrypted(
+    trust_store: TrustStore,
+    topics: TopicNames,
+    store: ReceiverStore,
+    alert: dict[str, Any],
+    fia_key: Ed25519PrivateKey,
+) -> None:
+    own_key = X25519PrivateKey.generate()
+    personal = from_json(
+        personal_data_schema().schema,
+        {"persons": [{"role": "VICTIM", "full_name": "Webhook Canary", "nationality": "ER"}]},
+    )
+    signed = sign_alert(
+        alert,
+        fia_key,
+        topics,
+        personal_data=personal,
+        recipients=[RecipientKey.of(own_key.public_key())],
+    )
+    members = tuple(
+        Member(a, a, "coast_guard", True, True, personal_data=a == "GR-HCG")
+        for a in ("PK-FIA", "GR-HCG")
+    )
+    plan = plan_delivery(
+        signed.key,
+        signed.value,
+        signed.headers,
+        TaskForce("t", topics, Path("t.json"), members),
+        {"GR-HCG": {encryption_key_id(own_key.public_key())}},
+    )
+    write = plan.writes[0]
+    record = InboxRecord(write.topic, 0, 0, write.key, write.value, write.headers)
+    with_hub = trust_store.with_key("TF-HUB", "hub", HUB_KEY.public_key())
+    settings = ReceiverSettings(
+        agency="GR-HCG", topics=topics, max_skew_s=60, decryption_key=own_key
+    )
+    endpoint = WebhookEndpoint(
+        settings, with_hub, store, ReceiverMetrics.create(CollectorRegistry()), clock=lambda: NOW
+    )
+    assert endpoint(_request(record)).status == 200
+    assert record.delivery_id is not None
+    row = store.get(record.delivery_id)
+    assert row is not None and row.verified
+    assert row.document["alert"]["personal_data"] == to_json(personal)

@@ -25,6 +25,7 @@ from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import DeliveryMetrics
+from consumers.offsets import rewind_to_last_commit
 from consumers.policy import ALERT, INCIDENT, Decision, decide_all
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.routing import delivery_id
@@ -302,12 +303,7 @@ class DeliveryService:
 
     def _rewind(self) -> None:
         try:
-            for tp in self._consumer.assignment():
-                committed = self._consumer.committed(tp)
-                if committed is None:
-                    self._consumer.seek_to_beginning(tp)
-                else:
-                    self._consumer.seek(tp, committed)
+            rewind_to_last_commit(self._consumer)
         except KafkaError as exc:
             logger.warning("could not rewind to the last commit: %s", exc)
 

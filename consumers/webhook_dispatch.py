@@ -34,6 +34,7 @@ from consumers.backoff import backoff_delay, worst_case_s
 from consumers.dead_letters import DeadLetter, dead_letter_value
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.metrics import WebhookMetrics
+from consumers.offsets import rewind_to_last_commit
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_client import PostResult, WebhookClient
 from producers.kafka_client import client_config, connect
@@ -257,12 +258,7 @@ class AgencyWorker:
             self._done.clear()
             self._since_commit = 0
         try:
-            for tp in self._consumer.assignment():
-                committed = self._consumer.committed(tp)
-                if committed is None:
-                    self._consumer.seek_to_beginning(tp)
-                else:
-                    self._consumer.seek(tp, committed)
+            rewind_to_last_commit(self._consumer)
         except KafkaError as exc:
             logger.warning("could not rewind %s to the last commit: %s", self.agency, exc)
 

@@ -130,6 +130,19 @@ def scrape_metric(port: int, name: str, **labels: str) -> float:
     return 0.0
 
 
+def run_corridor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``corridor ARGS`` to completion, capturing its output (never raises on exit code)."""
+    return subprocess.run(
+        [sys.executable, "-m", "corridor_cli.main", *args],
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def start_corridor(args: list[str], log: Path, **popen: Any) -> subprocess.Popen[bytes]:
     """Start ``corridor ARGS`` with stderr (and stdout unless given) appended to ``log``."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "CORRIDOR_LOG_LEVEL": "INFO"}

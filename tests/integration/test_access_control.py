@@ -38,6 +38,7 @@ from schemas.truststore import TrustStore, load_trust_store, save_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import REPO, wait_for
+from tests.integration.conftest import run_corridor as _corridor
 
 pytestmark = pytest.mark.integration
 
@@ -81,18 +82,6 @@ class Secured:
 def _write_taskforce(path: Path, prefix: str, agencies: tuple[str, ...]) -> None:
     members = "\n".join(MEMBER.format(id=a) for a in agencies)
     path.write_text(TASKFORCE.format(prefix=prefix, hub=HUB, members=members), "utf-8")
-
-
-def _corridor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridor_cli.main", *args],
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import local_kafka
 from producers.scenarios import sample_alert
-from tests.integration.conftest import REPO, Pipeline
+from tests.integration.conftest import Pipeline
+from tests.integration.conftest import run_corridor as _corridor
 
 pytestmark = pytest.mark.integration
-
-
-def _corridor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridor_cli.main", *args],
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _key(pipeline: Pipeline, tmp_path: Path) -> Path:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +22,8 @@ from producers.settings import PublisherSettings
 from schemas.keys import write_private_key
 from schemas.quarantine import parse_quarantine_record
 from schemas.signing import now_ms, sign_receipt
-from tests.integration.conftest import REPO, Pipeline, wait_for
+from tests.integration.conftest import Pipeline, wait_for
+from tests.integration.conftest import run_corridor as _corridor
 
 pytestmark = pytest.mark.integration
 
@@ -52,17 +51,6 @@ def tracker(pipeline: Pipeline) -> Iterator[tuple[ReceiptTracker, CollectorRegis
 
 def _value(registry: CollectorRegistry, name: str, **labels: str) -> float:
     return registry.get_sample_value(name, labels) or 0.0
-
-
-def _corridor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridor_cli.main", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _delivery_ids(records: list[Any]) -> set[str]:

@@ -39,7 +39,7 @@ from schemas.json_mapping import format_timestamp, to_json
 from schemas.signing import INCIDENT_KIND
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames
-from schemas.truststore import TrustStore
+from schemas.truststore import TrustSource
 from schemas.verification import VerifiedAlert, VerifiedIncident, verify_alert, verify_incident
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class InboxItem:
 def check_delivery(
     value: bytes | None,
     headers: RecordHeaders,
-    trust_store: TrustStore,
+    trust: TrustSource,
     topics: TopicNames,
     *,
     hub_id: str = DEFAULT_HUB_ID,
@@ -111,12 +111,14 @@ def check_delivery(
     The alert's ``personal_data`` shows decrypted (with ``decryption_key``), or as
     ``redacted`` / ``not_cleared`` / ``encrypted`` (see :mod:`schemas.personal_data`);
     an attachment that does not match the signed commitment rejects the delivery.
+    ``trust`` is a trust store or the live key registry (``registry_expired`` rejects).
     """
     delivery = dict(headers).get(HEADER_DELIVERY_ID)
     did = delivery.decode("utf-8", "replace") if delivery is not None else None
     try:
         if value is None:
             raise VerifyError(reasons.MALFORMED_ENVELOPE, "record has no value (tombstone)")
+        trust_store = trust.current()
         if dict(headers).get(HEADER_KIND) == INCIDENT_KIND.encode():
             incident = verify_incident(value, headers, trust_store, topics, hub_id)
             return _incident_item(incident, did, partition, offset)
@@ -217,12 +219,12 @@ class InboxReader:
     def __init__(
         self,
         settings: InboxSettings,
-        trust_store: TrustStore,
+        trust: TrustSource,
         metrics: InboxMetrics,
         consumer_factory: Callable[..., Any] = KafkaConsumer,
     ) -> None:
         self._settings = settings
-        self._trust_store = trust_store
+        self._trust = trust
         self._metrics = metrics
         self._consumer = connect(
             consumer_factory,
@@ -294,7 +296,7 @@ class InboxReader:
         item = check_delivery(
             record.value,
             list(record.headers or []),
-            self._trust_store,
+            self._trust,
             self._settings.topics,
             hub_id=self._settings.hub_id,
             partition=record.partition,

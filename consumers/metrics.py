@@ -212,3 +212,50 @@ class ReceiverMetrics:
                 registry=registry,
             ),
         )
+
+
+@dataclass(frozen=True)
+class RegistryMetrics:
+    """What a follower of the signed key registry reports (in the service that runs it)."""
+
+    version: Gauge
+    expiry: Gauge
+    key_valid_until: Gauge
+    applied: Counter
+    rejected: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> RegistryMetrics:
+        """Register the metrics in ``registry``."""
+        return cls(
+            version=Gauge(
+                "corridor_registry_version",
+                "Version of the key registry in use (0: none yet)",
+                registry=registry,
+            ),
+            expiry=Gauge(
+                "corridor_registry_expiry_seconds",
+                "Seconds until the key registry in use expires (negative: expired, nothing "
+                "verifies)",
+                registry=registry,
+            ),
+            key_valid_until=Gauge(
+                "corridor_registry_key_valid_until_seconds",
+                "End of each signing key's validity (Unix time; +Inf: no end), by agency, key "
+                "id and status",
+                ["agency", "key_id", "status"],
+                registry=registry,
+            ),
+            applied=Counter(
+                "corridor_registry_updates",
+                "Key registry versions accepted",
+                registry=registry,
+            ),
+            rejected=Counter(
+                "corridor_registry_rejected_updates",
+                "Key registry records refused, by reason (rollback, insufficient_signatures, "
+                "expired, ...)",
+                ["reason"],
+                registry=registry,
+            ),
+        )

@@ -28,7 +28,7 @@ from schemas import hub_headers
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import VerifyError
 from schemas.taskforce import TaskForce
-from schemas.truststore import TrustStore
+from schemas.truststore import TrustSource
 from schemas.verification import verify_receipt
 
 logger = logging.getLogger(__name__)
@@ -59,14 +59,14 @@ class ReceiptTracker:
     def __init__(
         self,
         settings: TrackerSettings,
-        trust_store: TrustStore,
+        trust: TrustSource,
         metrics: ReceiptMetrics,
         *,
         consumer_factory: Callable[..., Any] = KafkaConsumer,
         producer_factory: Callable[..., Any] = KafkaProducer,
     ) -> None:
         self._settings = settings
-        self._trust_store = trust_store
+        self._trust = trust
         self._metrics = metrics
         self.ledger = ReceiptLedger()
         topics = settings.taskforce.topics
@@ -138,7 +138,7 @@ class ReceiptTracker:
             if record.value is None:
                 raise VerifyError("malformed_envelope", "receipt record has no value")
             verified = verify_receipt(
-                record.value, headers, self._trust_store, self._settings.taskforce.topics
+                record.value, headers, self._trust.current(), self._settings.taskforce.topics
             )
         except VerifyError as exc:
             return self._reject(record, headers, exc.reason, exc.detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import threading
 from pathlib import Path
@@ -101,3 +102,34 @@ def stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
     return stop
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``90s``, ``15m``, ``24h``, ``30d`` or ``2w`` as a timedelta (argparse ``type``)."""
+    unit = _DURATION_UNITS.get(text[-1:].lower())
+    number = text[:-1]
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit is None or not number or value < 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration like 90s, 15m, 24h, 30d or 2w"
+        )
+    return dt.timedelta(seconds=value * unit)
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """``now`` or an RFC 3339 timestamp with offset (argparse ``type``)."""
+    if text == "now":
+        return dt.datetime.now(dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 timestamp") from exc
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset (add Z or +05:00)")
+    return parsed.astimezone(dt.UTC)

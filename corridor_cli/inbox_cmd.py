@@ -8,17 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
 from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
 from consumers.receipt_sender import ReceiptSender
 from consumers.receiver_store import ReceiverStore
-from corridor_cli import common
+from corridor_cli import common, trust
 from schemas.errors import ConfigError
 from schemas.keys import load_decryption_key, load_private_key
 from schemas.taskforce import DEFAULT_HUB_ID
-from schemas.truststore import load_trust_store
+from schemas.truststore import TrustSource, load_trust_store
 
 
 def register(sub: Any) -> None:
@@ -26,11 +27,14 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "inbox",
         help="read and verify an agency's deliveries",
-        description="Reads the agency's inbox, verifies every alert against the trust store, "
-        "and writes one JSON object per delivery (status verified or rejected).",
+        description="Reads the agency's inbox, verifies every alert against the trust store "
+        "(a file, or the signed key registry followed live with --registry-roots), and writes "
+        "one JSON object per delivery (status verified or rejected).",
     )
     parser.add_argument("--agency", required=True, help="your agency id")
-    parser.add_argument("--trust-store", type=Path, required=True, help="trust store file")
+    keys = parser.add_mutually_exclusive_group(required=True)
+    keys.add_argument("--trust-store", type=Path, help="trust store file")
+    trust.add_registry_option(keys)
     parser.add_argument(
         "--decryption-key",
         type=Path,
@@ -68,7 +72,6 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read until stopped; exit 1 if any delivery failed verification."""
-    trust_store = load_trust_store(args.trust_store)
     if args.receipts and args.key is None:
         raise ConfigError("--receipts needs --key: receipts are signed with your agency's key")
     key = load_private_key(args.key) if args.receipts else None
@@ -77,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
     )
     registry = CollectorRegistry()
     metrics = InboxMetrics.create(registry)
-    common.serve_metrics(args, registry)
     settings = InboxSettings(
         bootstrap=args.bootstrap,
         agency=args.agency,
@@ -89,8 +91,23 @@ def run(args: argparse.Namespace) -> int:
         decryption_key=decryption_key,
         security=common.security_from(args),
     )
+    if args.registry_roots is None:
+        return _read(args, settings, load_trust_store(args.trust_store), metrics, registry, key)
+    with trust.following(args, settings.topics, args.registry_roots, registry) as follower:
+        return _read(args, settings, follower, metrics, registry, key)
+
+
+def _read(
+    args: argparse.Namespace,
+    settings: InboxSettings,
+    keys: TrustSource,
+    metrics: InboxMetrics,
+    registry: CollectorRegistry,
+    key: Ed25519PrivateKey | None,
+) -> int:
+    common.serve_metrics(args, registry)
     stop = common.stop_on_signals()
-    reader = InboxReader(settings, trust_store, metrics)
+    reader = InboxReader(settings, keys, metrics)
     sender = (
         ReceiptSender(args.bootstrap, args.agency, key, settings.topics, security=settings.security)
         if key is not None

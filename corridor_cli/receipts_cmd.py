@@ -14,10 +14,9 @@ from consumers.metrics import ReceiptMetrics
 from consumers.receipt_sender import ReceiptSender
 from consumers.receipt_tracker import ReceiptTracker, TrackerSettings
 from consumers.receipts import ACTIONED, receipt_datum
-from corridor_cli import common
+from corridor_cli import common, trust
 from schemas.keys import load_private_key
 from schemas.signing import now_ms
-from schemas.truststore import load_trust_store
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,12 @@ def register(sub: Any) -> None:
     common.add_config_option(track)
     common.add_kafka_options(track)
     common.add_metrics_options(track, default_port=9404)
-    track.add_argument("--trust-store", type=Path, help="default: the task-force file's")
+    track.add_argument(
+        "--trust-store",
+        type=Path,
+        help="default: the task-force file's (unused when it names registry_roots: then the "
+        "signed key registry is followed live)",
+    )
     track.set_defaults(handler=run_track)
 
 
@@ -81,21 +85,21 @@ def run_send(args: argparse.Namespace) -> int:
 def run_track(args: argparse.Namespace) -> int:
     """Track until SIGINT/SIGTERM."""
     taskforce = common.taskforce_from(args)
-    trust_store = load_trust_store(args.trust_store or taskforce.trust_store)
     registry = CollectorRegistry()
     metrics = ReceiptMetrics.create(registry)
-    common.serve_metrics(args, registry)
-    stop = common.stop_on_signals()
-    tracker = ReceiptTracker(
-        TrackerSettings(
-            bootstrap=args.bootstrap, taskforce=taskforce, security=common.security_from(args)
-        ),
-        trust_store,
-        metrics,
-    )
-    logger.info("tracking receipts of %d members", len(taskforce.recipients))
-    try:
-        tracker.run(stop)
-    finally:
-        tracker.close()
+    with trust.hub_trust(args, taskforce, registry) as keys:
+        common.serve_metrics(args, registry)
+        stop = common.stop_on_signals()
+        tracker = ReceiptTracker(
+            TrackerSettings(
+                bootstrap=args.bootstrap, taskforce=taskforce, security=common.security_from(args)
+            ),
+            keys,
+            metrics,
+        )
+        logger.info("tracking receipts of %d members", len(taskforce.recipients))
+        try:
+            tracker.run(stop)
+        finally:
+            tracker.close()
     return common.EXIT_OK

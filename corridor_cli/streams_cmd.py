@@ -9,10 +9,9 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
-from corridor_cli import common
+from corridor_cli import common, trust
 from schemas.errors import ConfigError
 from schemas.keys import load_private_key
-from schemas.truststore import load_trust_store
 from streams.app import create_app
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
@@ -25,7 +24,12 @@ def register(sub: Any) -> None:
     """Add the subcommands."""
     parser = sub.add_parser("streams", help="the hub's stream processors (Faust)")
     streams_sub = parser.add_subparsers(dest="streams_command", required=True, metavar="COMMAND")
-    worker = streams_sub.add_parser("worker", help="run a verification/deduplication worker")
+    worker = streams_sub.add_parser(
+        "worker",
+        help="run a verification/deduplication worker",
+        description="Verifies with the task-force file's trust store, or, when the file names "
+        "registry_roots, with the signed key registry on <prefix>.keys, followed live.",
+    )
     common.add_config_option(worker)
     common.add_kafka_options(worker)
     common.add_metrics_options(worker, default_port=9401)
@@ -76,10 +80,8 @@ def register(sub: Any) -> None:
 def run_worker(args: argparse.Namespace) -> int:
     """Start the worker in this process; returns when it is stopped (SIGINT/SIGTERM)."""
     taskforce = common.taskforce_from(args)
-    trust_store = load_trust_store(taskforce.trust_store)
     registry = CollectorRegistry()
     metrics = StreamMetrics.create(registry)
-    common.serve_metrics(args, registry)
     if args.store not in ("memory://", "rocksdb://"):
         raise ConfigError(f"--store must be memory:// or rocksdb://, not {args.store!r}")
     for option in (
@@ -104,10 +106,12 @@ def run_worker(args: argparse.Namespace) -> int:
         web_port=args.web_port,
         security=common.security_from(args),
     )
-    app = create_app(settings, trust_store, metrics)
-    worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    with trust.hub_trust(args, taskforce, registry) as keys:
+        common.serve_metrics(args, registry)
+        app = create_app(settings, keys, metrics)
+        worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+        try:
+            worker.execute_from_commandline()
+        except SystemExit as exc:
+            return int(exc.code or 0)
     return common.EXIT_OK

@@ -49,6 +49,19 @@ class TrustStoreError(ConfigError):
     """The trust store file is missing or malformed."""
 
 
+class RegistryError(CorridorError):
+    """A key registry (or its root-key file) is malformed, under-signed, stale or expired.
+
+    ``reason`` is a stable code (see :mod:`schemas.registry`) for metrics and logs;
+    ``detail`` is for humans.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"key registry {reason}: {detail}")
+
+
 class VerifyError(CorridorError):
     """A received message failed verification.
 

@@ -37,6 +37,9 @@ INVALID_ALERT = "invalid_alert"
 PERSONAL_DATA_MISMATCH = "personal_data_mismatch"
 """The encrypted personal data (Kafka header) is malformed, missing on an inbound topic,
 or does not match the signed commitment: substituted or damaged on the way."""
+REGISTRY_EXPIRED = "registry_expired"
+"""The verifier's key registry has expired (or no valid one has been received yet): it
+verifies nothing until a fresh registry arrives."""
 
 ALL = (
     MALFORMED_ENVELOPE,
@@ -54,4 +57,5 @@ ALL = (
     AGENCY_MISMATCH,
     INVALID_ALERT,
     PERSONAL_DATA_MISMATCH,
+    REGISTRY_EXPIRED,
 )

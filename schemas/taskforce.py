@@ -117,6 +117,9 @@ class TaskForce:
     """The hub's signing identity (signs incidents); not a member agency."""
     webhooks: WebhookPolicy = WebhookPolicy()
     """Retry policy of webhook deliveries."""
+    registry_roots: Path | None = None
+    """Root-key file of the signed key registry: when set, the hub's verifiers follow the
+    registry on ``<prefix>.keys`` (checked against these roots) instead of ``trust_store``."""
 
     def member(self, agency_id: str) -> Member | None:
         """The member with this id, if any."""
@@ -241,7 +244,11 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
         raise ConfigError(f"hub: {hub_id!r} is not an id like TF-HUB")
     if hub_id in seen:
         raise ConfigError(f"hub: {hub_id} is also a member agency; the hub needs its own id")
-    unknown = set(document) - {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks"}
+    registry_roots = document.get("registry_roots")
+    if registry_roots is not None and (not isinstance(registry_roots, str) or not registry_roots):
+        raise ConfigError("registry_roots: expected a path")
+    known = {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks", "registry_roots"}
+    unknown = set(document) - known
     if unknown:
         raise ConfigError(f"unknown top-level keys {', '.join(sorted(unknown))}")
     return TaskForce(
@@ -251,6 +258,7 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
         topics=TopicNames(prefix),
         trust_store=(base_dir / trust_store),
         members=members,
+        registry_roots=None if registry_roots is None else base_dir / registry_roots,
     )
 
 

@@ -60,6 +60,11 @@ class TopicNames:
         """Webhook deliveries that failed every attempt, kept for replay."""
         return f"{self.prefix}.deadletter"
 
+    @property
+    def keys(self) -> str:
+        """The signed key registry (compacted; one record key, ``registry``)."""
+        return f"{self.prefix}.keys"
+
 
 def message_key(agency: str, alert_id: str) -> bytes:
     """Kafka key of an alert: all revisions of one alert share a partition."""

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -102,6 +102,10 @@ class TrustStore:
     agencies: Mapping[str, Agency]
     """Agencies by id."""
 
+    def current(self) -> TrustStore:
+        """Itself: a fixed trust store is a :class:`TrustSource` that never changes."""
+        return self
+
     def public_key(self, agency_id: str, kid: str, produced_at: dt.datetime) -> Ed25519PublicKey:
         """The key that must have signed a message, or raise :class:`VerifyError`."""
         agency = self.agencies.get(agency_id)
@@ -148,6 +152,23 @@ class TrustStore:
         if agency is None:
             return frozenset()
         return frozenset(k.key_id for k in agency.encryption_keys.values() if k.status != "revoked")
+
+
+class TrustSource(Protocol):
+    """Where a verifier gets the trust store to check the next message against.
+
+    A :class:`TrustStore` (a file read at start) is one; a follower of the signed key
+    registry (``consumers.registry_follower``) is another, whose answer changes while the
+    service runs. Ask again for every message: never keep the answer.
+    """
+
+    def current(self) -> TrustStore:
+        """The trust store to verify with now.
+
+        Raises:
+            VerifyError: ``registry_expired`` when there is no trust store that may be used.
+        """
+        ...
 
 
 def _timestamp(value: Any, where: str) -> dt.datetime | None:

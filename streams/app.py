@@ -33,7 +33,7 @@ from schemas.envelope import RecordHeaders, open_envelope
 from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord
 from schemas.topics import message_key
-from schemas.truststore import TrustStore
+from schemas.truststore import TrustSource
 from streams import kafka_transport
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
@@ -121,8 +121,8 @@ def faust_credentials(security: ClientSecurity) -> Any:
     return None
 
 
-def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: StreamMetrics) -> Any:
-    """Build the Faust app with its agents (not started)."""
+def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetrics) -> Any:
+    """Build the Faust app with its agents (not started); ``trust`` is asked on every check."""
     topics = settings.taskforce.topics
     hosts = settings.bootstrap.split(",")
     scheme = kafka_transport.register()
@@ -155,7 +155,7 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
     )
     incidents_topic = app.topic(topics.incidents, key_type=bytes, value_type=bytes)
     quarantine_topic = app.topic(topics.quarantine, key_type=bytes, value_type=bytes)
-    verifier = Verifier(trust_store, topics, metrics)
+    verifier = Verifier(trust, topics, metrics)
     window_ms = int(settings.dedupe_retention_s * 1000)
 
     def retained_table(name: str) -> Any:

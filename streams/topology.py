@@ -45,4 +45,6 @@ def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) 
     specs.append(
         TopicSpec(topics.dead_letters, 1, (("retention.ms", str(QUARANTINE_RETENTION_MS)),))
     )
+    # The signed key registry: compaction keeps the newest version (one record key).
+    specs.append(TopicSpec(topics.keys, 1, (("cleanup.policy", "compact"),)))
     return specs

@@ -10,7 +10,7 @@ from schemas import reasons
 from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord, quarantine_record
 from schemas.topics import TopicNames
-from schemas.truststore import TrustStore
+from schemas.truststore import TrustSource
 from schemas.verification import VerifiedAlert, verify_alert
 from streams.metrics import StreamMetrics
 
@@ -28,10 +28,14 @@ class Rejected:
 
 
 class Verifier:
-    """Verifies inbound records against the trust store and counts the outcome."""
+    """Verifies inbound records against the trust store and counts the outcome.
 
-    def __init__(self, trust_store: TrustStore, topics: TopicNames, metrics: StreamMetrics) -> None:
-        self.trust_store = trust_store
+    ``trust`` is asked for the current trust store on every check: a fixed
+    :class:`~schemas.truststore.TrustStore`, or the live key registry.
+    """
+
+    def __init__(self, trust: TrustSource, topics: TopicNames, metrics: StreamMetrics) -> None:
+        self.trust = trust
         self._topics = topics
         self._metrics = metrics
         self._agency_of_topic = len(topics.inbound(""))
@@ -46,7 +50,7 @@ class Verifier:
             verified = verify_alert(
                 source.value,
                 source.headers,
-                self.trust_store,
+                self.trust.current(),
                 self._topics,
                 read_topic=source.topic,
             )

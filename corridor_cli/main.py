@@ -16,6 +16,7 @@ from corridor_cli import (
     publish_cmd,
     quarantine_cmd,
     receipts_cmd,
+    registry_cmd,
     simulate_cmd,
     streams_cmd,
     topics_cmd,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (
         keys_cmd,
+        registry_cmd,
         publish_cmd,
         topics_cmd,
         acl_cmd,

@@ -15,13 +15,16 @@ Per agency A (least privilege)::
     <prefix>.inbox.A      READ, DESCRIBE           (reads its deliveries)
     group corridor-inbox-A (literal) and corridor-inbox-A. (prefixed)   READ
     <prefix>.receipts.A   WRITE, READ, DESCRIBE    (signs receipts, may read them back)
+    <prefix>.keys         READ, DESCRIBE           (if it receives: follows the key registry)
 
 The prefixed group is ``corridor-inbox-A.`` with the dot: agency ids are upper-case words
 joined by dashes, so a plain prefix ``corridor-inbox-PK`` would also match PK-FIA's groups.
 
 Everything else belongs to the hub: it reads every inbound and receipts topic, writes every
 inbox, owns the pipeline's own topics and the Faust app's internal topics, and reads with its
-consumer groups.
+consumer groups. Nobody but the admin principal writes ``<prefix>.keys``: a registry is
+published by the task force's operators (``corridor registry publish``), and only counts if
+enough root keys signed it.
 """
 
 from __future__ import annotations
@@ -132,6 +135,8 @@ def agency_rules(taskforce: TaskForce, agency_id: str) -> list[AclRule]:
         rules += _rules(who, GROUP, f"{inbox_group(agency_id)}.", (READ,), PREFIXED)
     if member.receives:
         rules += _rules(who, TOPIC, topics.receipts(agency_id), (WRITE, READ, DESCRIBE), LITERAL)
+        # Its verifiers (inbox client, webhook receiver) follow the signed key registry.
+        rules += _rules(who, TOPIC, topics.keys, (READ, DESCRIBE), LITERAL)
     return rules
 
 
@@ -148,6 +153,8 @@ def hub_rules(taskforce: TaskForce, hub: HubAccess) -> list[AclRule]:
         # Delivery writes the inbox; the webhook dispatcher and receipt tracker read it back.
         rules += _rules(who, TOPIC, topics.inbox(member.agency_id), own, LITERAL)
         rules += _rules(who, TOPIC, topics.receipts(member.agency_id), (READ, DESCRIBE), LITERAL)
+    # Every verifying service follows the key registry (no group); only the admin writes it.
+    rules += _rules(who, TOPIC, topics.keys, consume, LITERAL)
     for name in (
         topics.verified,
         topics.alerts,

@@ -60,6 +60,8 @@ def test_an_agency_that_publishes_and_receives(taskforce: TaskForce) -> None:
         ("TOPIC", "tf.receipts.PK-FIA", LITERAL, "WRITE"),
         ("TOPIC", "tf.receipts.PK-FIA", LITERAL, "READ"),
         ("TOPIC", "tf.receipts.PK-FIA", LITERAL, "DESCRIBE"),
+        ("TOPIC", "tf.keys", LITERAL, "READ"),
+        ("TOPIC", "tf.keys", LITERAL, "DESCRIBE"),
     }
 
 
@@ -92,11 +94,25 @@ def test_no_agency_rule_touches_another_agencys_resources(taskforce: TaskForce) 
         if rule.principal == "User:TF-HUB":
             continue
         agency = rule.principal.removeprefix("User:")
-        if rule.resource_type == "TOPIC":
+        if rule.resource_name == "tf.keys":  # the key registry: everyone reads, nobody writes
+            assert rule.operation in ("READ", "DESCRIBE")
+        elif rule.resource_type == "TOPIC":
             assert rule.pattern == LITERAL
             assert rule.resource_name.rsplit(".", 1)[1] == agency
         else:
             assert rule.resource_name in (f"corridor-inbox-{agency}", f"corridor-inbox-{agency}.")
+
+
+def test_only_the_admin_writes_the_key_registry(taskforce: TaskForce) -> None:
+    on_keys = [r for r in plan_acls(taskforce) if r.resource_name == "tf.keys"]
+    assert {r.operation for r in on_keys} == {"READ", "DESCRIBE"}
+    assert {r.principal for r in on_keys} == {
+        "User:TF-HUB",
+        "User:PK-FIA",
+        "User:PK",
+        "User:EU-EUROPOL",
+        "User:UNODC",
+    }
 
 
 def test_prefixed_group_of_one_agency_does_not_cover_another(taskforce: TaskForce) -> None:

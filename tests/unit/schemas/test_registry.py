@@ -275,3 +275,38 @@ def test_the_document_is_canonical_json(trust_store: TrustStore) -> None:
     assert parsed["format"] == "corridor-key-registry/1"
     assert parsed["issued_at"] == "2026-11-24T09:00:00.000Z"
     assert parsed["trust_store"]["format"] == "corridor-trust-store/1"
+
+
+def test_the_documented_example_is_reproduced() -> None:
+    """docs/wire-format.md section 9.4.3, byte for byte (Ed25519 signatures are deterministic)."""
+    roots = [Ed25519PrivateKey.from_private_bytes(bytes([i]) * 32) for i in (1, 2, 3)]
+    fia = Ed25519PrivateKey.from_private_bytes(bytes([9]) * 32)
+    name = "Federal Investigation Agency, Pakistan"
+    store = TrustStore(agencies={}).with_key("PK-FIA", name, fia.public_key())
+    issued = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    signed = reg.draft(store, version=1, issued_at=issued, expires_at=issued + 30 * DAY)
+    signed = signed.signed_by(roots[0]).signed_by(roots[1])
+    assert len(signed.document) == 470
+    assert signed.document.startswith(b'{"expires_at":"2026-01-31T00:00:00.000Z","format":')
+    assert signed.digest == "8fc082139357906fc82998cfcc44cadf9e7aed9d1703524597f3aecfe5fc93df"
+    assert reg.SIGNING_CONTEXT == b"corridor/key-registry/v1\x00"
+    assert [(s.key_id, base64.b64encode(s.signature).decode()) for s in signed.signatures] == [
+        (
+            "34750f98bd59fcfc",
+            "exiw+6jtpvtbPnuEyo3epUC029yLUQva0tso3Udgo1elAqbvMgLD3y1tG1WgLz5l9NMRChR0vFugmLv22aO5AQ==",
+        ),
+        (
+            "6a3803d5f059902a",
+            "S5knun3/jFgLFvAM1nqe5awe9XDXbxgMss1jo3MPl+YCZvYWaDIINBX0FwxU6RESdoQkXFqVdbJXdXww0KEmAA==",
+        ),
+    ]
+    pins = reg.make_roots(
+        [(n, k.public_key()) for n, k in zip(("chair", "deputy", "auditor"), roots, strict=True)],
+        threshold=2,
+    )
+    assert [e["public_key"] for e in reg.dump_roots(pins)["roots"]] == [
+        "iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=",
+        "gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q=",
+        "7UkoxijRwsbq6QM4kFmVYSlZJzpcY/k2NsFGFKyHN9E=",
+    ]
+    assert reg.open_registry(signed.to_bytes(), pins).version == 1

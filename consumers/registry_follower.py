@@ -17,7 +17,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -196,3 +196,28 @@ class RegistryFollower:
         if self._thread is not None:
             self._thread.join(timeout=10.0)
         self._consumer.close()
+
+
+class DeliveryKeyIds(Mapping[str, Collection[str]]):
+    """Per recipient, the ids of the encryption keys whose wraps the hub delivers, live.
+
+    Read from the newest accepted registry on every lookup. Unlike verification, this
+    keeps using that registry after it expired: it only narrows which wraps go out (a
+    revoked key stays revoked), and refusing would strip personal data from deliveries.
+    """
+
+    def __init__(self, follower: RegistryFollower, recipients: Collection[str]) -> None:
+        self._follower = follower
+        self._recipients = tuple(recipients)
+
+    def __getitem__(self, agency_id: str) -> Collection[str]:
+        registry = self._follower.registry
+        if registry is None or agency_id not in self._recipients:
+            raise KeyError(agency_id)
+        return registry.trust_store.delivery_key_ids(agency_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._recipients)
+
+    def __len__(self) -> int:
+        return len(self._recipients)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from consumers.delivery import DeliveryService, DeliverySettings
 from consumers.metrics import DeliveryMetrics
-from corridor_cli import common
-from schemas.truststore import load_trust_store
+from consumers.registry_follower import DeliveryKeyIds, RegistryFollower
+from corridor_cli import common, trust
 
 logger = logging.getLogger(__name__)
 
@@ -33,20 +34,26 @@ def run(args: argparse.Namespace) -> int:
     metrics = DeliveryMetrics.create(registry)
     common.serve_metrics(args, registry)
     stop = common.stop_on_signals()
-    trust_store = load_trust_store(taskforce.trust_store)
-    settings = DeliverySettings(
-        bootstrap=args.bootstrap,
-        taskforce=taskforce,
-        group_id=args.group,
-        encryption_key_ids={
-            m.agency_id: trust_store.delivery_key_ids(m.agency_id) for m in taskforce.recipients
-        },
-        security=common.security_from(args),
-    )
-    service = DeliveryService(settings, metrics)
-    logger.info("delivering %s to %d members", taskforce.topics.alerts, len(taskforce.recipients))
-    try:
-        service.run(stop)
-    finally:
-        service.close()
+    with trust.hub_trust(args, taskforce, registry) as keys:
+        recipients = [m.agency_id for m in taskforce.recipients]
+        key_ids: Mapping[str, Collection[str]] = (
+            DeliveryKeyIds(keys, recipients)
+            if isinstance(keys, RegistryFollower)
+            else {agency: keys.current().delivery_key_ids(agency) for agency in recipients}
+        )
+        settings = DeliverySettings(
+            bootstrap=args.bootstrap,
+            taskforce=taskforce,
+            group_id=args.group,
+            encryption_key_ids=key_ids,
+            security=common.security_from(args),
+        )
+        service = DeliveryService(settings, metrics)
+        logger.info(
+            "delivering %s to %d members", taskforce.topics.alerts, len(taskforce.recipients)
+        )
+        try:
+            service.run(stop)
+        finally:
+            service.close()
     return common.EXIT_OK

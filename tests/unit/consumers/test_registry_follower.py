@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,12 +19,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
 from consumers.metrics import RegistryMetrics
-from consumers.registry_follower import RegistryFollower
+from consumers.registry_follower import DeliveryKeyIds, RegistryFollower
 from schemas import reasons
 from schemas import registry as reg
 from schemas.errors import ConfigError, RegistryError, VerifyError
 from schemas.key_lifecycle import revoke
-from schemas.keys import generate_private_key, key_id
+from schemas.keys import encryption_key_id, generate_encryption_key, generate_private_key, key_id
 from schemas.taskforce import parse_taskforce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
@@ -192,3 +193,33 @@ def test_the_keys_topic_is_compacted_and_the_taskforce_names_the_roots() -> None
     spec = next(s for s in pipeline_topics(taskforce) if s.name == "tf.keys")
     assert (spec.partitions, dict(spec.config)) == (1, {"cleanup.policy": "compact"})
     assert parse_taskforce({**document, "registry_roots": None}, Path()).registry_roots is None
+
+
+def test_delivery_key_ids_follow_the_registry_even_after_it_expired(
+    follow: Any,
+    roots_and_keys: tuple[reg.RootKeys, list[Ed25519PrivateKey]],
+    trust_store: TrustStore,
+) -> None:
+    hcg = generate_encryption_key().public_key()
+    store = trust_store.with_encryption_key("GR-HCG", "GR-HCG", hcg)
+    keys = roots_and_keys[1]
+    follower, _ = follow([_signed(store, keys, 1)])
+    ids = DeliveryKeyIds(follower, ["GR-HCG"])
+    with pytest.raises(KeyError):
+        ids["GR-HCG"]  # not started: no registry yet
+    follower.start(timeout_s=5)
+    assert dict(ids) == {"GR-HCG": frozenset({encryption_key_id(hcg)})}
+    assert ids.get("PK-FIA") is None
+    agency = store.agencies["GR-HCG"]
+    entry = next(iter(agency.encryption_keys.values()))
+    revoked = TrustStore(
+        agencies={
+            **store.agencies,
+            "GR-HCG": replace(
+                agency, encryption_keys={entry.key_id: replace(entry, status="revoked")}
+            ),
+        }
+    )
+    follower.apply(_signed(revoked, keys, 2))
+    follow.now[0] = T0 + dt.timedelta(days=5)  # expired: verification stops, wraps stay narrowed
+    assert ids["GR-HCG"] == frozenset()

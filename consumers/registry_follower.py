@@ -132,7 +132,11 @@ class RegistryFollower:
                 continue
             for batch in polled.values():
                 for record in batch:
-                    self.apply(record.value)
+                    try:
+                        self.apply(record.value)
+                    except Exception:  # a bug must not end following (revocations would stop)
+                        logger.exception("key registry record at offset %d", record.offset)
+                        self._metrics.rejected.labels(reg.MALFORMED).inc()
             self._report_expiry()
 
     def apply(self, value: bytes | None) -> reg.Registry | None:

@@ -352,4 +352,6 @@ def test_the_inbox_verifies_a_rotated_key_once_the_registry_says_so(
 def _lines(out: Path) -> list[dict[str, Any]]:
     if not out.exists():
         return []
-    return [json.loads(line) for line in out.read_text("utf-8").splitlines() if line.strip()]
+    # Only complete lines: the inbox may be writing the next one right now.
+    complete = out.read_text("utf-8").rpartition("\n")[0]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]

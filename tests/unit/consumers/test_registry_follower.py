@@ -159,6 +159,7 @@ def test_once_the_registry_expires_nothing_verifies(
 ) -> None:
     follower, metrics = follow([_signed(trust_store, roots_and_keys[1], 1)])
     follower.start(timeout_s=5)
+    follower.close()  # stop the thread: it would log the expiry to a handler another test closed
     follow.now[0] = T0 + dt.timedelta(days=3)
     with pytest.raises(VerifyError) as info:
         follower.current()
@@ -221,5 +222,6 @@ def test_delivery_key_ids_follow_the_registry_even_after_it_expired(
         }
     )
     follower.apply(_signed(revoked, keys, 2))
+    follower.close()  # stop the thread before the clock passes the expiry (it would log)
     follow.now[0] = T0 + dt.timedelta(days=5)  # expired: verification stops, wraps stay narrowed
     assert ids["GR-HCG"] == frozenset()

@@ -30,7 +30,7 @@ import faust
 from schemas import hub_headers, reasons
 from schemas.client_security import SASL_SSL, ClientSecurity
 from schemas.codec import DECODE_ERRORS, decode_single_object
-from schemas.envelope import RecordHeaders, open_envelope
+from schemas.envelope import RecordHeaders, check_record_headers, open_envelope
 from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord
 from schemas.topics import message_key
@@ -110,6 +110,24 @@ def _features(value: bytes) -> bytes | None:
     except (VerifyError, *DECODE_ERRORS) as exc:  # verified upstream: a bug if it happens
         logger.error("cannot extract correlation features: %r", exc)
         return None
+
+
+def _replayed(verifier: Verifier, source: SourceRecord, headers: RecordHeaders) -> Rejected:
+    """Quarantine verified bytes that came again: as a replay, unless the headers were altered.
+
+    The signature needs no second check, but steps 1-5 (envelope and record headers)
+    run again so that tampered headers get their own reason whatever arrived first.
+    """
+    assert source.value is not None
+    try:
+        check_record_headers(open_envelope(source.value).header, headers)
+    except VerifyError as exc:
+        return verifier.reject(source, exc.reason, exc.detail)
+    return verifier.reject(
+        source,
+        reasons.REPLAYED,
+        "these exact bytes were already accepted from another record of this topic",
+    )
 
 
 def _arrived_at(message: Any) -> dt.datetime:
@@ -230,11 +248,7 @@ def create_app(settings: StreamSettings, trust_store: TrustStore, metrics: Strea
             headers = _headers(message)
             source = SourceRecord.of(message, headers)
             if repeat is Repeat.REPLAYED:
-                result: VerifiedAlert | Rejected = verifier.reject(
-                    source,
-                    reasons.REPLAYED,
-                    "these exact bytes were already accepted from another record of this topic",
-                )
+                result: VerifiedAlert | Rejected = _replayed(verifier, source, headers)
             else:
                 result = verifier.check(source, _arrived_at(message))
             if isinstance(result, Rejected):

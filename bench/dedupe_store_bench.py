@@ -57,7 +57,8 @@ def alerts(indices: Iterable[int], partitions: int) -> Iterator[Alert]:
         ms, part = BASE_MS + i * 37, i % partitions
         # The digest stands in for the SHA-256 of the signed record value.
         digest = value_digest(key + b"#1")
-        yield Alert(digest, digest_entry(ms, part), key, revision_entry(1, ms, part), ms, part)
+        entry = digest_entry(ms, part, 0, i)
+        yield Alert(digest, entry, key, revision_entry(1, ms, part), ms, part)
 
 
 def rate(op: Callable[[Alert], object], indices: Iterable[int], partitions: int) -> float:

@@ -11,11 +11,12 @@ from prometheus_client import CollectorRegistry
 
 from corridor_cli import common, trust
 from schemas.errors import ConfigError
+from schemas.freshness import FreshnessPolicy
 from schemas.keys import load_private_key
 from streams.app import create_app
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
-from streams.settings import StreamSettings
+from streams.settings import DEFAULT_FRESHNESS, StreamSettings
 
 DAY_S = 24 * 3600.0
 
@@ -53,7 +54,22 @@ def register(sub: Any) -> None:
         "--dedupe-retention-days",
         type=float,
         default=30.0,
-        help="how long deduplication remembers alerts and record digests (event time)",
+        help="how long deduplication remembers an alert's highest revision (event time)",
+    )
+    worker.add_argument(
+        "--max-message-age",
+        type=float,
+        default=DEFAULT_FRESHNESS.max_age_s,
+        help="seconds: an alert signed longer before it reached its inbound topic is "
+        "quarantined as stale_message; record digests for replay detection are kept this "
+        "long plus --max-clock-skew (default %(default).0f)",
+    )
+    worker.add_argument(
+        "--max-clock-skew",
+        type=float,
+        default=DEFAULT_FRESHNESS.max_skew_s,
+        help="seconds an originator's clock may run ahead before its alerts are quarantined "
+        "as future_message (default %(default).0f)",
     )
     worker.add_argument(
         "--correlation-retention-days",
@@ -89,6 +105,8 @@ def run_worker(args: argparse.Namespace) -> int:
         "correlation_retention_days",
         "max_fanout",
         "full_weight_upto",
+        "max_message_age",
+        "max_clock_skew",
     ):
         if getattr(args, option) <= 0:
             raise ConfigError(f"--{option.replace('_', '-')} must be positive")
@@ -98,6 +116,7 @@ def run_worker(args: argparse.Namespace) -> int:
         hub_key=load_private_key(args.hub_key),
         store=args.store,
         dedupe_retention_s=args.dedupe_retention_days * DAY_S,
+        freshness=FreshnessPolicy(max_age_s=args.max_message_age, max_skew_s=args.max_clock_skew),
         correlation_retention_s=args.correlation_retention_days * DAY_S,
         correlation_max_fanout=args.max_fanout,
         correlation_full_weight_upto=args.full_weight_upto,

@@ -37,6 +37,13 @@ INVALID_ALERT = "invalid_alert"
 PERSONAL_DATA_MISMATCH = "personal_data_mismatch"
 """The encrypted personal data (Kafka header) is malformed, missing on an inbound topic,
 or does not match the signed commitment: substituted or damaged on the way."""
+REPLAYED = "replayed"
+"""A message the hub already accepted arrived again in another Kafka record (same signed
+message id): a replay, whatever topic partition or key it came with."""
+STALE_MESSAGE = "stale_message"
+"""The signed produce time is older than the freshness window allows at arrival."""
+FUTURE_MESSAGE = "future_message"
+"""The signed produce time is later than arrival plus the allowed clock skew."""
 REGISTRY_EXPIRED = "registry_expired"
 """The verifier's key registry has expired (or no valid one has been received yet): it
 verifies nothing until a fresh registry arrives."""
@@ -57,5 +64,8 @@ ALL = (
     AGENCY_MISMATCH,
     INVALID_ALERT,
     PERSONAL_DATA_MISMATCH,
+    REPLAYED,
+    STALE_MESSAGE,
+    FUTURE_MESSAGE,
     REGISTRY_EXPIRED,
 )

@@ -20,25 +20,33 @@ the next event, and offsets are committed after that: at-least-once.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from typing import Any
 
 import faust
 
-from schemas import hub_headers
+from schemas import hub_headers, reasons
 from schemas.client_security import SASL_SSL, ClientSecurity
 from schemas.codec import DECODE_ERRORS, decode_single_object
-from schemas.envelope import RecordHeaders, open_envelope
+from schemas.envelope import RecordHeaders, check_record_headers, open_envelope
 from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord
 from schemas.topics import message_key
 from schemas.truststore import TrustSource
+from schemas.verification import VerifiedAlert
 from streams import kafka_transport
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
 from streams.dedupe import Decision
-from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
+from streams.dedupe_stage import (
+    DIGESTS_TABLE,
+    REVISIONS_TABLE,
+    ExactRepeats,
+    Repeat,
+    RevisionGate,
+)
 from streams.features import features_of
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
@@ -46,6 +54,9 @@ from streams.tables import changelog_config
 from streams.verifier import Rejected, Verifier
 
 logger = logging.getLogger(__name__)
+
+#: Kafka's timestamp type of a record the broker stamped when appending it.
+LOG_APPEND_TIME = 1
 
 
 def _headers(message: Any) -> RecordHeaders:
@@ -99,6 +110,35 @@ def _features(value: bytes) -> bytes | None:
     except (VerifyError, *DECODE_ERRORS) as exc:  # verified upstream: a bug if it happens
         logger.error("cannot extract correlation features: %r", exc)
         return None
+
+
+def _replayed(verifier: Verifier, source: SourceRecord, headers: RecordHeaders) -> Rejected:
+    """Quarantine verified bytes that came again: as a replay, unless the headers were altered.
+
+    The signature needs no second check, but steps 1-5 (envelope and record headers)
+    run again so that tampered headers get their own reason whatever arrived first.
+    """
+    assert source.value is not None
+    try:
+        check_record_headers(open_envelope(source.value).header, headers)
+    except VerifyError as exc:
+        return verifier.reject(source, exc.reason, exc.detail)
+    return verifier.reject(
+        source,
+        reasons.REPLAYED,
+        "these exact bytes were already accepted from another record of this topic",
+    )
+
+
+def _arrived_at(message: Any) -> dt.datetime:
+    """When the broker appended an inbound record (LogAppendTime), else the processing time.
+
+    Inbound topics are created with LogAppendTime, which no sender can set; with a
+    producer-set CreateTime the wall clock is the only time a sender cannot forge.
+    """
+    if getattr(message, "timestamp_type", None) == LOG_APPEND_TIME:
+        return dt.datetime.fromtimestamp(message.timestamp, dt.UTC)
+    return dt.datetime.now(dt.UTC)
 
 
 def _event_ms(message: Any) -> int:
@@ -155,10 +195,12 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
     )
     incidents_topic = app.topic(topics.incidents, key_type=bytes, value_type=bytes)
     quarantine_topic = app.topic(topics.quarantine, key_type=bytes, value_type=bytes)
-    verifier = Verifier(trust, topics, metrics)
+    verifier = Verifier(trust, topics, metrics, settings.freshness)
     window_ms = int(settings.dedupe_retention_s * 1000)
+    # Older bytes are stale whatever record they come in: digests need the window only.
+    digest_window_ms = int(settings.freshness.window_s * 1000)
 
-    def retained_table(name: str) -> Any:
+    def retained_table(name: str, window_ms: int) -> Any:
         return app.Table(
             name,
             default=None,
@@ -180,8 +222,10 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         topics=topics,
         retention_ms=int(settings.correlation_retention_s * 1000),
     )
-    repeats = ExactRepeats(retained_table(DIGESTS_TABLE), window_ms, metrics)
-    gate = RevisionGate(retained_table(REVISIONS_TABLE), window_ms, metrics)
+    repeats = ExactRepeats(
+        retained_table(DIGESTS_TABLE, digest_window_ms), digest_window_ms, metrics
+    )
+    gate = RevisionGate(retained_table(REVISIONS_TABLE, window_ms), window_ms, metrics)
 
     @app.on_partitions_revoked.connect
     async def forget_revoked(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -196,10 +240,17 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         async for event in stream.events():
             message = event.message
             event_ms = _event_ms(message)
-            if repeats.seen(message.value, message.partition, event_ms):
+            repeat = repeats.check(
+                message.value, message.topic, message.partition, message.offset, event_ms
+            )
+            if repeat is Repeat.REREAD:
                 continue
             headers = _headers(message)
-            result = verifier.check(SourceRecord.of(message, headers))
+            source = SourceRecord.of(message, headers)
+            if repeat is Repeat.REPLAYED:
+                result: VerifiedAlert | Rejected = _replayed(verifier, source, headers)
+            else:
+                result = verifier.check(source, _arrived_at(message))
             if isinstance(result, Rejected):
                 logger.warning(
                     "quarantined %s[%d]@%d: %s",
@@ -218,7 +269,9 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                 (hub_headers.REVISION, str(alert["revision"]).encode()),
             ]
             await send_acknowledged(verified_topic, key, message.value, forwarded)
-            repeats.remember(message.value, message.partition, event_ms)
+            repeats.remember(
+                message.value, message.topic, message.partition, message.offset, event_ms
+            )
 
     @app.agent(verified_topic)
     async def dedupe(stream: Any) -> None:

@@ -1,11 +1,14 @@
 """The deduplication state machine over retained Faust tables (no Kafka I/O here).
 
 ``ExactRepeats`` sits in front of verification: a record whose exact bytes were
-verified before is dropped without checking its signature again. ``RevisionGate``
+verified before is not verified again: dropped if it is the same record read again,
+quarantined as a replay if it arrived in a new one. ``RevisionGate``
 sits after it: per signed ``AGENCY:alert_id`` only a higher revision passes.
 """
 
 from __future__ import annotations
+
+import enum
 
 from streams.dedupe import (
     Decision,
@@ -14,6 +17,7 @@ from streams.dedupe import (
     parse_digest_entry,
     parse_revision_entry,
     revision_entry,
+    topic_tag,
     value_digest,
 )
 from streams.metrics import StreamMetrics
@@ -24,7 +28,8 @@ REVISIONS_TABLE = "dedupe-revisions"
 
 
 def _digest_written_at(value: bytes) -> tuple[int, int]:
-    return parse_digest_entry(value)
+    written_ms, partition, _, _ = parse_digest_entry(value)
+    return written_ms, partition
 
 
 def _revision_written_at(value: bytes) -> tuple[int, int]:
@@ -32,24 +37,46 @@ def _revision_written_at(value: bytes) -> tuple[int, int]:
     return written_ms, partition
 
 
+class Repeat(enum.Enum):
+    """What the exact-repeat check found."""
+
+    FIRST = "first"
+    """Not seen within the window: verify it."""
+    REREAD = "reread"
+    """The same Kafka record read again after a restart: drop silently."""
+    REPLAYED = "replayed"
+    """Bytes already verified, arriving in another record of the same topic: quarantine."""
+    OTHER_TOPIC = "other_topic"
+    """Bytes already verified on another topic: verify, which reports the wrong topic."""
+
+
 class ExactRepeats:
-    """Digests of verified records, per inbound partition, within the retention window."""
+    """Digests of verified records, with the record they came in, within the window."""
 
     def __init__(self, table: object, window_ms: int, metrics: StreamMetrics) -> None:
         self.state = RetainedTable(table, window_ms, _digest_written_at)
         self._metrics = metrics
 
-    def seen(self, value: bytes, partition: int, event_ms: int) -> bool:
-        """True (and counted) if these exact bytes were verified before; expires old ones."""
+    def check(self, value: bytes, topic: str, partition: int, offset: int, event_ms: int) -> Repeat:
+        """Whether these exact bytes were verified before, and in which record; expires old ones."""
         self._metrics.expired.labels(DIGESTS_TABLE).inc(self.state.expire(partition, event_ms))
-        if self.state.get(value_digest(value)) is None:
-            return False
-        self._metrics.dropped.labels("exact").inc()
-        return True
+        stored = self.state.get(value_digest(value))
+        if stored is None:
+            return Repeat.FIRST
+        _, first_partition, first_topic, first_offset = parse_digest_entry(stored)
+        if first_topic != topic_tag(topic):
+            return Repeat.OTHER_TOPIC
+        if (first_partition, first_offset) == (partition, offset):
+            self._metrics.dropped.labels("exact").inc()
+            return Repeat.REREAD
+        return Repeat.REPLAYED
 
-    def remember(self, value: bytes, partition: int, event_ms: int) -> None:
-        """Record that ``value`` verified. Only ever called for verified records."""
-        self.state.put(value_digest(value), digest_entry(event_ms, partition), partition, event_ms)
+    def remember(
+        self, value: bytes, topic: str, partition: int, offset: int, event_ms: int
+    ) -> None:
+        """Record that ``value`` verified in this record. Only ever called for verified ones."""
+        entry = digest_entry(event_ms, partition, topic_tag(topic), offset)
+        self.state.put(value_digest(value), entry, partition, event_ms)
         self._metrics.state_entries.labels(DIGESTS_TABLE).set(len(self.state))
 
 

@@ -8,8 +8,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.access import DEFAULT_STREAMS_APP_ID
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
+from schemas.freshness import FreshnessPolicy
 from schemas.taskforce import TaskForce
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
+
+#: One hour old at most, five minutes ahead at most.
+DEFAULT_FRESHNESS = FreshnessPolicy()
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,10 @@ class StreamSettings:
     commit_interval_s: float = 1.0
     """How often consumed offsets are committed."""
     dedupe_retention_s: float = 30 * 24 * 3600.0
-    """How long (event time) deduplication remembers an alert or a record digest."""
+    """How long (event time) deduplication remembers an alert's highest revision."""
+    freshness: FreshnessPolicy = DEFAULT_FRESHNESS
+    """How old (or how far ahead) a signed produce time may be at arrival; record digests
+    for replay detection are kept for this window only."""
     correlation_retention_s: float = 30 * 24 * 3600.0
     """Alerts observed longer ago than this (before the newest) leave correlation."""
     correlation_max_fanout: int = DEFAULT_MAX_FANOUT

@@ -31,7 +31,13 @@ class TopicSpec:
 def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) -> list[TopicSpec]:
     """Every topic the pipeline needs, in creation order."""
     topics = taskforce.topics
-    specs = [TopicSpec(topics.inbound(m.agency_id), partitions) for m in taskforce.publishers]
+    # The broker stamps inbound records on append: the freshness check's clock, which no
+    # sender can set (CreateTime is the producer's choice).
+    inbound_config = (("message.timestamp.type", "LogAppendTime"),)
+    specs = [
+        TopicSpec(topics.inbound(m.agency_id), partitions, inbound_config)
+        for m in taskforce.publishers
+    ]
     specs += [
         TopicSpec(topics.verified, partitions),
         TopicSpec(topics.alerts, partitions),

@@ -1,4 +1,8 @@
-"""The verification stage as a plain function of one record: verified, or quarantined."""
+"""The verification stage as a plain function of one record: verified, or quarantined.
+
+A record is accepted when its envelope verifies (``schemas.verification``) and its
+signed produce time is fresh at arrival (``schemas.freshness``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 
 from schemas import reasons
 from schemas.errors import VerifyError
+from schemas.freshness import FreshnessPolicy, check_freshness
 from schemas.quarantine import SourceRecord, quarantine_record
 from schemas.topics import TopicNames
 from schemas.truststore import TrustSource
@@ -34,14 +39,21 @@ class Verifier:
     :class:`~schemas.truststore.TrustStore`, or the live key registry.
     """
 
-    def __init__(self, trust: TrustSource, topics: TopicNames, metrics: StreamMetrics) -> None:
+    def __init__(
+        self,
+        trust: TrustSource,
+        topics: TopicNames,
+        metrics: StreamMetrics,
+        freshness: FreshnessPolicy | None = None,
+    ) -> None:
         self.trust = trust
         self._topics = topics
         self._metrics = metrics
+        self._freshness = freshness or FreshnessPolicy()
         self._agency_of_topic = len(topics.inbound(""))
 
-    def check(self, source: SourceRecord) -> VerifiedAlert | Rejected:
-        """Verify ``source``; never raises for bad input."""
+    def check(self, source: SourceRecord, arrived_at: dt.datetime) -> VerifiedAlert | Rejected:
+        """Verify ``source``, which the broker appended at ``arrived_at``; never raises."""
         self._metrics.received.labels(source.topic[self._agency_of_topic :]).inc()
         started = time.perf_counter()
         try:
@@ -54,17 +66,19 @@ class Verifier:
                 self._topics,
                 read_topic=source.topic,
             )
+            # Only a verified produce time is worth judging: a forgery is reported as such.
+            check_freshness(verified.envelope.header.produced_at, arrived_at, self._freshness)
         except VerifyError as exc:
-            self._metrics.quarantined.labels(STAGE, exc.reason).inc()
-            record = quarantine_record(
-                source,
-                stage=STAGE,
-                reason=exc.reason,
-                detail=exc.detail,
-                at=dt.datetime.now(dt.UTC),
-            )
-            return Rejected(reason=exc.reason, quarantine_value=record)
+            return self.reject(source, exc.reason, exc.detail)
         finally:
             self._metrics.verify_seconds.observe(time.perf_counter() - started)
         self._metrics.verified.labels(verified.envelope.header.agency).inc()
         return verified
+
+    def reject(self, source: SourceRecord, reason: str, detail: str) -> Rejected:
+        """Count ``source`` as quarantined for ``reason`` and build its quarantine record."""
+        self._metrics.quarantined.labels(STAGE, reason).inc()
+        record = quarantine_record(
+            source, stage=STAGE, reason=reason, detail=detail, at=dt.datetime.now(dt.UTC)
+        )
+        return Rejected(reason=reason, quarantine_value=record)

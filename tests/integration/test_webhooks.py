@@ -58,7 +58,6 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 HUB = "TF-HUB"
-GROUP = "wh"
 
 CONFIG = """
 name = "webhook test task force"
@@ -146,6 +145,8 @@ class Deployment:
     tls: Tls
     gr: ScriptedReceiver
     tr: ScriptedReceiver
+    group: str
+    """The dispatcher's group prefix: one per test, so no test waits on another's group."""
 
     def deliver(self, recipient: str, count: int, first: int = 0) -> list[str]:
         """Write alerts to ``recipient``'s inbox as the delivery service does; their ids."""
@@ -172,7 +173,7 @@ class Deployment:
     def caught_up(self, agency: str) -> bool:
         """The dispatcher committed everything in ``agency``'s inbox."""
         topic = self.taskforce.topics.inbox(agency)
-        return group_caught_up(self.bootstrap, topic, f"{GROUP}.{agency}")
+        return group_caught_up(self.bootstrap, topic, f"{self.group}.{agency}")
 
     def hub_args(self, config: Path | None = None) -> list[str]:
         return [
@@ -187,7 +188,7 @@ class Deployment:
         ]
 
     def dispatcher(self, log: str, *extra: str) -> subprocess.Popen[bytes]:
-        args = ["webhooks", "run", *self.hub_args(), "--group", GROUP, *extra]
+        args = ["webhooks", "run", *self.hub_args(), "--group", self.group, *extra]
         return corridor(args, self.workdir / log)
 
     def dead_letters(self) -> list[DeadLetter | Replayed]:
@@ -240,6 +241,7 @@ def deployment(kafka_bootstrap: str, tls: Tls, tmp_path: Path) -> Iterator[Deplo
         taskforce = load_taskforce(config)
         create_topics(kafka_bootstrap, pipeline_topics(taskforce))
         return Deployment(
+            group=f"{prefix}-dispatch",
             bootstrap=kafka_bootstrap,
             workdir=tmp_path,
             config=config,
@@ -424,7 +426,9 @@ def test_a_killed_dispatcher_repeats_posts_but_the_receiver_stores_each_once(
         env.gr.release.set()
         _stop(dispatcher, log, "dispatcher (killed)")
     held_id = list(dict.fromkeys(env.gr.posts))[2]  # the third delivery POSTed (poll order)
-    committed = _committed(env.bootstrap, env.taskforce.topics.inbox("GR-HCG"), f"{GROUP}.GR-HCG")
+    committed = _committed(
+        env.bootstrap, env.taskforce.topics.inbox("GR-HCG"), f"{env.group}.GR-HCG"
+    )
     assert committed < 3  # three stored, not all committed: the held one cannot have been
 
     restarted = env.dispatcher("dispatcher-2.log")

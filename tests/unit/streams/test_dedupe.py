@@ -43,9 +43,14 @@ def test_delivered_revisions_increase_and_end_at_the_maximum(revisions: list[int
     assert delivered == max(revisions)
 
 
-@given(st.integers(0, 2**62), st.integers(0, 65535))
-def test_digest_entries_round_trip(written_ms: int, partition: int) -> None:
-    assert parse_digest_entry(digest_entry(written_ms, partition)) == (written_ms, partition)
+@given(
+    st.integers(0, 2**62), st.integers(0, 65535), st.integers(0, 2**32 - 1), st.integers(0, 2**62)
+)
+def test_digest_entries_round_trip(
+    written_ms: int, partition: int, topic: int, offset: int
+) -> None:
+    entry = digest_entry(written_ms, partition, topic, offset)
+    assert parse_digest_entry(entry) == (written_ms, partition, topic, offset)
 
 
 @given(st.integers(1, 2**31 - 1), st.integers(0, 2**62), st.integers(0, 65535))

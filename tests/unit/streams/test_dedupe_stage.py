@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from streams.dedupe import Decision
-from streams.dedupe_stage import ExactRepeats, RevisionGate
+from streams.dedupe_stage import ExactRepeats, Repeat, RevisionGate
 from streams.metrics import StreamMetrics
 
 DAY_MS = 24 * 3600 * 1000
@@ -30,13 +30,22 @@ def _walk(gate: RevisionGate, key: bytes, revisions: list[int]) -> list[Decision
     return decisions
 
 
+T = "corridor.inbound.PK-FIA"
+
+
 def test_exact_repeats_are_recognised_only_after_verification_was_recorded() -> None:
     metrics, registry = _metrics()
     repeats = ExactRepeats({}, DAY_MS, metrics)
-    assert not repeats.seen(b"signed", 0, 1)
-    repeats.remember(b"signed", 0, 1)
-    assert repeats.seen(b"signed", 0, 2)
-    assert not repeats.seen(b"signed but altered", 0, 3)
+    assert repeats.check(b"signed", T, 0, 10, 1) is Repeat.FIRST
+    repeats.remember(b"signed", T, 0, 10, 1)
+    # The hub re-reading the same record after a restart: dropped silently.
+    assert repeats.check(b"signed", T, 0, 10, 2) is Repeat.REREAD
+    # The same bytes in a new record, on any partition: a replay.
+    assert repeats.check(b"signed", T, 0, 11, 3) is Repeat.REPLAYED
+    assert repeats.check(b"signed", T, 2, 10, 3) is Repeat.REPLAYED
+    # On another topic: verification will say it was signed for another topic.
+    assert repeats.check(b"signed", "corridor.inbound.TR-SG", 0, 10, 3) is Repeat.OTHER_TOPIC
+    assert repeats.check(b"signed but altered", T, 0, 12, 3) is Repeat.FIRST
     assert _count(registry, "corridor_stream_duplicates_total", kind="exact") == 1
 
 
@@ -44,7 +53,7 @@ def test_an_unverified_lookalike_never_enters_the_digest_table() -> None:
     metrics, _ = _metrics()
     table: dict[bytes, bytes] = {}
     repeats = ExactRepeats(table, DAY_MS, metrics)
-    assert not repeats.seen(b"forged copy of a real alert id", 0, 1)
+    assert repeats.check(b"forged copy of a real alert id", T, 0, 1, 1) is Repeat.FIRST
     assert table == {}
 
 
@@ -52,8 +61,8 @@ def test_digests_expire_after_the_window_of_event_time() -> None:
     metrics, registry = _metrics()
     table: dict[bytes, bytes] = {}
     repeats = ExactRepeats(table, DAY_MS, metrics)
-    repeats.remember(b"old", 0, 0)
-    assert not repeats.seen(b"new", 0, 2 * DAY_MS)
+    repeats.remember(b"old", T, 0, 1, 0)
+    assert repeats.check(b"new", T, 0, 2, 2 * DAY_MS) is Repeat.FIRST
     assert table == {}
     assert _count(registry, "corridor_stream_state_expired_total", table="dedupe-digests") == 1
 

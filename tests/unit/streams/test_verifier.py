@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
+from schemas import reasons
+from schemas.freshness import FreshnessPolicy
 from schemas.quarantine import SourceRecord
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames
@@ -16,6 +19,8 @@ from schemas.truststore import TrustStore
 from schemas.verification import VerifiedAlert
 from streams.metrics import StreamMetrics
 from streams.verifier import Rejected, Verifier
+
+NOW = dt.datetime.now(dt.UTC)
 
 
 def _source(topic: str, value: bytes | None, headers: list[tuple[str, bytes]]) -> SourceRecord:
@@ -29,11 +34,11 @@ def test_verified_and_rejected_are_counted(
     verifier = Verifier(trust_store, topics, StreamMetrics.create(registry))
     record = sign_alert(alert, fia_key, topics)
     assert isinstance(
-        verifier.check(_source(record.topic, record.value, record.headers)), VerifiedAlert
+        verifier.check(_source(record.topic, record.value, record.headers), NOW), VerifiedAlert
     )
-    rejected = verifier.check(_source(record.topic, record.value[:-1], record.headers))
+    rejected = verifier.check(_source(record.topic, record.value[:-1], record.headers), NOW)
     assert isinstance(rejected, Rejected)
-    tombstone = verifier.check(_source(record.topic, None, []))
+    tombstone = verifier.check(_source(record.topic, None, []), NOW)
     assert isinstance(tombstone, Rejected)
     sample = registry.get_sample_value
     assert sample("corridor_stream_received_total", {"agency": "PK-FIA"}) == 3
@@ -52,7 +57,7 @@ def test_quarantine_record_keeps_the_original_bytes_and_reason(
     verifier = Verifier(trust_store, topics, StreamMetrics.create(CollectorRegistry()))
     record = sign_alert(alert, fia_key, topics)
     bad = record.value[:-1] + bytes([record.value[-1] ^ 1])
-    rejected = verifier.check(_source(record.topic, bad, record.headers))
+    rejected = verifier.check(_source(record.topic, bad, record.headers), NOW)
     assert isinstance(rejected, Rejected)
     document = json.loads(rejected.quarantine_value)
     assert document["format"] == "corridor-quarantine/1"
@@ -63,3 +68,36 @@ def test_quarantine_record_keeps_the_original_bytes_and_reason(
         "corridor-kind",
         base64.b64encode(b"alert").decode(),
     ]
+
+
+def test_a_verified_alert_that_arrives_too_late_or_too_early_is_quarantined(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
+) -> None:
+    registry = CollectorRegistry()
+    verifier = Verifier(
+        trust_store, topics, StreamMetrics.create(registry), FreshnessPolicy(600, 60)
+    )
+    signed_at = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+    record = sign_alert(alert, fia_key, topics, produced_at=signed_at)
+    source = _source(record.topic, record.value, record.headers)
+    assert isinstance(verifier.check(source, signed_at + dt.timedelta(seconds=600)), VerifiedAlert)
+    late = verifier.check(source, signed_at + dt.timedelta(seconds=601))
+    early = verifier.check(source, signed_at - dt.timedelta(seconds=61))
+    assert isinstance(late, Rejected) and late.reason == reasons.STALE_MESSAGE
+    assert isinstance(early, Rejected) and early.reason == reasons.FUTURE_MESSAGE
+    # A forgery is reported as a forgery, however old its claimed produce time.
+    forged = _source(record.topic, record.value[:-1] + b"\x00", record.headers)
+    bad = verifier.check(forged, signed_at + dt.timedelta(days=30))
+    assert isinstance(bad, Rejected) and bad.reason == reasons.BAD_SIGNATURE
+
+
+def test_a_replay_is_quarantined_with_its_own_reason(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
+) -> None:
+    verifier = Verifier(trust_store, topics, StreamMetrics.create(CollectorRegistry()))
+    record = sign_alert(alert, fia_key, topics)
+    rejected = verifier.reject(
+        _source(record.topic, record.value, record.headers), reasons.REPLAYED, "seen before"
+    )
+    assert rejected.reason == reasons.REPLAYED
+    assert json.loads(rejected.quarantine_value)["reason"] == "replayed"

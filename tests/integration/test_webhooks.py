@@ -188,7 +188,9 @@ class Deployment:
         ]
 
     def dispatcher(self, log: str, *extra: str) -> subprocess.Popen[bytes]:
-        args = ["webhooks", "run", *self.hub_args(), "--group", self.group, *extra]
+        # No fixed metrics port unless a test asks for one: 9403 may be taken on the machine.
+        port = [] if "--metrics-port" in extra else ["--metrics-port", "0"]
+        args = ["webhooks", "run", *self.hub_args(), "--group", self.group, *port, *extra]
         return corridor(args, self.workdir / log)
 
     def dead_letters(self) -> list[DeadLetter | Replayed]:

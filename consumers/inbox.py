@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -36,11 +36,18 @@ from schemas.envelope import (
 )
 from schemas.errors import VerifyError
 from schemas.json_mapping import format_timestamp, to_json
-from schemas.signing import INCIDENT_KIND
+from schemas.signing import INCIDENT_KIND, RECALL_KIND
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames
 from schemas.truststore import TrustSource
-from schemas.verification import VerifiedAlert, VerifiedIncident, verify_alert, verify_incident
+from schemas.verification import (
+    VerifiedAlert,
+    VerifiedIncident,
+    VerifiedRecall,
+    verify_alert,
+    verify_incident,
+    verify_recall,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +100,8 @@ class InboxItem:
     """The delivered envelope's message id (as claimed by the record headers if rejected)."""
     origin: str | None = None
     """The delivered envelope's signer (as claimed by the record headers if rejected)."""
+    recalled_delivery_id: str | None = None
+    """For a verified recall notice: the delivery id it recalls."""
 
 
 def check_delivery(
@@ -105,13 +114,16 @@ def check_delivery(
     partition: int = 0,
     offset: int = 0,
     decryption_key: X25519PrivateKey | None = None,
+    agency: str | None = None,
 ) -> InboxItem:
-    """Verify one inbox record, an alert or an incident (pure), and build its output document.
+    """Verify one inbox record, an alert, an incident or a recall (pure), and build its document.
 
     The alert's ``personal_data`` shows decrypted (with ``decryption_key``), or as
     ``redacted`` / ``not_cleared`` / ``encrypted`` (see :mod:`schemas.personal_data`);
     an attachment that does not match the signed commitment rejects the delivery.
     ``trust`` is a trust store or the live key registry (``registry_expired`` rejects).
+    A recall notice verifies only for the reading ``agency`` (it is bound to that inbox);
+    without ``agency`` it is rejected (``wrong_topic``).
     """
     delivery = dict(headers).get(HEADER_DELIVERY_ID)
     did = delivery.decode("utf-8", "replace") if delivery is not None else None
@@ -122,6 +134,13 @@ def check_delivery(
         if dict(headers).get(HEADER_KIND) == INCIDENT_KIND.encode():
             incident = verify_incident(value, headers, trust_store, topics, hub_id)
             return _incident_item(incident, did, partition, offset)
+        if dict(headers).get(HEADER_KIND) == RECALL_KIND.encode():
+            if agency is None:
+                raise VerifyError(
+                    reasons.WRONG_TOPIC, "a recall notice is verified only by the inbox it is for"
+                )
+            recall = verify_recall(value, headers, trust_store, topics, hub_id, agency)
+            return _recall_item(recall, did, partition, offset)
         verified = verify_alert(value, headers, trust_store, topics, read_topic=None)
         alert = to_json(verified.alert)
         alert["personal_data"] = personal_data_view(verified, decryption_key)
@@ -187,6 +206,20 @@ def _incident_item(
 ) -> InboxItem:
     body = {"kind": "incident", "incident": to_json(verified.incident)}
     return _verified_item(verified.envelope.header, did, partition, offset, body)
+
+
+def _recall_item(
+    verified: VerifiedRecall, did: str | None, partition: int, offset: int
+) -> InboxItem:
+    recall = verified.recall
+    body = {
+        "kind": "recall",
+        "recalled_delivery_id": recall["recalled_delivery_id"],
+        "reason": recall["reason"],
+        "recall": to_json(recall),
+    }
+    item = _verified_item(verified.envelope.header, did, partition, offset, body)
+    return replace(item, recalled_delivery_id=recall["recalled_delivery_id"])
 
 
 def _verified_item(
@@ -302,7 +335,16 @@ class InboxReader:
             partition=record.partition,
             offset=record.offset,
             decryption_key=self._settings.decryption_key,
+            agency=self._settings.agency,
         )
+        if item.recalled_delivery_id is not None:
+            self._metrics.recalls.labels(item.document["recall"]["origin"]).inc()
+            logger.warning(
+                "delivery %s recalled by notice %s: %s",
+                item.recalled_delivery_id,
+                item.delivery_id,
+                item.document["reason"],
+            )
         if item.verified and item.produced_at is not None:
             self._metrics.verified.labels(item.document["origin"]).inc()
             latency = (dt.datetime.now(dt.UTC) - item.produced_at).total_seconds()

@@ -67,6 +67,7 @@ class InboxMetrics:
     verified: Counter
     rejected: Counter
     end_to_end: Histogram
+    recalls: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> InboxMetrics:
@@ -91,6 +92,13 @@ class InboxMetrics:
                 "corridor_inbox_publish_to_read_seconds",
                 "From the originator's produce time to the recipient reading it",
                 buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            recalls=Counter(
+                "corridor_inbox_recalls",
+                "Verified recall notices read (a delivered alert withdrawn), by the recalled "
+                "alert's originating agency",
+                ["origin"],
                 registry=registry,
             ),
         )
@@ -256,6 +264,54 @@ class RegistryMetrics:
                 "Key registry records refused, by reason (rollback, insufficient_signatures, "
                 "expired, ...)",
                 ["reason"],
+                registry=registry,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class RecallMetrics:
+    """What the hub's recall service reports."""
+
+    notices: Counter
+    alerts: Counter
+    failures: Counter
+    alerts_seen: Gauge
+    revoked_keys: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> RecallMetrics:
+        """Register the metrics in ``registry``."""
+        return cls(
+            notices=Counter(
+                "corridor_recall_notices",
+                "Recall notices written to a member's inbox and acknowledged, by recipient "
+                "agency and the recalled alert's originating agency (a restart writes them "
+                "again, with the same delivery ids)",
+                ["agency", "origin"],
+                registry=registry,
+            ),
+            alerts=Counter(
+                "corridor_recalled_alerts",
+                "Delivered alerts recalled (signed with a key after its compromised_at), by "
+                "originating agency",
+                ["origin"],
+                registry=registry,
+            ),
+            failures=Counter(
+                "corridor_recall_failures",
+                "Recall notices not acknowledged (retried), by recipient agency",
+                ["agency"],
+                registry=registry,
+            ),
+            alerts_seen=Gauge(
+                "corridor_recall_alerts_scanned",
+                "Alerts of the alerts topic the recall service has read (since it started)",
+                registry=registry,
+            ),
+            revoked_keys=Gauge(
+                "corridor_recall_revoked_keys",
+                "Revoked signing keys in the key registry (or trust store) in use",
                 registry=registry,
             ),
         )

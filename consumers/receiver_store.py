@@ -9,6 +9,12 @@ only after ``store`` returned, so nothing acknowledged is missing from the store
 
 The first stored copy wins: a later copy of the same delivery id is not compared or
 merged (the hub sends the same signed bytes under the same id).
+
+A verified recall notice (docs/wire-format.md 12.5) is stored like any delivery and
+also marks the delivery it recalls, in the ``recalls`` table keyed by the recalled
+delivery id: the recalled delivery is kept (audit) and reads back with ``recalled_at``.
+The mark does not need the recalled delivery to be stored first, so the notice and
+the delivery may arrive in either order; the first notice for a delivery wins.
 """
 
 from __future__ import annotations
@@ -39,6 +45,19 @@ CREATE TABLE IF NOT EXISTS deliveries (
     received_at TEXT NOT NULL
 )
 """
+_RECALLS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS recalls (
+    recalled_delivery_id TEXT PRIMARY KEY,
+    recall_delivery_id   TEXT NOT NULL,
+    reason               TEXT NOT NULL,
+    recalled_at          TEXT NOT NULL
+)
+"""
+_SELECT = (
+    "SELECT d.delivery_id, d.channel, d.status, d.origin, d.verified, d.document,"
+    " d.received_at, r.recalled_at, r.recall_delivery_id, r.reason"
+    " FROM deliveries d LEFT JOIN recalls r ON r.recalled_delivery_id = d.delivery_id"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,12 @@ class StoredDelivery:
     """The delivery's JSON document, as ``corridor inbox`` prints it."""
     received_at: str
     """When this store first stored it (RFC 3339, UTC)."""
+    recalled_at: str | None = None
+    """When a verified recall notice for it was stored (RFC 3339, UTC); None if not recalled."""
+    recalled_by: str | None = None
+    """The delivery id of that recall notice."""
+    recall_reason: str | None = None
+    """The notice's reason, e.g. ``key_compromised``."""
 
 
 def storage_key(item: InboxItem) -> str:
@@ -85,13 +110,17 @@ class ReceiverStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(_SCHEMA)
+            self._db.execute(_RECALLS_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the delivery store {path}: {exc}") from exc
 
     def store(
         self, item: InboxItem, *, channel: str, received_at: dt.datetime | None = None
     ) -> bool:
-        """Store ``item`` unless its delivery id is stored already; True if it was new."""
+        """Store ``item`` unless its delivery id is stored already; True if it was new.
+
+        A verified recall notice also marks the delivery it recalls (in one transaction).
+        """
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {CHANNELS}, got {channel!r}")
         at = received_at or dt.datetime.now(dt.UTC)
@@ -104,26 +133,44 @@ class ReceiverStore:
             json.dumps(item.document, separators=(",", ":"), sort_keys=True),
             format_timestamp(at),
         )
+        recall = None
+        if item.verified and item.recalled_delivery_id is not None:
+            recall = (
+                item.recalled_delivery_id,
+                storage_key(item),
+                str(item.document.get("reason", "")),
+                format_timestamp(at),
+            )
         with self._lock:
             try:
-                cursor = self._db.execute(
-                    "INSERT INTO deliveries (delivery_id, channel, status, origin, verified,"
-                    " document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (delivery_id) DO NOTHING",
-                    row,
-                )
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor = self._db.execute(
+                        "INSERT INTO deliveries (delivery_id, channel, status, origin, verified,"
+                        " document, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT (delivery_id) DO NOTHING",
+                        row,
+                    )
+                    new = cursor.rowcount == 1
+                    if recall is not None:
+                        self._db.execute(
+                            "INSERT INTO recalls (recalled_delivery_id, recall_delivery_id,"
+                            " reason, recalled_at) VALUES (?, ?, ?, ?)"
+                            " ON CONFLICT (recalled_delivery_id) DO NOTHING",
+                            recall,
+                        )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write to the delivery store {self.path}: {exc}") from exc
-            return cursor.rowcount == 1
+            return new
 
     def get(self, delivery_id: str) -> StoredDelivery | None:
         """The stored delivery with this id, if any."""
         with self._lock:
-            row = self._db.execute(
-                "SELECT delivery_id, channel, status, origin, verified, document, received_at"
-                " FROM deliveries WHERE delivery_id = ?",
-                (delivery_id,),
-            ).fetchone()
+            row = self._db.execute(f"{_SELECT} WHERE d.delivery_id = ?", (delivery_id,)).fetchone()
         if row is None:
             return None
         return StoredDelivery(
@@ -134,7 +181,19 @@ class ReceiverStore:
             verified=bool(row[4]),
             document=json.loads(row[5]),
             received_at=row[6],
+            recalled_at=row[7],
+            recalled_by=row[8],
+            recall_reason=row[9],
         )
+
+    def recalled(self) -> list[str]:
+        """Delivery ids of stored deliveries that were recalled, in storing order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT d.delivery_id FROM deliveries d JOIN recalls r"
+                " ON r.recalled_delivery_id = d.delivery_id ORDER BY d.rowid"
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def delivery_ids(self) -> list[str]:
         """Every stored delivery id, in storing order."""

@@ -143,6 +143,7 @@ class WebhookEndpoint:
             partition=record.partition,
             offset=record.offset,
             decryption_key=settings.decryption_key,
+            agency=settings.agency,
         )
         try:
             new = self._store.store(item, channel="webhook")

@@ -19,6 +19,7 @@ INCIDENT_SCHEMA_FILE = "Incident.v1.avsc"
 PERSONAL_DATA_SCHEMA_FILE = "PersonalData.v1.avsc"
 ATTACHMENT_SCHEMA_FILE = "PersonalDataAttachment.v1.avsc"
 RECEIPT_SCHEMA_FILE = "Receipt.v1.avsc"
+RECALL_SCHEMA_FILE = "Recall.v1.avsc"
 
 #: Field-level property marking personal data (victims, migrants, witnesses).
 PERSONAL_DATA_PROPERTY = "corridor.personal_data"
@@ -92,10 +93,17 @@ def receipt_schema() -> SchemaInfo:
 
 
 @functools.cache
+def recall_schema() -> SchemaInfo:
+    """The Recall v1 schema (signed by the hub: a delivered alert is withdrawn)."""
+    return _load(RECALL_SCHEMA_FILE)
+
+
+@functools.cache
 def payload_schemas() -> dict[bytes, SchemaInfo]:
     """Payload schemas a verifier accepts, by fingerprint."""
     return {
-        info.fingerprint: info for info in (alert_schema(), incident_schema(), receipt_schema())
+        info.fingerprint: info
+        for info in (alert_schema(), incident_schema(), receipt_schema(), recall_schema())
     }
 
 

@@ -11,7 +11,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas import personal_data as pd
-from schemas.catalog import SchemaInfo, alert_schema, incident_schema, receipt_schema
+from schemas.catalog import (
+    SchemaInfo,
+    alert_schema,
+    incident_schema,
+    recall_schema,
+    receipt_schema,
+)
 from schemas.codec import encode_single_object
 from schemas.envelope import EnvelopeHeader, RecordHeaders, seal
 from schemas.errors import ValidationError
@@ -190,4 +196,43 @@ def sign_receipt(
         header=header,
         alert_id=receipt["delivery_id"],
         revision=0,
+    )
+
+
+RECALL_KIND = "recall"
+
+
+def sign_recall(
+    recall: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    topics: TopicNames,
+    hub_id: str,
+    *,
+    produced_at: dt.datetime | None = None,
+    message_id: str | None = None,
+) -> SignedRecord:
+    """Encode and sign a recall notice as the hub, bound to its recipient's inbox topic.
+
+    The record key is the recalled delivery id. ``message_id`` is fixed by the caller
+    (derived from the recalled delivery), so a notice issued again keeps its ids.
+    """
+    topic = topics.inbox(recall["recipient"])
+    header, value = _seal_payload(
+        RECALL_KIND,
+        topic,
+        hub_id,
+        recall_schema(),
+        recall,
+        private_key,
+        produced_at,
+        message_id,
+    )
+    return SignedRecord(
+        topic=topic,
+        key=recall["recalled_delivery_id"].encode(),
+        value=value,
+        headers=header.record_headers(),
+        header=header,
+        alert_id=recall["alert_id"],
+        revision=recall["revision"],
     )

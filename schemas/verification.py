@@ -17,13 +17,14 @@ from schemas.catalog import (
     alert_schema,
     incident_schema,
     payload_schemas,
+    recall_schema,
     receipt_schema,
 )
 from schemas.codec import decode_single_object, split_single_object
 from schemas.envelope import Envelope, RecordHeaders, check_record_headers, open_envelope
 from schemas.errors import VerifyError
 from schemas.personal_data import check_attachment
-from schemas.signing import ALERT_KIND, INCIDENT_KIND, RECEIPT_KIND
+from schemas.signing import ALERT_KIND, INCIDENT_KIND, RECALL_KIND, RECEIPT_KIND
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from schemas.validation import alert_problems
@@ -194,3 +195,52 @@ def verify_receipt(
             f"receipt for {receipt['recipient']!r} signed by {header.agency}",
         )
     return VerifiedReceipt(envelope=envelope, receipt=receipt)
+
+
+@dataclass(frozen=True)
+class VerifiedRecall:
+    """A recall notice whose signer (the hub) and recipient binding are established."""
+
+    envelope: Envelope
+    """The envelope, with the header now trusted."""
+    recall: dict[str, Any]
+    """The decoded recall datum."""
+
+
+def verify_recall(
+    value: bytes,
+    record_headers: RecordHeaders,
+    trust_store: TrustStore,
+    topics: TopicNames,
+    hub_id: str,
+    recipient: str,
+) -> VerifiedRecall:
+    """Verify a recall notice read from ``recipient``'s inbox.
+
+    Signed by the hub, for ``recipient``'s inbox topic (so a notice cannot be replayed
+    into another agency's inbox), carrying a Recall naming ``recipient``.
+    """
+    envelope = open_envelope(value)
+    header = envelope.header
+    check_record_headers(header, record_headers)
+    if header.kind != RECALL_KIND:
+        raise VerifyError(reasons.WRONG_KIND, f"expected kind {RECALL_KIND!r}, got {header.kind!r}")
+    if header.agency != hub_id:
+        raise VerifyError(
+            reasons.AGENCY_MISMATCH,
+            f"recall notices are signed by the hub {hub_id}, not {header.agency}",
+        )
+    if header.topic != topics.inbox(recipient):
+        raise VerifyError(
+            reasons.WRONG_TOPIC,
+            f"signed for topic {header.topic!r}, not {recipient}'s inbox",
+        )
+    public_key = trust_store.public_key(header.agency, header.key_id, header.produced_at)
+    envelope.verify_signature(public_key)
+    _, recall = _decode_payload(envelope, recall_schema())
+    if recall["recipient"] != recipient:
+        raise VerifyError(
+            reasons.AGENCY_MISMATCH,
+            f"recall for {recall['recipient']!r} in {recipient}'s inbox",
+        )
+    return VerifiedRecall(envelope=envelope, recall=recall)

@@ -276,3 +276,16 @@ def test_a_rejected_notice_marks_nothing(
         store.store(item, channel="inbox")
         assert store.recalled() == []
     assert dict(record.headers)[HEADER_KIND] == b"recall"
+
+
+def test_the_documented_fingerprint_and_message_id_rule_hold() -> None:
+    import uuid
+
+    from schemas.catalog import payload_schemas, recall_schema
+
+    info = recall_schema()
+    assert (info.fullname, info.fingerprint.hex()) == ("corridor.v1.Recall", "a696468971be70c1")
+    assert info.fingerprint in payload_schemas()
+    namespace = uuid.UUID("9e3f4c2a-7d1b-5a6e-8c40-2b9d7f1e6a53")  # docs/wire-format.md 12.5
+    recalled = "0f5c6258-ddf1-55c0-812d-eeae656137d0"
+    assert recall_message_id(recalled) == str(uuid.uuid5(namespace, recalled))

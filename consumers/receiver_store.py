@@ -186,6 +186,14 @@ class ReceiverStore:
             recall_reason=row[9],
         )
 
+    def recall_marks(self) -> list[str]:
+        """Every delivery id a verified recall notice named, stored or not (yet), in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT recalled_delivery_id FROM recalls ORDER BY rowid"
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def recalled(self) -> list[str]:
         """Delivery ids of stored deliveries that were recalled, in storing order."""
         with self._lock:

@@ -557,6 +557,7 @@ def test_revoked_key_and_rolled_back_registry_matrix(hub: Hub) -> None:
     ]
     with ReceiverStore(hub.db("GR-HCG")) as store:
         recalled_ids = set(store.recalled())
+        marks = set(store.recall_marks())
     sends = [(v, h) for _, v, h, _ in notice_mutants] + [
         (genuine_notice.value, genuine_notice.headers)
     ]
@@ -595,9 +596,10 @@ def test_revoked_key_and_rolled_back_registry_matrix(hub: Hub) -> None:
         }
     )
     with ReceiverStore(hub.db("GR-HCG")) as store:
-        # Only the genuine notice marks anything (its delivery was never stored: no row yet,
-        # but the mark waits for it).
+        # Only the genuine notice marks anything: its delivery (never made) is not stored,
+        # and the mark waits for it.
         assert set(store.recalled()) == recalled_ids
+        assert set(store.recall_marks()) == marks | {notices["GR-HCG"].recalled_delivery_id}
 
     # Nothing the mutants did reached the alerts topic, so nothing more was recalled.
     assert hub.recall_metric("corridor_recalled_alerts_total", origin="PK-FIA") == recalled_before

@@ -254,6 +254,7 @@ def test_the_store_marks_the_recalled_delivery_and_keeps_it_in_either_order(
             assert row.recalled_at is not None and row.recalled_at.endswith("Z")
             assert (row.recalled_by, row.recall_reason) == (notice.delivery_id, KEY_COMPROMISED)
             assert store.recalled() == [recalled.recalled_delivery_id]
+            assert store.recall_marks() == [recalled.recalled_delivery_id]
             assert store.count() == 2
             assert notice.delivery_id is not None
             own = store.get(notice.delivery_id)
@@ -274,7 +275,7 @@ def test_a_rejected_notice_marks_nothing(
     assert not item.verified and item.document["reason"] == "bad_signature"
     with ReceiverStore(tmp_path / "r.db") as store:
         store.store(item, channel="inbox")
-        assert store.recalled() == []
+        assert store.recalled() == [] and store.recall_marks() == []
     assert dict(record.headers)[HEADER_KIND] == b"recall"
 
 

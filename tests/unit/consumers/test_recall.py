@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from kafka import TopicPartition
+from prometheus_client import CollectorRegistry
 
 from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
+from consumers.errors import DeliveryError
 from consumers.inbox import check_delivery
+from consumers.metrics import RecallMetrics
 from consumers.recall import (
     EVER,
     KEY_COMPROMISED,
@@ -22,9 +30,11 @@ from consumers.recall import (
     revocations,
     sign_notice,
 )
+from consumers.recall_service import RecallService, RecallSettings
 from consumers.receiver_store import ReceiverStore
 from consumers.routing import delivery_id
 from producers.scenarios import sample_datum
+from schemas.catalog import payload_schemas, recall_schema
 from schemas.envelope import HEADER_KIND
 from schemas.key_lifecycle import revoke
 from schemas.keys import generate_private_key, key_id
@@ -280,13 +290,181 @@ def test_a_rejected_notice_marks_nothing(
 
 
 def test_the_documented_fingerprint_and_message_id_rule_hold() -> None:
-    import uuid
-
-    from schemas.catalog import payload_schemas, recall_schema
-
     info = recall_schema()
     assert (info.fullname, info.fingerprint.hex()) == ("corridor.v1.Recall", "a696468971be70c1")
     assert info.fingerprint in payload_schemas()
     namespace = uuid.UUID("9e3f4c2a-7d1b-5a6e-8c40-2b9d7f1e6a53")  # docs/wire-format.md 12.5
     recalled = "0f5c6258-ddf1-55c0-812d-eeae656137d0"
     assert recall_message_id(recalled) == str(uuid.uuid5(namespace, recalled))
+
+
+@dataclass
+class Consumed:
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
+class FakeConsumer:
+    """The alerts topic: one partition, handed out in one poll."""
+
+    def __init__(self, records: list[Consumed]) -> None:
+        self.records = records
+        self.position_ = 0
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return {0}
+
+    def assign(self, parts: list[TopicPartition]) -> None:
+        pass
+
+    def seek_to_beginning(self, *parts: TopicPartition) -> None:
+        self.position_ = 0
+
+    def end_offsets(self, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {p: len(self.records) for p in parts}
+
+    def position(self, tp: TopicPartition) -> int:
+        return self.position_
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Consumed]]:
+        batch, self.position_ = self.records[self.position_ :], len(self.records)
+        return {TopicPartition("alerts", 0): batch} if batch else {}
+
+    def close(self) -> None:
+        pass
+
+
+class FakeFuture:
+    def __init__(self, ok: bool) -> None:
+        self.is_done = True
+        self._ok = ok
+
+    def succeeded(self) -> bool:
+        return self._ok
+
+
+@dataclass
+class FakeProducer:
+    ok: bool = True
+    sent: list[tuple[str, bytes, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
+    on_flush: Callable[[], None] = lambda: None
+
+    def send(
+        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> FakeFuture:
+        self.sent.append((topic, key, value, headers))
+        return FakeFuture(self.ok)
+
+    def flush(self, timeout: float) -> None:
+        self.on_flush()
+
+    def close(self, timeout: float) -> None:
+        pass
+
+
+def _service(
+    topics: TopicNames,
+    records: list[Consumed],
+    producer: FakeProducer,
+    store: list[TrustStore],
+    hub_key: Ed25519PrivateKey,
+) -> tuple[RecallService, CollectorRegistry]:
+    registry = CollectorRegistry()
+    settings = RecallSettings(
+        bootstrap="unused:9092", taskforce=_taskforce(topics), hub_key=hub_key
+    )
+    service = RecallService(
+        settings,
+        lambda: (store[-1], len(store)),
+        RecallMetrics.create(registry),
+        consumer_factory=lambda **config: FakeConsumer(records),
+        producer_factory=lambda **config: producer,
+    )
+    return service, registry
+
+
+def _alerts_topic(
+    topics: TopicNames, key: Ed25519PrivateKey, times: list[dt.datetime]
+) -> list[Consumed]:
+    records = []
+    for n, at in enumerate(times):
+        r = sign_alert(sample_datum("PK-FIA", 50 + n, now=T0), key, topics, produced_at=at)
+        records.append(Consumed(r.key, r.value, r.headers))
+    return records
+
+
+def test_the_service_writes_notices_only_after_the_revocation_and_counts_acknowledged_ones(
+    topics: TopicNames,
+    trust_store: TrustStore,
+    store_with_hub: TrustStore,
+    fia_key: Ed25519PrivateKey,
+    hub_key: Ed25519PrivateKey,
+) -> None:
+    records = _alerts_topic(topics, fia_key, [T0, COMPROMISED, COMPROMISED + dt.timedelta(1)])
+    producer = FakeProducer()
+    versions = [trust_store]
+    service, metrics = _service(topics, records, producer, versions, hub_key)
+    assert service.catch_up() == 0
+    assert producer.sent == []
+    assert metrics.get_sample_value("corridor_recall_alerts_scanned") == 3
+
+    versions.append(_revoked(trust_store, fia_key, COMPROMISED))
+    assert service.recall_due() == 4  # two alerts, two recipients each
+    assert {t for t, *_ in producer.sent} == {topics.inbox("TR-SG"), topics.inbox("GR-HCG")}
+    for topic, key, value, headers in producer.sent:
+        recipient = topic.rsplit(".", 1)[1]
+        item = check_delivery(value, headers, store_with_hub, topics, agency=recipient)
+        assert item.verified and item.document["recall"]["registry_version"] == 2
+        assert key == (item.recalled_delivery_id or "").encode()
+    assert metrics.get_sample_value("corridor_recalled_alerts_total", {"origin": "PK-FIA"}) == 2
+    for agency in ("TR-SG", "GR-HCG"):
+        labels = {"agency": agency, "origin": "PK-FIA"}
+        assert metrics.get_sample_value("corridor_recall_notices_total", labels) == 2
+    assert service.recall_due() == 0  # written once per process
+    service.close()
+
+
+def test_unacknowledged_notices_are_not_counted_and_are_written_again(
+    topics: TopicNames,
+    trust_store: TrustStore,
+    fia_key: Ed25519PrivateKey,
+    hub_key: Ed25519PrivateKey,
+) -> None:
+    records = _alerts_topic(topics, fia_key, [COMPROMISED])
+    producer = FakeProducer(ok=False)
+    versions = [_revoked(trust_store, fia_key, COMPROMISED)]
+    service, metrics = _service(topics, records, producer, versions, hub_key)
+    with pytest.raises(DeliveryError, match="2 of 2 recall notices not acknowledged"):
+        service.catch_up()
+    assert metrics.get_sample_value("corridor_recalled_alerts_total", {"origin": "PK-FIA"}) is None
+    assert metrics.get_sample_value("corridor_recall_failures_total", {"agency": "GR-HCG"}) == 1
+    producer.ok = True
+    assert service.recall_due() == 2
+    first, retried = producer.sent[:2], producer.sent[2:]
+    ids = [dict(h)[HEADER_DELIVERY_ID] for *_, h in first]
+    assert [dict(h)[HEADER_DELIVERY_ID] for *_, h in retried] == ids  # same delivery ids
+    assert metrics.get_sample_value("corridor_recalled_alerts_total", {"origin": "PK-FIA"}) == 1
+
+
+def test_run_retries_until_stopped(
+    topics: TopicNames,
+    trust_store: TrustStore,
+    fia_key: Ed25519PrivateKey,
+    hub_key: Ed25519PrivateKey,
+) -> None:
+    records = _alerts_topic(topics, fia_key, [COMPROMISED])
+    producer = FakeProducer(ok=False)
+    versions = [_revoked(trust_store, fia_key, COMPROMISED)]
+    service, metrics = _service(topics, records, producer, versions, hub_key)
+    stop = threading.Event()
+
+    def flushed() -> None:
+        producer.ok = len(producer.sent) >= 4
+        if len(producer.sent) >= 6:
+            stop.set()
+
+    producer.on_flush = flushed
+    service.run(stop)
+    assert len(producer.sent) == 6  # failed twice, then acknowledged
+    assert metrics.get_sample_value("corridor_recalled_alerts_total", {"origin": "PK-FIA"}) == 1

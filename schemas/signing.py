@@ -130,6 +130,37 @@ def sign_alert(
     )
 
 
+def _signed_record(
+    kind: str,
+    topic: str,
+    signer: str,
+    info: SchemaInfo,
+    datum: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    *,
+    record_key: str,
+    label: tuple[str, int],
+    produced_at: dt.datetime | None,
+    message_id: str | None,
+) -> SignedRecord:
+    """Seal ``datum`` and wrap it as a record keyed ``record_key`` (UTF-8) for ``topic``.
+
+    ``label`` is what reports call the message: an id and a revision or version.
+    """
+    header, value = _seal_payload(
+        kind, topic, signer, info, datum, private_key, produced_at, message_id
+    )
+    return SignedRecord(
+        topic=topic,
+        key=record_key.encode(),
+        value=value,
+        headers=header.record_headers(),
+        header=header,
+        alert_id=label[0],
+        revision=label[1],
+    )
+
+
 INCIDENT_KIND = "incident"
 
 
@@ -143,24 +174,17 @@ def sign_incident(
     message_id: str | None = None,
 ) -> SignedRecord:
     """Encode and sign an incident datum as the task-force hub, for the incidents topic."""
-    header, value = _seal_payload(
+    return _signed_record(
         INCIDENT_KIND,
         topics.incidents,
         hub_id,
         incident_schema(),
         incident,
         private_key,
-        produced_at,
-        message_id,
-    )
-    return SignedRecord(
-        topic=topics.incidents,
-        key=incident["incident_id"].encode(),
-        value=value,
-        headers=header.record_headers(),
-        header=header,
-        alert_id=incident["incident_id"],
-        revision=incident["version"],
+        record_key=incident["incident_id"],
+        label=(incident["incident_id"], incident["version"]),
+        produced_at=produced_at,
+        message_id=message_id,
     )
 
 
@@ -177,25 +201,17 @@ def sign_receipt(
 ) -> SignedRecord:
     """Encode and sign a receipt as its recipient, for the recipient's receipts topic."""
     recipient = receipt["recipient"]
-    topic = topics.receipts(recipient)
-    header, value = _seal_payload(
+    return _signed_record(
         RECEIPT_KIND,
-        topic,
+        topics.receipts(recipient),
         recipient,
         receipt_schema(),
         receipt,
         private_key,
-        produced_at,
-        message_id,
-    )
-    return SignedRecord(
-        topic=topic,
-        key=receipt["delivery_id"].encode(),
-        value=value,
-        headers=header.record_headers(),
-        header=header,
-        alert_id=receipt["delivery_id"],
-        revision=0,
+        record_key=receipt["delivery_id"],
+        label=(receipt["delivery_id"], 0),
+        produced_at=produced_at,
+        message_id=message_id,
     )
 
 
@@ -216,23 +232,15 @@ def sign_recall(
     The record key is the recalled delivery id. ``message_id`` is fixed by the caller
     (derived from the recalled delivery), so a notice issued again keeps its ids.
     """
-    topic = topics.inbox(recall["recipient"])
-    header, value = _seal_payload(
+    return _signed_record(
         RECALL_KIND,
-        topic,
+        topics.inbox(recall["recipient"]),
         hub_id,
         recall_schema(),
         recall,
         private_key,
-        produced_at,
-        message_id,
-    )
-    return SignedRecord(
-        topic=topic,
-        key=recall["recalled_delivery_id"].encode(),
-        value=value,
-        headers=header.record_headers(),
-        header=header,
-        alert_id=recall["alert_id"],
-        revision=recall["revision"],
+        record_key=recall["recalled_delivery_id"],
+        label=(recall["alert_id"], recall["revision"]),
+        produced_at=produced_at,
+        message_id=message_id,
     )

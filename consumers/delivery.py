@@ -23,13 +23,13 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
-from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.errors import DeliveryError
+from consumers.kafka_clients import acked_producer, kafka_consumer
 from consumers.metrics import DeliveryMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.policy import ALERT, INCIDENT, Decision, decide_all
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.routing import delivery_id
-from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
 from schemas import hub_headers
 from schemas.access import DEFAULT_DELIVERY_GROUP
@@ -202,30 +202,23 @@ class DeliveryService:
         self._settings = settings
         self._metrics = metrics
         topics = settings.taskforce.topics
-        config = client_config(settings.bootstrap, settings.security)
-        self._consumer = connect(
+        self._consumer = kafka_consumer(
             consumer_factory,
             topics.alerts,
             topics.incidents,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **config,
             group_id=settings.group_id,
             client_id="corridor-delivery",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch,
         )
-        self._producer = connect(
+        self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **config,
             client_id="corridor-delivery",
-            acks="all",
-            enable_idempotence=True,
             linger_ms=2,
             delivery_timeout_ms=int(settings.delivery_timeout_s * 1000),
             request_timeout_ms=request_timeout_ms(settings.delivery_timeout_s),

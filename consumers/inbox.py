@@ -20,9 +20,10 @@ from kafka import KafkaConsumer
 from kafka.errors import AuthorizationError
 
 from consumers.delivery import HEADER_DELIVERY_ID
-from consumers.errors import BrokerUnavailable, InboxMissing
+from consumers.errors import InboxMissing
+from consumers.kafka_clients import kafka_consumer
 from consumers.metrics import InboxMetrics
-from producers.kafka_client import access_error, client_config, connect
+from producers.kafka_client import access_error
 from schemas import hub_headers, reasons
 from schemas import personal_data as pd
 from schemas.access import inbox_group
@@ -259,13 +260,11 @@ class InboxReader:
         self._settings = settings
         self._trust = trust
         self._metrics = metrics
-        self._consumer = connect(
+        self._consumer = kafka_consumer(
             consumer_factory,
             settings.topics.inbox(settings.agency),
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **client_config(settings.bootstrap, settings.security),
             group_id=settings.group_id or inbox_group(settings.agency),
             client_id=f"corridor-inbox-{settings.agency}",
             enable_auto_commit=False,

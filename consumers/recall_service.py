@@ -29,10 +29,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.kafka_clients import acked_producer, kafka_consumer
 from consumers.metrics import RecallMetrics
 from consumers.recall import RecallLedger, delivered_alert, revocations, sign_notice
 from consumers.registry_follower import RegistryFollower
-from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError
@@ -97,25 +97,18 @@ class RecallService:
         self._source = source
         self._metrics = metrics
         self.ledger = RecallLedger()
-        config = client_config(settings.bootstrap, settings.security)
-        self._consumer = connect(
+        self._consumer = kafka_consumer(
             consumer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **config,
             client_id="corridor-recalls",
             enable_auto_commit=False,
         )
-        self._producer = connect(
+        self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **config,
             client_id="corridor-recalls",
-            acks="all",
-            enable_idempotence=True,
             linger_ms=2,
             delivery_timeout_ms=int(settings.send_timeout_s * 1000),
             request_timeout_ms=request_timeout_ms(settings.send_timeout_s),

@@ -14,10 +14,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.errors import DeliveryError
 from consumers.inbox import InboxItem
+from consumers.kafka_clients import acked_producer
 from consumers.receipts import RECEIVED, REJECTED, VERIFIED, receipt_datum
-from producers.kafka_client import client_config, connect
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.signing import SignedRecord, now_ms, sign_receipt
 from schemas.topics import TopicNames
@@ -66,15 +66,11 @@ class ReceiptSender:
         self._key = private_key
         self._topics = topics
         self._timeout_s = timeout_s
-        self._producer = connect(
+        self._producer = acked_producer(
             producer_factory,
             bootstrap=bootstrap,
             security=security,
-            unavailable=BrokerUnavailable,
-            **client_config(bootstrap, security),
             client_id=f"corridor-receipts-{agency}",
-            acks="all",
-            enable_idempotence=True,
         )
 
     def for_item(self, item: InboxItem) -> int:

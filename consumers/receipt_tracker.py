@@ -20,10 +20,10 @@ from kafka.errors import KafkaError
 
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.kafka_clients import acked_producer, kafka_consumer
 from consumers.metrics import ReceiptMetrics
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.receipts import ReceiptLedger
-from producers.kafka_client import client_config, connect
 from schemas import hub_headers
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import VerifyError
@@ -72,25 +72,18 @@ class ReceiptTracker:
         topics = settings.taskforce.topics
         self._inbox_agency = {topics.inbox(m.agency_id): m.agency_id for m in self._recipients()}
         self._receipt_topics = {topics.receipts(m.agency_id) for m in self._recipients()}
-        config = client_config(settings.bootstrap, settings.security)
-        self._consumer = connect(
+        self._consumer = kafka_consumer(
             consumer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **config,
             client_id="corridor-receipts",
             enable_auto_commit=False,
         )
-        self._producer = connect(
+        self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **config,
             client_id="corridor-receipts",
-            acks="all",
-            enable_idempotence=True,
         )
         try:
             parts = [

@@ -23,8 +23,8 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from consumers.errors import BrokerUnavailable
+from consumers.kafka_clients import kafka_consumer
 from consumers.metrics import RegistryMetrics
-from producers.kafka_client import client_config, connect
 from schemas import registry as reg
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, RegistryError
@@ -58,12 +58,10 @@ class RegistryFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._expiry_reported: int | None = None
-        self._consumer = connect(
+        self._consumer = kafka_consumer(
             consumer_factory,
             bootstrap=bootstrap,
             security=security,
-            unavailable=BrokerUnavailable,
-            **client_config(bootstrap, security),
             client_id="corridor-registry-follower",
             enable_auto_commit=False,
         )

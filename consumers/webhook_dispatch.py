@@ -32,12 +32,12 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.backoff import backoff_delay, worst_case_s
 from consumers.dead_letters import DeadLetter, dead_letter_value
-from consumers.errors import BrokerUnavailable, DeliveryError
+from consumers.errors import DeliveryError
+from consumers.kafka_clients import acked_producer, kafka_consumer
 from consumers.metrics import WebhookMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_client import PostResult, WebhookClient
-from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, CorridorError
@@ -110,13 +110,11 @@ class AgencyWorker:
         self._since_commit = 0
         # A poll's records may each take the whole retry budget before the next poll.
         budget_ms = settings.max_batch * worst_case_s(self._policy) * 1000 + 60_000
-        self._consumer = connect(
+        self._consumer = kafka_consumer(
             consumer_factory,
             settings.taskforce.topics.inbox(self.agency),
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **client_config(settings.bootstrap, settings.security),
             group_id=f"{settings.group_id}.{self.agency}",
             client_id=f"corridor-webhooks-{self.agency}",
             enable_auto_commit=False,
@@ -284,15 +282,11 @@ class WebhookDispatcher:
         if not members:
             raise ConfigError("no member agency has an [agency.webhook] url")
         self._settings = settings
-        self._producer = connect(
+        self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            unavailable=BrokerUnavailable,
-            **client_config(settings.bootstrap, settings.security),
             client_id="corridor-webhooks",
-            acks="all",
-            enable_idempotence=True,
             delivery_timeout_ms=int(settings.produce_timeout_s * 1000),
             request_timeout_ms=request_timeout_ms(settings.produce_timeout_s),
         )

@@ -11,13 +11,12 @@ from typing import Any
 from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
-from consumers.errors import BrokerUnavailable
+from consumers.kafka_clients import acked_producer
 from consumers.metrics import WebhookMetrics
 from consumers.webhook_client import WebhookClient
 from consumers.webhook_dispatch import WebhookDispatcher, WebhookSettings
 from consumers.webhook_replay import replay
 from corridor_cli import common
-from producers.kafka_client import client_config, connect
 from producers.publisher import request_timeout_ms
 from schemas.errors import ConfigError
 from schemas.keys import load_private_key
@@ -122,15 +121,11 @@ def run_replay(args: argparse.Namespace) -> int:
     client = _client(args, taskforce.webhooks.timeout_s)
     metrics = WebhookMetrics.create(CollectorRegistry())
     security = common.security_from(args)
-    producer = connect(
+    producer = acked_producer(
         KafkaProducer,
         bootstrap=args.bootstrap,
         security=security,
-        unavailable=BrokerUnavailable,
-        **client_config(args.bootstrap, security),
         client_id="corridor-webhooks-replay",
-        acks="all",
-        enable_idempotence=True,
         request_timeout_ms=request_timeout_ms(30.0),
     )
     try:

@@ -1,0 +1,54 @@
+"""kafka-python clients of the consumers' services: security applied, refusals explained.
+
+Every service here builds its clients the same way: the deployment's client security,
+a one-line error instead of kafka-python's when the broker refuses or cannot be
+reached, and for producers the guarantee that a send counts only when acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from consumers.errors import BrokerUnavailable
+from producers.kafka_client import client_config, connect
+from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
+
+
+def kafka_consumer(
+    factory: Callable[..., Any],
+    *topics: str,
+    bootstrap: str,
+    security: ClientSecurity = PLAINTEXT_CLIENT,
+    **config: Any,
+) -> Any:
+    """A consumer of ``topics`` (none: assigned later) with ``config`` on top."""
+    return connect(
+        factory,
+        *topics,
+        bootstrap=bootstrap,
+        security=security,
+        unavailable=BrokerUnavailable,
+        **client_config(bootstrap, security),
+        **config,
+    )
+
+
+def acked_producer(
+    factory: Callable[..., Any],
+    *,
+    bootstrap: str,
+    security: ClientSecurity = PLAINTEXT_CLIENT,
+    **config: Any,
+) -> Any:
+    """An idempotent producer whose sends are acknowledged by all in-sync replicas."""
+    return connect(
+        factory,
+        bootstrap=bootstrap,
+        security=security,
+        unavailable=BrokerUnavailable,
+        **client_config(bootstrap, security),
+        acks="all",
+        enable_idempotence=True,
+        **config,
+    )

@@ -9,9 +9,7 @@ new key as soon as the registry saying so is published.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
-import urllib.error
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,10 +32,11 @@ from schemas.keys import generate_private_key, key_id, write_private_key
 from schemas.quarantine import parse_quarantine_record
 from schemas.signing import now_ms, sign_alert
 from schemas.taskforce import TaskForce, load_taskforce
-from schemas.truststore import TrustStore, save_trust_store
+from schemas.truststore import TrustStore
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
-from tests.integration.conftest import run_corridor, scrape_metric, start_corridor, wait_for
+from tests.integration.conftest import run_corridor, start_corridor, wait_for
+from tests.integration.registry_helpers import json_lines, metric, ok, publish_next_version
 
 pytestmark = pytest.mark.integration
 
@@ -86,36 +85,16 @@ class Deployment:
     def publish_registry(self, store: TrustStore) -> int:
         """Draft the next version of ``store``, have two of three roots sign it, publish it."""
         self.store = store
-        version = len(self.published) + 1
-        trust_file = self.workdir / f"trust-store-v{version}.json"
-        save_trust_store(trust_file, store)
-        draft = self.workdir / f"registry-v{version}.json"
-        previous = ["--previous", str(self.published[-1])] if self.published else []
-        _ok(
-            run_corridor(
-                "registry",
-                "draft",
-                "--trust-store",
-                str(trust_file),
-                *previous,
-                "--valid-for",
-                "1d",
-                "--out",
-                str(draft),
-            )
+        return publish_next_version(
+            self.workdir, self.published, store, self.root_files[1:], self.roots, self.kafka
         )
-        for root_key in self.root_files[1:]:
-            _ok(run_corridor("registry", "sign", str(draft), "--root-key", str(root_key)))
-        _ok(run_corridor("registry", "publish", str(draft), "--roots", self.roots, *self.kafka))
-        self.published.append(draft)
-        return version
 
     @property
     def roots(self) -> str:
         return str(self.workdir / "roots.json")
 
     def worker_metric(self, name: str, **labels: str) -> float:
-        return _metric(self.worker_metrics_port, name, **labels)
+        return metric(self.worker_metrics_port, name, **labels)
 
     def publish_alert(self, agency: str, key: Ed25519PrivateKey, alert_id: int) -> dict[str, Any]:
         alert = sample_datum(agency, alert_id)
@@ -123,19 +102,6 @@ class Deployment:
         with AlertPublisher(settings, key) as publisher:
             assert all(o.ok for o in publisher.publish([publisher.sign(alert)]))
         return alert
-
-
-def _metric(port: int, name: str, **labels: str) -> float:
-    """A sample of a process's /metrics; -1 while it is not serving yet (still starting)."""
-    try:
-        return scrape_metric(port, name, **labels)
-    except urllib.error.URLError:
-        return -1.0
-
-
-def _ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +114,9 @@ def deployment(
     config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
     root_files = []
     for name in ("chair", "deputy", "auditor"):
-        _ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
+        ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
         root_files.append(workdir / f"{name}.root.key")
-    _ok(
+    ok(
         run_corridor(
             "registry",
             "init",
@@ -311,17 +277,19 @@ def test_the_inbox_verifies_a_rotated_key_once_the_registry_says_so(
 
     def deliver(key: Ed25519PrivateKey, alert_id: int) -> dict[str, Any]:
         """Put an alert signed by TR-SG into GR-HCG's inbox (as delivery would); its outcome."""
-        seen = len(_lines(out))
+        seen = len(json_lines(out))
         record = sign_alert(sample_datum("TR-SG", alert_id), key, topics)
         producer.send(
             topics.inbox("GR-HCG"), key=record.key, value=record.value, headers=record.headers
         ).get(timeout=30)
-        lines = wait_for(lambda: len(_lines(out)) > seen and _lines(out), TIMEOUT, "the inbox")
+        lines = wait_for(
+            lambda: len(json_lines(out)) > seen and json_lines(out), TIMEOUT, "the inbox"
+        )
         assert len(lines) == seen + 1
         return lines[-1]
 
     def inbox_version() -> float:
-        return _metric(metrics_port, "corridor_registry_version")
+        return metric(metrics_port, "corridor_registry_version")
 
     try:
         current = len(deployment.published)
@@ -347,11 +315,3 @@ def test_the_inbox_verifies_a_rotated_key_once_the_registry_says_so(
         producer.close()
         stop_process(inbox, "inbox")
         print((deployment.workdir / "inbox.log").read_text("utf-8", "replace")[-2000:])
-
-
-def _lines(out: Path) -> list[dict[str, Any]]:
-    if not out.exists():
-        return []
-    # Only complete lines: the inbox may be writing the next one right now.
-    complete = out.read_text("utf-8").rpartition("\n")[0]
-    return [json.loads(line) for line in complete.splitlines() if line.strip()]

@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import urllib.error
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -48,10 +47,11 @@ from schemas.keys import generate_private_key, key_id, load_private_key, write_p
 from schemas.quarantine import parse_quarantine_record
 from schemas.signing import now_ms, sign_alert
 from schemas.taskforce import TaskForce, load_taskforce
-from schemas.truststore import TrustStore, load_trust_store, save_trust_store
+from schemas.truststore import TrustStore, load_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
-from tests.integration.conftest import run_corridor, scrape_metric, start_corridor, wait_for
+from tests.integration.conftest import run_corridor, start_corridor, wait_for
+from tests.integration.registry_helpers import json_lines, metric, ok, publish_next_version
 
 pytestmark = pytest.mark.integration
 
@@ -105,30 +105,10 @@ class Hub:
     def publish_registry(self, store: TrustStore) -> int:
         """Draft the next version of ``store``, sign it with two of three roots, publish it."""
         self.store = store
-        version = len(self.published) + 1
-        trust_file = self.workdir / f"trust-store-v{version}.json"
-        save_trust_store(trust_file, store)
-        draft = self.workdir / f"registry-v{version}.json"
-        previous = ["--previous", str(self.published[-1])] if self.published else []
-        _ok(
-            run_corridor(
-                "registry",
-                "draft",
-                "--trust-store",
-                str(trust_file),
-                *previous,
-                "--valid-for",
-                "1d",
-                "--out",
-                str(draft),
-            )
+        root_keys = [self.workdir / f"{name}.root.key" for name in ("deputy", "auditor")]
+        return publish_next_version(
+            self.workdir, self.published, store, root_keys, self.roots, self.kafka
         )
-        for name in ("deputy", "auditor"):
-            root_key = self.workdir / f"{name}.root.key"
-            _ok(run_corridor("registry", "sign", str(draft), "--root-key", str(root_key)))
-        _ok(run_corridor("registry", "publish", str(draft), "--roots", self.roots, *self.kafka))
-        self.published.append(draft)
-        return version
 
     def publish_alert(self, agency: str, n: int) -> tuple[dict[str, Any], str, dt.datetime]:
         """Publish one alert signed with the agency's key: the alert, message id, produced_at."""
@@ -139,10 +119,10 @@ class Hub:
         return sample_datum(agency, n), record.header.message_id, record.header.produced_at
 
     def recall_metric(self, name: str, **labels: str) -> float:
-        return _metric(self.recall_port, name, **labels)
+        return metric(self.recall_port, name, **labels)
 
     def worker_metric(self, name: str, **labels: str) -> float:
-        return _metric(self.worker_port, name, **labels)
+        return metric(self.worker_port, name, **labels)
 
     def start_recalls(self, *extra: str) -> subprocess.Popen[bytes]:
         return start_corridor(
@@ -169,7 +149,7 @@ class Hub:
         be among them: conditions and assertions look for what they expect.
         """
         out = self.workdir / f"inbox-{agency}.jsonl"
-        seen = len(_lines(out))
+        seen = len(json_lines(out))
         process = start_corridor(
             [
                 "inbox",
@@ -186,33 +166,13 @@ class Hub:
             self.workdir / f"inbox-{agency}.log",
         )
         try:
-            wait_for(lambda: until(_lines(out)[seen:]), TIMEOUT, f"{agency}'s inbox client")
+            wait_for(lambda: until(json_lines(out)[seen:]), TIMEOUT, f"{agency}'s inbox client")
         finally:
             stop_process(process, f"inbox {agency}")
-        return _lines(out)[seen:]
+        return json_lines(out)[seen:]
 
     def db(self, agency: str) -> Path:
         return self.workdir / f"{agency}.db"
-
-
-def _metric(port: int, name: str, **labels: str) -> float:
-    try:
-        return scrape_metric(port, name, **labels)
-    except urllib.error.URLError:
-        return -1.0  # still starting
-
-
-def _ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def _lines(out: Path) -> list[dict[str, Any]]:
-    if not out.exists():
-        return []
-    # Only complete lines: the inbox may be writing the next one right now.
-    complete = out.read_text("utf-8").rpartition("\n")[0]
-    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def _recall_docs(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -231,8 +191,8 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     config = workdir / "taskforce.toml"
     config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
     for name in ("chair", "deputy", "auditor"):
-        _ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
-    _ok(
+        ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
+    ok(
         run_corridor(
             "registry",
             "init",
@@ -478,8 +438,8 @@ def test_revoked_key_and_rolled_back_registry_matrix(hub: Hub) -> None:
     for reason in registry_mutants:
         wait_for(
             lambda reason=reason: all(
-                metric("corridor_registry_rejected_updates_total", reason=reason) >= 1
-                for metric in (hub.worker_metric, hub.recall_metric)
+                read("corridor_registry_rejected_updates_total", reason=reason) >= 1
+                for read in (hub.worker_metric, hub.recall_metric)
             ),
             TIMEOUT,
             f"the worker and the recall service to refuse the registry mutant ({reason})",

@@ -1,0 +1,72 @@
+"""Helpers of the integration tests that run a hub following the signed key registry."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from schemas.truststore import TrustStore, save_trust_store
+from tests.integration.conftest import run_corridor, scrape_metric
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The output of a ``corridor`` run that must have succeeded."""
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    """A sample of a process's /metrics; -1 while it is not serving yet (still starting)."""
+    try:
+        return scrape_metric(port, name, **labels)
+    except urllib.error.URLError:
+        return -1.0
+
+
+def json_lines(out: Path) -> list[dict[str, Any]]:
+    """The complete JSON lines written so far (the writer may be in the middle of one)."""
+    if not out.exists():
+        return []
+    complete = out.read_text("utf-8").rpartition("\n")[0]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
+
+
+def publish_next_version(
+    workdir: Path,
+    published: list[Path],
+    store: TrustStore,
+    root_keys: Sequence[Path],
+    roots: str,
+    kafka: Sequence[str],
+) -> int:
+    """Draft the next registry version of ``store``, sign it with ``root_keys``, publish it.
+
+    Appends the draft to ``published`` and returns its version number.
+    """
+    version = len(published) + 1
+    trust_file = workdir / f"trust-store-v{version}.json"
+    save_trust_store(trust_file, store)
+    draft = workdir / f"registry-v{version}.json"
+    previous = ["--previous", str(published[-1])] if published else []
+    ok(
+        run_corridor(
+            "registry",
+            "draft",
+            "--trust-store",
+            str(trust_file),
+            *previous,
+            "--valid-for",
+            "1d",
+            "--out",
+            str(draft),
+        )
+    )
+    for root_key in root_keys:
+        ok(run_corridor("registry", "sign", str(draft), "--root-key", str(root_key)))
+    ok(run_corridor("registry", "publish", str(draft), "--roots", roots, *kafka))
+    published.append(draft)
+    return version

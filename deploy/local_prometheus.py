@@ -729,6 +729,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(server.start(timeout=args.timeout))
             jobs = ", ".join(f"{job} ({','.join(t)})" for job, t in targets.items())
             print(f"scraping {jobs}; alert rules: {RULES_FILE}", file=sys.stderr)
+            print(
+                f"targets: {server.url}/classic/targets, alerts: {server.url}/classic/alerts, "
+                f"API: {server.url}/api/v1/query?query=up",
+                file=sys.stderr,
+            )
             return 0
         server = LocalPrometheus(PrometheusConfig(home=args.home))
         if args.command == "down":

@@ -111,3 +111,38 @@ def test_the_cli_reports_a_bad_target_without_a_traceback(
     assert code == 2
     assert "local_prometheus: error: --target 'worker'" in capsys.readouterr().err
     assert not (tmp_path / "prometheus.pid").exists()
+
+
+def test_a_deb_whose_hash_differs_from_the_index_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    real = local_prometheus._package_info()
+    forged = local_prometheus.PackageInfo(real.version, "0" * 64, real.size)
+    monkeypatch.setattr(local_prometheus, "_package_info", lambda: forged)
+    with pytest.raises(PrometheusToolError, match="does not match the package index"):
+        local_prometheus.ensure_prometheus(tmp_path / "dist")
+    assert not (tmp_path / "dist").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [".install.lock"]
+
+
+def test_an_empty_package_index_is_updated_when_root_else_explained(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    info = local_prometheus.PackageInfo("1.0", "ab" * 32, 10)
+    answers: list[local_prometheus.PackageInfo | None] = [None, info]
+    ran: list[list[str]] = []
+    monkeypatch.setattr(local_prometheus, "_candidate", lambda: answers.pop(0))
+    monkeypatch.setattr(
+        local_prometheus,
+        "_run",
+        lambda cmd, what, **kw: ran.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
+    )
+    monkeypatch.setattr(local_prometheus.os, "geteuid", lambda: 0)
+    assert local_prometheus._package_info() == info
+    assert ran == [["apt-get", "update", "-q"]]
+
+    monkeypatch.setattr(local_prometheus, "_candidate", lambda: None)
+    monkeypatch.setattr(local_prometheus.os, "geteuid", lambda: 1000)
+    with pytest.raises(PrometheusToolError, match="run `apt-get update`"):
+        local_prometheus._package_info()
+    assert len(ran) == 1

@@ -505,16 +505,12 @@ class LocalPrometheus:
             "--web.enable-lifecycle",
         ]
 
-    def check_config(self, installation: Installation) -> None:
-        """``promtool check config`` on the generated file (rule files included)."""
-        checked = _run(
-            [str(installation.promtool), "check", "config", str(self.config.config_file)],
-            "promtool",
-        )
+    def check_config(self, installation: Installation, path: Path) -> None:
+        """``promtool check config`` on a generated file (rule files included)."""
+        checked = _run([str(installation.promtool), "check", "config", str(path)], "promtool")
         if checked.returncode != 0:
             raise PrometheusToolError(
-                f"promtool check config {self.config.config_file} failed:\n"
-                f"{(checked.stdout + checked.stderr).strip()}"
+                f"promtool check config {path} failed:\n{(checked.stdout + checked.stderr).strip()}"
             )
 
     def start(self, timeout: float = 60.0) -> str:
@@ -528,9 +524,6 @@ class LocalPrometheus:
         cfg = self.config
         deadline = time.monotonic() + timeout
         installation = ensure_prometheus(cfg.install_dir)
-        cfg.home.mkdir(parents=True, exist_ok=True)
-        cfg.config_file.write_text(render_config(cfg), "utf-8")
-        self.check_config(installation)
         pid = self.running_pid()
         if pid is not None:
             port = self._running_port(pid)
@@ -539,6 +532,13 @@ class LocalPrometheus:
                     f"a Prometheus (pid {pid}) from {cfg.home} already runs on port {port}, not "
                     f"{cfg.port}: stop it first (`local_prometheus.py down`) or use that port"
                 )
+        # The running server keeps its file until the new one has passed promtool.
+        cfg.home.mkdir(parents=True, exist_ok=True)
+        staged = cfg.config_file.with_name(f"{CONFIG_FILE}.new")
+        staged.write_text(render_config(cfg), "utf-8")
+        self.check_config(installation, staged)
+        staged.replace(cfg.config_file)
+        if pid is not None:
             os.kill(pid, signal.SIGHUP)  # reload prometheus.yml and the rule files
             self._wait_ready(pid, deadline)
             return self.url

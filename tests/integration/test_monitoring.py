@@ -1,43 +1,89 @@
-"""A real Prometheus (Debian's package) scraping the running pipeline, with the alert rules.
+"""A real Prometheus (Debian's package) scraping every component of the running pipeline.
 
-Prometheus scrapes the streams worker and the delivery service of the session's pipeline
-every second and evaluates deploy/prometheus/rules.yml every second; a third job points at
-a port nothing listens on, as a component that is down.
+Besides the session's streams worker and delivery service, this module starts the receipt
+tracker, the recall service and the webhook dispatcher on the same task force, each with
+its metrics on a free port. Prometheus scrapes all five every second and evaluates
+deploy/prometheus/rules.yml every second.
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 
 import local_kafka
 from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError
+from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
 from schemas.signing import sign_alert
-from tests.integration.conftest import Pipeline, scrape_metric, wait_for
+from tests.integration.conftest import Pipeline, scrape_metric, start_corridor, wait_for
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 90.0  # the first alert also waits for the Faust group to form
+JOBS = ("worker", "delivery", "webhooks", "receipts", "recalls")
+
+
+@pytest.fixture(scope="module")
+def components(pipeline: Pipeline) -> Iterator[dict[str, tuple[int, subprocess.Popen[bytes]]]]:
+    """The hub services the session's pipeline does not run: job name -> (metrics port, process)."""
+    common = ["--config", str(pipeline.config), "--bootstrap", pipeline.bootstrap]
+    hub_key = ["--hub-key", str(pipeline.workdir / "hub.key")]
+    # The dispatcher needs a member with a webhook: EU-EUROPOL (the file's last agency) gets
+    # one where nothing listens, so its deliveries are counted as network errors.
+    with_webhook = pipeline.workdir / "monitoring-taskforce.toml"
+    with_webhook.write_text(
+        pipeline.config.read_text("utf-8")
+        + f'\n[agency.webhook]\nurl = "https://127.0.0.1:{local_kafka.free_port()}/hook"\n'
+        + "\n[webhooks]\nmax_attempts = 1\n",
+        "utf-8",
+    )
+    commands = {
+        "webhooks": [
+            "webhooks",
+            "run",
+            "--config",
+            str(with_webhook),
+            "--bootstrap",
+            pipeline.bootstrap,
+            *hub_key,
+        ],
+        "receipts": ["receipts", "track", *common],
+        "recalls": ["recalls", "run", *common, *hub_key],
+    }
+    started: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+    try:
+        for job, command in commands.items():
+            port = local_kafka.free_port()
+            log = pipeline.workdir / f"monitoring-{job}.log"
+            started[job] = (port, start_corridor([*command, "--metrics-port", str(port)], log))
+        yield started
+    finally:
+        for job, (_, process) in started.items():
+            stop_process(process, job)
 
 
 @pytest.fixture(scope="module")
 def prometheus(
-    pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
+    pipeline: Pipeline,
+    components: dict[str, tuple[int, subprocess.Popen[bytes]]],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LocalPrometheus]:
+    ports = {
+        "worker": pipeline.worker_metrics_port,
+        "delivery": pipeline.delivery_metrics_port,
+        **{job: port for job, (port, _) in components.items()},
+    }
     config = PrometheusConfig(
         home=tmp_path_factory.mktemp("prometheus"),
         port=local_kafka.free_port(),
-        targets={
-            "worker": (f"127.0.0.1:{pipeline.worker_metrics_port}",),
-            "delivery": (f"127.0.0.1:{pipeline.delivery_metrics_port}",),
-            "recalls": (f"127.0.0.1:{local_kafka.free_port()}",),  # nothing listens there
-        },
+        targets={job: (f"127.0.0.1:{ports[job]}",) for job in JOBS},
         scrape_interval_s=1.0,
         evaluation_interval_s=1.0,
     )
@@ -64,6 +110,15 @@ def alerts_named(server: LocalPrometheus, name: str, state: str) -> list[dict[st
     return [a for a in server.alerts() if a["labels"]["alertname"] == name and a["state"] == state]
 
 
+def wait_until_all_up(server: LocalPrometheus) -> None:
+    for job in JOBS:
+        wait_for(
+            lambda job=job: value(server, f'up{{job="{job}"}}') == 1,
+            60,
+            f"Prometheus to scrape the {job}",
+        )
+
+
 def publish(pipeline: Pipeline, alert: dict[str, Any]) -> None:
     settings = PublisherSettings(bootstrap=pipeline.bootstrap, topics=pipeline.taskforce.topics)
     with AlertPublisher(settings, pipeline.keys["PK-FIA"]) as publisher:
@@ -74,14 +129,7 @@ def publish(pipeline: Pipeline, alert: dict[str, Any]) -> None:
 def test_prometheus_scrapes_the_running_pipeline(
     pipeline: Pipeline, prometheus: LocalPrometheus
 ) -> None:
-    for job in ("worker", "delivery"):
-        wait_for(
-            lambda job=job: value(prometheus, f'up{{job="{job}"}}') == 1,
-            30,
-            f"Prometheus to scrape the {job}",
-        )
-    assert value(prometheus, 'up{job="recalls"}') == 0
-
+    wait_until_all_up(prometheus)
     verified = 'sum(corridor_stream_verified_total{agency="PK-FIA"})'
     before = scrape_metric(
         pipeline.worker_metrics_port, "corridor_stream_verified_total", agency="PK-FIA"
@@ -97,6 +145,26 @@ def test_prometheus_scrapes_the_running_pipeline(
         TIMEOUT,
         "Prometheus to see the delivery to GR-HCG",
     )
+    # Each component's own metrics are in Prometheus, labelled with its job (the dispatcher's
+    # once it tried EU-EUROPOL's webhook).
+    expected = {
+        "worker": "corridor_stream_verified_total",
+        "delivery": "corridor_deliveries_total",
+        "webhooks": "corridor_webhook_attempts_total",
+        "receipts": "corridor_oldest_unacknowledged_delivery_seconds",
+        "recalls": "corridor_recall_alerts_scanned",
+    }
+
+    def every_job_reports() -> bool:
+        found: dict[str, set[str]] = {job: set() for job in JOBS}
+        for series in prometheus.query('group by (job, __name__) ({__name__=~"corridor_.+"})'):
+            found[series["metric"]["job"]].add(series["metric"]["__name__"])
+        return all(expected[job] in names for job, names in found.items())
+
+    wait_for(every_job_reports, TIMEOUT, "every component's metrics in Prometheus")
+    attempts = prometheus.query('corridor_webhook_attempts_total{agency="EU-EUROPOL"}')
+    assert {a["metric"]["outcome"] for a in attempts} == {"network_error"}
+
     # The delivery service's lag, per partition of the alerts topic: zero once it caught up.
     lag = (
         f'sum(corridor_consumer_lag{{job="delivery", group="{pipeline.delivery_group}", '
@@ -107,11 +175,18 @@ def test_prometheus_scrapes_the_running_pipeline(
     partitions = prometheus.query(
         f'corridor_consumer_lag{{topic="{pipeline.taskforce.topics.alerts}"}}'
     )
-    assert {p["metric"]["partition"] for p in partitions} == {"0", "1", "2"}
+    consumer = KafkaConsumer(bootstrap_servers=pipeline.bootstrap)
+    try:
+        expected_partitions = consumer.partitions_for_topic(pipeline.taskforce.topics.alerts)
+    finally:
+        consumer.close()
+    assert {p["metric"]["partition"] for p in partitions} == {str(n) for n in expected_partitions}
 
 
 def test_alert_rules_evaluate_against_the_live_pipeline(
-    pipeline: Pipeline, prometheus: LocalPrometheus
+    pipeline: Pipeline,
+    components: dict[str, tuple[int, subprocess.Popen[bytes]]],
+    prometheus: LocalPrometheus,
 ) -> None:
     def all_rules_evaluated() -> bool:
         rules = [r for g in prometheus.rule_groups() for r in g["rules"]]
@@ -122,16 +197,24 @@ def test_alert_rules_evaluate_against_the_live_pipeline(
     names = {g["name"] for g in prometheus.rule_groups()}
     assert names == {"corridor-recording", "corridor-pipeline"}
 
-    # The job nothing answers for is down: pending for a minute before it fires.
-    down = wait_for(
+    # No component is down; then the webhook dispatcher stops: pending for a minute.
+    wait_until_all_up(prometheus)
+    wait_for(
         lambda: (
-            alerts_named(prometheus, "CorridorComponentDown", "pending")
-            or alerts_named(prometheus, "CorridorComponentDown", "firing")
+            not any(
+                a["labels"]["alertname"] == "CorridorComponentDown" for a in prometheus.alerts()
+            )
         ),
         30,
-        "CorridorComponentDown for the job that is down",
+        "no CorridorComponentDown while every component is up",
     )
-    assert {a["labels"]["job"] for a in down} == {"recalls"}
+    stop_process(components["webhooks"][1], "webhook dispatcher")
+    down = wait_for(
+        lambda: alerts_named(prometheus, "CorridorComponentDown", "pending"),
+        30,
+        "CorridorComponentDown for the stopped dispatcher",
+    )
+    assert {a["labels"]["job"] for a in down} == {"webhooks"}
 
     # A record whose signature does not verify raises CorridorBadSignatures at once.
     topics = pipeline.taskforce.topics

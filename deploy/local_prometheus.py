@@ -38,7 +38,7 @@ Library use (tests)::
     server.query('up{job="worker"}')
     server.stop()
 
-Only the standard library is used.
+Only the standard library is used (and deploy/processes.py).
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from processes import cmdline, pid_alive, signal_group
 
 __all__ = [
     "DEFAULT_HOME",
@@ -419,14 +421,6 @@ def parse_targets(specs: Sequence[str]) -> dict[str, tuple[str, ...]]:
 # --------------------------------------------------------------------------- server
 
 
-def _cmdline(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
 class LocalPrometheus:
     """A Prometheus server running as a detached local process."""
 
@@ -451,8 +445,8 @@ class LocalPrometheus:
         except (FileNotFoundError, ValueError, IndexError):
             return None
         if self._alive(pid):
-            cmdline = _cmdline(pid)
-            if cmdline is None or f"--config.file={self.config.config_file}" in cmdline:
+            arguments = cmdline(pid)
+            if arguments is None or f"--config.file={self.config.config_file}" in arguments:
                 return pid
         with contextlib.suppress(FileNotFoundError):
             self.config.pid_file.unlink()
@@ -461,20 +455,10 @@ class LocalPrometheus:
     def _alive(self, pid: int) -> bool:
         if self._process is not None and self._process.pid == pid:
             return self._process.poll() is None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text("utf-8")
-        except OSError:
-            return True
-        return stat.rsplit(")", 1)[-1].split()[0] not in {"Z", "X"}
+        return pid_alive(pid)
 
     def _running_port(self, pid: int) -> int | None:
-        for argument in _cmdline(pid) or []:
+        for argument in cmdline(pid) or []:
             if argument.startswith("--web.listen-address="):
                 return int(argument.rpartition(":")[2])
         return None
@@ -593,13 +577,13 @@ class LocalPrometheus:
         if pid is None:
             self._reap()
             return None
-        self._signal(pid, signal.SIGTERM)
+        signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while self._alive(pid) and time.monotonic() < deadline:
             time.sleep(_POLL_INTERVAL)
         if self._alive(pid):
             _log.warning("Prometheus pid %d ignored SIGTERM for %.0fs; killing it", pid, timeout)
-            self._signal(pid, signal.SIGKILL)
+            signal_group(pid, signal.SIGKILL)
         self._reap()
         with contextlib.suppress(FileNotFoundError):
             self.config.pid_file.unlink()
@@ -610,16 +594,6 @@ class LocalPrometheus:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=10.0)
             self._process = None
-
-    @staticmethod
-    def _signal(pid: int, sig: signal.Signals) -> None:
-        try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, sig)
-            else:
-                os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
 
     # ----------------------------------------------------------------- HTTP API
 

@@ -12,7 +12,7 @@ TASKFORCE ?= deploy/local/taskforce.toml
 KAFKA_MODE := $(if $(SECURED),--secured,)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-unit test-integration demo bench eval kafka-up kafka-down kafka-status clean
+.PHONY: help install lint format typecheck test test-unit test-integration demo bench eval kafka-up kafka-down kafka-status monitor monitor-down clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -65,6 +65,12 @@ kafka-down: $(STAMP) ## Stop the local Kafka broker started by kafka-up
 
 kafka-status: $(STAMP) ## Is the local broker running?
 	$(PY) deploy/local_kafka.py status $(KAFKA_MODE)
+
+monitor: $(STAMP) ## Start (or reload) Prometheus on 127.0.0.1:9090 scraping the pipeline's metrics ports 9401-9405, with the alert rules
+	$(PY) deploy/local_prometheus.py up $(MONITOR_ARGS)
+
+monitor-down: $(STAMP) ## Stop the Prometheus started by make monitor
+	$(PY) deploy/local_prometheus.py down
 
 clean: ## Remove .venv and .local (stops nothing: run kafka-down first)
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

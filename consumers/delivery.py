@@ -25,6 +25,7 @@ from kafka.errors import KafkaError
 
 from consumers.errors import DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.lag import LagReporter
 from consumers.metrics import DeliveryMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.policy import ALERT, INCIDENT, Decision, decide_all
@@ -91,6 +92,8 @@ class DeliverySettings:
     """Per agency, the ids of its encryption keys whose wraps it may receive (trust store)."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the service authenticates (the hub's identity on a secured cluster)."""
+    lag_interval_s: float = 5.0
+    """How often the consumer lag gauge is measured (two requests to the broker)."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,9 @@ class DeliveryService:
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch,
         )
+        self._lag = LagReporter(
+            self._consumer, metrics.lag, settings.group_id, settings.lag_interval_s
+        )
         self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
@@ -241,10 +247,10 @@ class DeliveryService:
         """Poll once, deliver the batch, commit. Returns the number of records handled."""
         polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
         records = [r for batch in polled.values() for r in batch]
-        if not records:
-            return 0
-        self._deliver(records)
-        self._consumer.commit()
+        if records:
+            self._deliver(records)
+            self._consumer.commit()
+        self._lag.maybe_report()
         return len(records)
 
     def _deliver(self, records: Iterable[Any]) -> None:

@@ -19,6 +19,7 @@ class DeliveryMetrics:
     decisions: Counter
     failures: Counter
     end_to_end: Histogram
+    lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> DeliveryMetrics:
@@ -54,6 +55,13 @@ class DeliveryMetrics:
                 "by recipient agency",
                 ["agency"],
                 buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            lag=Gauge(
+                "corridor_consumer_lag",
+                "Records not yet handled for good (log-end minus committed offset), by consumer "
+                "group, topic and partition",
+                ["group", "topic", "partition"],
                 registry=registry,
             ),
         )

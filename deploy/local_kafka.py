@@ -82,6 +82,9 @@ from local_security import (
     ensure_user,
     scram_format_argument,
 )
+from processes import cmdline as _cmdline
+from processes import pid_alive as _pid_alive
+from processes import signal_group
 
 __all__ = [
     "DEFAULT_HOME",
@@ -391,42 +394,6 @@ def ensure_libs(libs_dir: Path = DEFAULT_LIBS) -> None:
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def _reap(pid: int) -> bool:
-    """Reap ``pid`` if it is a finished child of ours; return True if it was reaped."""
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return False
-    return done == pid
-
-
-def _pid_alive(pid: int) -> bool:
-    """True if ``pid`` is a live (non-zombie) process."""
-    if _reap(pid):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-    except OSError:
-        return True  # no procfs: trust kill(0)
-    # Field 3 (after "pid (comm)") is the state; Z = zombie, X = dead.
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in {"Z", "X"}
-
-
-def _cmdline(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
 def _generate_cluster_id() -> str:
@@ -835,13 +802,7 @@ class LocalKafka:
     @staticmethod
     def _signal(pid: int, sig: signal.Signals) -> None:
         """Signal the broker's process group (it leads its own session), else the pid alone."""
-        try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, sig)
-            else:
-                os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
+        signal_group(pid, sig)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -82,6 +82,8 @@ class Pipeline:
     worker_metrics_port: int
     encryption_keys: dict[str, X25519PrivateKey] = field(default_factory=dict)
     """Every member's X25519 decryption key (GR-HCG is the one cleared for personal data)."""
+    delivery_metrics_port: int = 0
+    """Where the delivery service serves its /metrics."""
 
     def worker_metric(self, name: str, **labels: str) -> float:
         """Current value of one sample on the streams worker's /metrics."""
@@ -198,8 +200,10 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         ],
         workdir / "worker.log",
     )
+    delivery_metrics_port = local_kafka.free_port()
     delivery = start_corridor(
-        ["delivery", *common, "--metrics-port", "0", "--group", group], workdir / "delivery.log"
+        ["delivery", *common, "--metrics-port", str(delivery_metrics_port), "--group", group],
+        workdir / "delivery.log",
     )
     try:
         yield Pipeline(
@@ -212,6 +216,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             delivery_group=group,
             worker_metrics_port=worker_metrics_port,
             encryption_keys=encryption_keys,
+            delivery_metrics_port=delivery_metrics_port,
         )
     finally:
         stop_process(worker, "streams worker")

@@ -1,0 +1,240 @@
+"""A real Prometheus (Debian's package) scraping every component of the running pipeline.
+
+Besides the session's streams worker and delivery service, this module starts the receipt
+tracker, the recall service and the webhook dispatcher on the same task force, each with
+its metrics on a free port. Prometheus scrapes all five every second and evaluates
+deploy/prometheus/rules.yml every second.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+
+import local_kafka
+from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError
+from processes import stop_process
+from producers.publisher import AlertPublisher
+from producers.scenarios import sample_datum
+from producers.settings import PublisherSettings
+from schemas.signing import sign_alert
+from tests.integration.conftest import Pipeline, scrape_metric, start_corridor, wait_for
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT = 90.0  # the first alert also waits for the Faust group to form
+JOBS = ("worker", "delivery", "webhooks", "receipts", "recalls")
+
+
+@pytest.fixture(scope="module")
+def components(pipeline: Pipeline) -> Iterator[dict[str, tuple[int, subprocess.Popen[bytes]]]]:
+    """The hub services the session's pipeline does not run: job name -> (metrics port, process)."""
+    common = ["--config", str(pipeline.config), "--bootstrap", pipeline.bootstrap]
+    hub_key = ["--hub-key", str(pipeline.workdir / "hub.key")]
+    # The dispatcher needs a member with a webhook: EU-EUROPOL (the file's last agency) gets
+    # one where nothing listens, so its deliveries are counted as network errors.
+    with_webhook = pipeline.workdir / "monitoring-taskforce.toml"
+    with_webhook.write_text(
+        pipeline.config.read_text("utf-8")
+        + f'\n[agency.webhook]\nurl = "https://127.0.0.1:{local_kafka.free_port()}/hook"\n'
+        + "\n[webhooks]\nmax_attempts = 1\n",
+        "utf-8",
+    )
+    commands = {
+        "webhooks": [
+            "webhooks",
+            "run",
+            "--config",
+            str(with_webhook),
+            "--bootstrap",
+            pipeline.bootstrap,
+            *hub_key,
+        ],
+        "receipts": ["receipts", "track", *common],
+        "recalls": ["recalls", "run", *common, *hub_key],
+    }
+    started: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+    try:
+        for job, command in commands.items():
+            port = local_kafka.free_port()
+            log = pipeline.workdir / f"monitoring-{job}.log"
+            started[job] = (port, start_corridor([*command, "--metrics-port", str(port)], log))
+        yield started
+    finally:
+        for job, (_, process) in started.items():
+            stop_process(process, job)
+
+
+@pytest.fixture(scope="module")
+def prometheus(
+    pipeline: Pipeline,
+    components: dict[str, tuple[int, subprocess.Popen[bytes]]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalPrometheus]:
+    ports = {
+        "worker": pipeline.worker_metrics_port,
+        "delivery": pipeline.delivery_metrics_port,
+        **{job: port for job, (port, _) in components.items()},
+    }
+    config = PrometheusConfig(
+        home=tmp_path_factory.mktemp("prometheus"),
+        port=local_kafka.free_port(),
+        targets={job: (f"127.0.0.1:{ports[job]}",) for job in JOBS},
+        scrape_interval_s=1.0,
+        evaluation_interval_s=1.0,
+    )
+    server = LocalPrometheus(config)
+    try:
+        server.start(timeout=60.0)
+    except PrometheusToolError as exc:
+        server.stop()
+        pytest.fail(f"could not start Prometheus: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def value(server: LocalPrometheus, expr: str) -> float | None:
+    """The value of a one-element instant vector, None when it is empty."""
+    result = server.query(expr)
+    assert len(result) <= 1, result
+    return float(result[0]["value"][1]) if result else None
+
+
+def alerts_named(server: LocalPrometheus, name: str, state: str) -> list[dict[str, Any]]:
+    return [a for a in server.alerts() if a["labels"]["alertname"] == name and a["state"] == state]
+
+
+def wait_until_all_up(server: LocalPrometheus) -> None:
+    for job in JOBS:
+        wait_for(
+            lambda job=job: value(server, f'up{{job="{job}"}}') == 1,
+            60,
+            f"Prometheus to scrape the {job}",
+        )
+
+
+def publish(pipeline: Pipeline, alert: dict[str, Any]) -> None:
+    settings = PublisherSettings(bootstrap=pipeline.bootstrap, topics=pipeline.taskforce.topics)
+    with AlertPublisher(settings, pipeline.keys["PK-FIA"]) as publisher:
+        outcomes = publisher.publish([publisher.sign(alert)])
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+
+
+def test_prometheus_scrapes_the_running_pipeline(
+    pipeline: Pipeline, prometheus: LocalPrometheus
+) -> None:
+    wait_until_all_up(prometheus)
+    verified = 'sum(corridor_stream_verified_total{agency="PK-FIA"})'
+    before = scrape_metric(
+        pipeline.worker_metrics_port, "corridor_stream_verified_total", agency="PK-FIA"
+    )
+    publish(pipeline, sample_datum("PK-FIA", 6000))
+    wait_for(
+        lambda: (value(prometheus, verified) or 0) > before,
+        TIMEOUT,
+        "Prometheus to see the worker verify the alert",
+    )
+    wait_for(
+        lambda: (value(prometheus, 'sum(corridor_deliveries_total{agency="GR-HCG"})') or 0) > 0,
+        TIMEOUT,
+        "Prometheus to see the delivery to GR-HCG",
+    )
+    # Each component's own metrics are in Prometheus, labelled with its job (the dispatcher's
+    # once it tried EU-EUROPOL's webhook).
+    expected = {
+        "worker": "corridor_stream_verified_total",
+        "delivery": "corridor_deliveries_total",
+        "webhooks": "corridor_webhook_attempts_total",
+        "receipts": "corridor_oldest_unacknowledged_delivery_seconds",
+        "recalls": "corridor_recall_alerts_scanned",
+    }
+
+    def every_job_reports() -> bool:
+        found: dict[str, set[str]] = {job: set() for job in JOBS}
+        for series in prometheus.query('group by (job, __name__) ({__name__=~"corridor_.+"})'):
+            found[series["metric"]["job"]].add(series["metric"]["__name__"])
+        return all(expected[job] in names for job, names in found.items())
+
+    wait_for(every_job_reports, TIMEOUT, "every component's metrics in Prometheus")
+    attempts = prometheus.query('corridor_webhook_attempts_total{agency="EU-EUROPOL"}')
+    assert {a["metric"]["outcome"] for a in attempts} == {"network_error"}
+
+    # The delivery service's lag, per partition of the alerts topic: zero once it caught up.
+    lag = (
+        f'sum(corridor_consumer_lag{{job="delivery", group="{pipeline.delivery_group}", '
+        f'topic="{pipeline.taskforce.topics.alerts}"}})'
+    )
+    wait_for(pipeline.delivery_caught_up, 60, "the delivery service to commit")
+    wait_for(lambda: value(prometheus, lag) == 0, 30, "the lag gauge to reach 0 in Prometheus")
+    partitions = prometheus.query(
+        f'corridor_consumer_lag{{topic="{pipeline.taskforce.topics.alerts}"}}'
+    )
+    consumer = KafkaConsumer(bootstrap_servers=pipeline.bootstrap)
+    try:
+        expected_partitions = consumer.partitions_for_topic(pipeline.taskforce.topics.alerts)
+    finally:
+        consumer.close()
+    assert {p["metric"]["partition"] for p in partitions} == {str(n) for n in expected_partitions}
+
+
+def test_alert_rules_evaluate_against_the_live_pipeline(
+    pipeline: Pipeline,
+    components: dict[str, tuple[int, subprocess.Popen[bytes]]],
+    prometheus: LocalPrometheus,
+) -> None:
+    def all_rules_evaluated() -> bool:
+        rules = [r for g in prometheus.rule_groups() for r in g["rules"]]
+        bad = [(r["name"], r["health"], r.get("lastError")) for r in rules if r["health"] != "ok"]
+        return len(rules) >= 9 and not bad
+
+    wait_for(all_rules_evaluated, 30, "every rule to evaluate without error")
+    names = {g["name"] for g in prometheus.rule_groups()}
+    assert names == {"corridor-recording", "corridor-pipeline"}
+
+    # No component is down; then the webhook dispatcher stops: pending for a minute.
+    wait_until_all_up(prometheus)
+    wait_for(
+        lambda: (
+            not any(
+                a["labels"]["alertname"] == "CorridorComponentDown" for a in prometheus.alerts()
+            )
+        ),
+        30,
+        "no CorridorComponentDown while every component is up",
+    )
+    stop_process(components["webhooks"][1], "webhook dispatcher")
+    down = wait_for(
+        lambda: alerts_named(prometheus, "CorridorComponentDown", "pending"),
+        30,
+        "CorridorComponentDown for the stopped dispatcher",
+    )
+    assert {a["labels"]["job"] for a in down} == {"webhooks"}
+
+    # A record whose signature does not verify raises CorridorBadSignatures at once.
+    topics = pipeline.taskforce.topics
+    tampered = sign_alert(sample_datum("PK-FIA", 6001), pipeline.keys["PK-FIA"], topics)
+    value_bytes = bytearray(tampered.value)
+    value_bytes[-70] ^= 0x40
+    producer = KafkaProducer(bootstrap_servers=pipeline.bootstrap, acks="all")
+    try:
+        producer.send(
+            topics.inbound("PK-FIA"),
+            key=tampered.key,
+            value=bytes(value_bytes),
+            headers=tampered.headers,
+        ).get(30)
+    finally:
+        producer.close()
+    firing = wait_for(
+        lambda: alerts_named(prometheus, "CorridorBadSignatures", "firing"),
+        TIMEOUT,
+        "CorridorBadSignatures to fire",
+    )
+    assert firing[0]["labels"]["stage"] == "verify"
+    assert float(firing[0]["value"]) >= 1

@@ -21,6 +21,10 @@ CORRIDOR_KAFKA_SECURITY = "CORRIDOR_KAFKA_SECURITY"
 CORRIDOR_LOG_FORMAT = "CORRIDOR_LOG_FORMAT"
 """``text`` (default) or ``json``."""
 
+CORRIDOR_PROMETHEUS = "CORRIDOR_PROMETHEUS"
+"""Prometheus server ``corridor status`` reads; default the one of ``make monitor``."""
+DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
+
 CORRIDOR_LOG_LEVEL = "CORRIDOR_LOG_LEVEL"
 """Python logging level name; default ``INFO``."""
 
@@ -53,3 +57,8 @@ def log_format() -> str:
 def log_level() -> str:
     """Log level from the environment."""
     return os.environ.get(CORRIDOR_LOG_LEVEL, "INFO").upper()
+
+
+def prometheus() -> str:
+    """Prometheus server URL from the environment."""
+    return os.environ.get(CORRIDOR_PROMETHEUS, DEFAULT_PROMETHEUS)

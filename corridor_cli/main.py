@@ -19,6 +19,7 @@ from corridor_cli import (
     receipts_cmd,
     registry_cmd,
     simulate_cmd,
+    status_cmd,
     streams_cmd,
     topics_cmd,
     webhook_receiver_cmd,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         simulate_cmd,
         webhooks_cmd,
         webhook_receiver_cmd,
+        status_cmd,
     ):
         module.register(sub)
     return parser

@@ -8,6 +8,7 @@ deploy/prometheus/rules.yml every second.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,13 @@ from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
 from schemas.signing import sign_alert
-from tests.integration.conftest import Pipeline, scrape_metric, start_corridor, wait_for
+from tests.integration.conftest import (
+    Pipeline,
+    run_corridor,
+    scrape_metric,
+    start_corridor,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -183,6 +190,45 @@ def test_prometheus_scrapes_the_running_pipeline(
     assert {p["metric"]["partition"] for p in partitions} == {str(n) for n in expected_partitions}
 
 
+def test_corridor_status_reads_the_live_pipeline_from_prometheus(
+    pipeline: Pipeline, prometheus: LocalPrometheus
+) -> None:
+    """Runs after the scrape test's alert: every section shows the traffic it caused."""
+    wait_until_all_up(prometheus)
+    wait_for(
+        lambda: value(prometheus, "sum(corridor_consumer_lag)") is not None,
+        30,
+        "a lag gauge in Prometheus",
+    )
+    # A second alert: a labelled counter appears at its first increment, which rate() does
+    # not count, so the rates below need one more after the scrape test's.
+    publish(pipeline, sample_datum("PK-FIA", 6002))
+    for expr in (
+        'sum(rate(corridor_stream_received_total{agency="PK-FIA"}[10m]))',
+        'sum(rate(corridor_deliveries_total{agency="GR-HCG"}[10m]))',
+    ):
+        wait_for(lambda expr=expr: (value(prometheus, expr) or 0) > 0, TIMEOUT, expr)
+    args = ["status", "--prometheus", prometheus.url, "--window", "10m"]
+    result = run_corridor(*args, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    status = json.loads(result.stdout)
+    assert status["healthy"] is True
+    assert {(c["job"], c["up"]) for c in status["components"]} == {(j, True) for j in JOBS}
+    flows = {f["stage"]: f["per_second"] for f in status["stages"]}
+    assert flows["received"] > 0 and flows["verified"] > 0 and flows["delivered"] > 0
+    agencies = {a["agency"]: a for a in status["agencies"]}
+    assert agencies["PK-FIA"]["sent_per_s"] > 0
+    assert agencies["GR-HCG"]["delivered_per_s"] > 0
+    assert pipeline.delivery_group in {row["group"] for row in status["lag"]}
+    assert status["inbox_latency_p50_s"] > 0
+
+    text = run_corridor(*args, "--once")
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert "Health: OK: all 5 components up, no alert firing" in text.stdout
+    received = next(line for line in text.stdout.splitlines() if line.startswith("  received"))
+    assert received.split()[1] not in ("-", "0"), received
+
+
 def test_alert_rules_evaluate_against_the_live_pipeline(
     pipeline: Pipeline,
     components: dict[str, tuple[int, subprocess.Popen[bytes]]],
@@ -238,3 +284,28 @@ def test_alert_rules_evaluate_against_the_live_pipeline(
     )
     assert firing[0]["labels"]["stage"] == "verify"
     assert float(firing[0]["value"]) >= 1
+
+
+def test_corridor_status_names_a_stopped_component_and_the_firing_alert(
+    prometheus: LocalPrometheus,
+) -> None:
+    """After the rules test stopped the dispatcher and a bad signature fired an alert."""
+    wait_for(
+        lambda: alerts_named(prometheus, "CorridorBadSignatures", "firing"),
+        TIMEOUT,
+        "CorridorBadSignatures to fire",
+    )
+    result = run_corridor("status", "--prometheus", prometheus.url, "--once")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "1 component(s) down (webhooks)" in lines[1]
+    assert any(line.split()[:1] == ["webhooks"] and line.endswith("DOWN") for line in lines)
+    assert any("FIRING" in line and "CorridorBadSignatures" in line for line in lines)
+    assert any("verify" in line and "bad_signature" in line for line in lines)
+
+
+def test_corridor_status_without_prometheus_exits_3_with_the_fix() -> None:
+    result = run_corridor("status", "--prometheus", f"http://127.0.0.1:{local_kafka.free_port()}")
+    assert result.returncode == 3
+    assert "cannot reach Prometheus" in result.stderr and "make monitor" in result.stderr
+    assert "Traceback" not in result.stderr

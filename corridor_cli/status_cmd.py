@@ -1,0 +1,64 @@
+"""``corridor status``: a live overview of the pipeline in the terminal, read from Prometheus."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from corridor_cli import common, environment
+from monitoring.prometheus_api import PrometheusApi
+from monitoring.status import collect, parse_window
+from monitoring.status_view import render, to_json
+from schemas.errors import ConfigError
+
+#: Clear the screen and move to its top left, so each refresh replaces the last.
+CLEAR = "\x1b[H\x1b[2J"
+
+
+def register(sub: Any) -> None:
+    """Add the subcommand."""
+    parser = sub.add_parser(
+        "status",
+        help="live overview: components, flow per stage, agencies, quarantine, lag, keys, alerts",
+        description="Reads the Prometheus that scrapes the pipeline (`make monitor` starts one) "
+        "and redraws every --interval seconds until Ctrl-C. Exit 0 when healthy, 1 when a "
+        "component is down or an alert fires (with --once), 3 when Prometheus is unreachable.",
+    )
+    parser.add_argument(
+        "--prometheus",
+        default=environment.prometheus(),
+        help=f"Prometheus URL (env {environment.CORRIDOR_PROMETHEUS}; default %(default)s)",
+    )
+    parser.add_argument(
+        "--window", default="5m", help="rates and counts over this window (default %(default)s)"
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, help="seconds between refreshes (%(default)s)"
+    )
+    parser.add_argument("--once", action="store_true", help="print one overview and exit")
+    parser.add_argument("--json", action="store_true", help="one JSON overview (implies --once)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the overview once, or redraw it until interrupted."""
+    try:
+        parse_window(args.window)
+    except ValueError as exc:
+        raise ConfigError(f"--window: {exc}") from exc
+    if args.interval <= 0:
+        raise ConfigError("--interval must be positive")
+    api = PrometheusApi(args.prometheus)
+    if args.once or args.json:
+        status = collect(api, args.window)
+        print(to_json(status) if args.json else render(status, api.url), end="")
+        return common.EXIT_FAILED if status.down or status.firing else common.EXIT_OK
+    stop = common.stop_on_signals()
+    live = sys.stdout.isatty()
+    while not stop.is_set():
+        text = render(collect(api, args.window), api.url)
+        sys.stdout.write((CLEAR if live else "") + text + ("" if live else "\n"))
+        sys.stdout.flush()
+        stop.wait(args.interval)
+    return common.EXIT_OK

@@ -1,0 +1,1 @@
+"""What operators read: Prometheus queries and the ``corridor status`` overview."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -10,11 +11,17 @@ from corridor_cli import environment
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record, for log shippers."""
+    """One JSON object per record, for log shippers: UTC time, level, logger, message.
+
+    Messages carry identifiers, topics, offsets, agencies and reasons only: Corridor never
+    logs alert content, personal data or key material (see docs/operations.md).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         document = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -39,4 +46,6 @@ def configure(level: str | None = None) -> None:
         # kafka-python logs every failed connection attempt at ERROR; Corridor reports
         # the outcome itself (e.g. "cannot reach Kafka at ..."), so keep the noise for DEBUG.
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-        logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        # Faust and its service framework announce every start and stop step at INFO.
+        for name in ("aiokafka", "faust", "mode"):
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from streams.metrics import StreamMetrics
 from streams.settings import DEFAULT_FRESHNESS, StreamSettings
 
 DAY_S = 24 * 3600.0
+
+
+logger = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
@@ -128,7 +132,15 @@ def run_worker(args: argparse.Namespace) -> int:
     with trust.hub_trust(args, taskforce, registry) as keys:
         common.serve_metrics(args, registry)
         app = create_app(settings, keys, metrics)
-        worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+        logger.info(
+            "streams worker %s: verifying the inbound topics of %d agencies",
+            settings.app_id,
+            len(taskforce.publishers),
+        )
+        # Our logging (text or JSON, see corridor_cli/logs.py) stays in place: Faust's own
+        # set-up would replace it with its text format.
+        worker = faust.Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
+        worker.spinner = None  # its cursor escapes would break one-JSON-object-a-line logs
         try:
             worker.execute_from_commandline()
         except SystemExit as exc:

@@ -145,9 +145,16 @@ def run_corridor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str
     )
 
 
-def start_corridor(args: list[str], log: Path, **popen: Any) -> subprocess.Popen[bytes]:
+def start_corridor(
+    args: list[str], log: Path, log_format: str = "text", **popen: Any
+) -> subprocess.Popen[bytes]:
     """Start ``corridor ARGS`` with stderr (and stdout unless given) appended to ``log``."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CORRIDOR_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CORRIDOR_LOG_LEVEL": "INFO",
+        "CORRIDOR_LOG_FORMAT": log_format,
+    }
     with log.open("ab") as out:
         stdout = popen.pop("stdout", out)
         return subprocess.Popen(
@@ -199,11 +206,13 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             str(workdir / "hub.key"),
         ],
         workdir / "worker.log",
+        log_format="json",  # as a log shipper would read them; test_personal_data checks them
     )
     delivery_metrics_port = local_kafka.free_port()
     delivery = start_corridor(
         ["delivery", *common, "--metrics-port", str(delivery_metrics_port), "--group", group],
         workdir / "delivery.log",
+        log_format="json",
     )
     try:
         yield Pipeline(

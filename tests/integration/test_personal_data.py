@@ -162,9 +162,24 @@ def test_canary_personal_data_is_nowhere_in_clear_and_only_the_cleared_recipient
                 assert canary_bytes not in part, f"canary in clear on topic {name}"
     assert scanned > 0
 
-    # 2. The hub's logs.
+    # 2. The hub's logs: one JSON object a line (as shipped), without the canary or any
+    # private key's bytes.
+    secrets = [
+        line
+        for path in pipeline.workdir.glob("*.key")
+        for line in path.read_bytes().splitlines()
+        if line and not line.startswith(b"-----")
+    ]
+    assert secrets
     for log in ("worker.log", "delivery.log"):
-        assert canary not in (pipeline.workdir / log).read_text("utf-8", "replace"), log
+        text = (pipeline.workdir / log).read_text("utf-8", "replace")
+        assert canary not in text, log
+        assert not [s for s in secrets if s.decode("latin-1") in text], log
+        lines = text.splitlines()
+        assert lines, f"{log} is empty"
+        for line in lines:
+            entry = json.loads(line)
+            assert {"ts", "level", "logger", "message"} <= entry.keys(), line
 
     # 3. The record on the way: commitment signed, attachment beside it, on the inbound topic.
     inbound = [r for r in read_to_end(pipeline.bootstrap, topics.inbound("PK-FIA")) if r.key == key]

@@ -327,7 +327,9 @@ def parse_record(value: bytes | None) -> AuditRecord:
     extra = set(document) - allowed
     if extra:
         raise AuditFormatError(f"unknown members {sorted(extra)}")
-    seq, at, kind = document.get("seq"), document.get("at"), document.get("kind")
+    seq: Any = document.get("seq")
+    at: Any = document.get("at")
+    kind = document.get("kind")
     if not _is_int(seq) or seq < 1:
         raise AuditFormatError("seq: expected an integer >= 1")
     if not _is_int(at):

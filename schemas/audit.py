@@ -676,3 +676,77 @@ def checkpoint_problem(record: AuditRecord, hub_keys: KeyLookup) -> str | None:
 def records_for_alert(records: Sequence[AuditRecord], alert: str) -> list[AuditRecord]:
     """Records naming ``alert`` (``AGENCY:alert_id``) directly, in chain order."""
     return [r for r in records if alert in r.alerts()]
+
+
+# --- process events (the audit-events topic) ------------------------------------------------
+
+EVENT_FORMAT = "corridor-audit-event/1"
+"""UTF-8 JSON a hub process appends to ``<prefix>.audit-events``: what no topic shows."""
+PROCESS_KINDS = (DROPPED_DUPLICATE, WEBHOOK_DELIVERED)
+SUBJECT_FIELDS = frozenset(
+    {
+        "agency",
+        "alert",
+        "alerts",
+        "attempts",
+        "decision",
+        "delivery",
+        "digest",
+        "http_status",
+        "incident",
+        "item",
+        "malformed",
+        "message_id",
+        "reason",
+        "revision",
+        "signer",
+        "source_offset",
+        "source_partition",
+        "source_topic",
+        "stage",
+        "status",
+        "version",
+    }
+)
+"""Every subject member an event may carry: ids, agencies, reasons, digests (no content)."""
+
+
+def audit_event_value(kind: str, at_ms: int, subject: Subject) -> bytes:
+    """The audit-events record value of one process event."""
+    if kind not in PROCESS_KINDS:
+        raise AuditFormatError(f"{kind!r} is not a process event kind")
+    unknown = set(subject) - SUBJECT_FIELDS
+    if unknown:
+        raise AuditFormatError(f"subject members {sorted(unknown)} are not audit fields")
+    return canonical({"at": at_ms, "format": EVENT_FORMAT, "kind": kind, "subject": dict(subject)})
+
+
+def parse_audit_event(value: bytes | None) -> tuple[str, int, dict[str, SubjectValue]]:
+    """``(kind, at, subject)`` of an audit-events record (untrusted bytes)."""
+    if value is None or len(value) > MAX_RECORD_LEN:
+        raise AuditFormatError("empty or oversized process event")
+    try:
+        document = json.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise AuditFormatError(f"not UTF-8 JSON: {exc}") from exc
+    if not isinstance(document, dict) or document.get("format") != EVENT_FORMAT:
+        raise AuditFormatError(f'expected "format": "{EVENT_FORMAT}"')
+    kind, at, subject = document.get("kind"), document.get("at"), document.get("subject")
+    if kind not in PROCESS_KINDS or not isinstance(kind, str):
+        raise AuditFormatError(f"kind {kind!r} is not a process event kind")
+    if not _is_int(at) or not isinstance(at, int):
+        raise AuditFormatError("at: expected UTC milliseconds")
+    if not isinstance(subject, dict):
+        raise AuditFormatError("subject: expected an object")
+    kept = {
+        k: v
+        for k, v in subject.items()
+        if k in SUBJECT_FIELDS
+        and (v is None or isinstance(v, str) or _is_int(v) or _is_str_list(v))
+    }
+    canonical(kept)
+    return kind, at, kept
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)

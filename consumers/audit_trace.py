@@ -126,7 +126,7 @@ def describe(record: audit.AuditRecord) -> str:
             f"{_get(record, 'revision')})"
         )
     if kind == audit.CORRELATED:
-        members = s.get("alerts") or []
+        members = record.alerts()
         return (
             f"correlated into incident {_get(record, 'incident')} version "
             f"{_get(record, 'version')} ({_get(record, 'status')}, {len(members)} alerts)"

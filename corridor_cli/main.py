@@ -7,6 +7,7 @@ import sys
 
 from corridor_cli import (
     acl_cmd,
+    audit_cmd,
     common,
     delivery_cmd,
     inbox_cmd,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         simulate_cmd,
         webhooks_cmd,
         webhook_receiver_cmd,
+        audit_cmd,
         status_cmd,
     ):
         module.register(sub)

@@ -162,6 +162,10 @@ def hub_rules(taskforce: TaskForce, hub: HubAccess) -> list[AclRule]:
         topics.correlation,
         topics.quarantine,
         topics.dead_letters,
+        # The auditor (a hub service) reads every topic above and writes the audit chain;
+        # the worker and webhook services append process-only events to audit-events.
+        topics.audit,
+        topics.audit_events,
     ):
         rules += _rules(who, TOPIC, name, own, LITERAL)
     # Faust creates its changelog and assignor topics, <app id>-<name>, itself at first start;

@@ -65,6 +65,16 @@ class TopicNames:
         """The signed key registry (compacted; one record key, ``registry``)."""
         return f"{self.prefix}.keys"
 
+    @property
+    def audit(self) -> str:
+        """The audit chain (one partition, kept forever; only the auditor writes here)."""
+        return f"{self.prefix}.audit"
+
+    @property
+    def audit_events(self) -> str:
+        """Life events only a process knows about (e.g. dedupe drops), for the auditor."""
+        return f"{self.prefix}.audit-events"
+
 
 def message_key(agency: str, alert_id: str) -> bytes:
     """Kafka key of an alert: all revisions of one alert share a partition."""

@@ -30,13 +30,19 @@ import faust
 from schemas import hub_headers, reasons
 from schemas.client_security import SASL_SSL, ClientSecurity
 from schemas.codec import DECODE_ERRORS, decode_single_object
-from schemas.envelope import RecordHeaders, check_record_headers, open_envelope
+from schemas.envelope import (
+    HEADER_MESSAGE_ID,
+    RecordHeaders,
+    check_record_headers,
+    open_envelope,
+)
 from schemas.errors import VerifyError
 from schemas.quarantine import SourceRecord
 from schemas.topics import message_key
 from schemas.truststore import TrustSource
 from schemas.verification import VerifiedAlert
 from streams import kafka_transport
+from streams.audit_events import dedupe_drop_event
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
 from streams.dedupe import Decision
@@ -63,6 +69,10 @@ def _headers(message: Any) -> RecordHeaders:
     raw = message.headers or []
     items = raw.items() if isinstance(raw, dict) else raw
     return [(str(name), bytes(value)) for name, value in items]
+
+
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8", "replace")
 
 
 #: Backoff between attempts of a send the broker did not acknowledge.
@@ -195,6 +205,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
     )
     incidents_topic = app.topic(topics.incidents, key_type=bytes, value_type=bytes)
     quarantine_topic = app.topic(topics.quarantine, key_type=bytes, value_type=bytes)
+    audit_events_topic = app.topic(topics.audit_events, key_type=bytes, value_type=bytes)
     verifier = Verifier(trust, topics, metrics, settings.freshness)
     window_ms = int(settings.dedupe_retention_s * 1000)
     # Older bytes are stale whatever record they come in: digests need the window only.
@@ -287,6 +298,19 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
             event_ms = _event_ms(message)
             decision = gate.decide(message.key, revision, message.partition, event_ms)
             if decision not in (Decision.NEW, Decision.UPDATE):
+                # Invisible on every topic: told to the auditor (acknowledged, like any send).
+                drop = dedupe_drop_event(
+                    key=message.key,
+                    value=message.value,
+                    revision=revision,
+                    decision=decision,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    at_ms=int(time.time() * 1000),
+                    message_id=_text(hub_headers.header_value(headers, HEADER_MESSAGE_ID)),
+                )
+                await send_acknowledged(audit_events_topic, message.key, drop)
                 continue
             status = (
                 hub_headers.STATUS_NEW if decision is Decision.NEW else hub_headers.STATUS_UPDATE

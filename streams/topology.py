@@ -14,6 +14,8 @@ from schemas.taskforce import TaskForce
 DEFAULT_PARTITIONS = 3
 #: Quarantine keeps evidence of forgery attempts: longer than the default week.
 QUARANTINE_RETENTION_MS = 90 * 24 * 3600 * 1000
+#: The audit topics keep everything: investigators must be able to prove what happened.
+AUDIT_CONFIG = (("retention.ms", "-1"), ("retention.bytes", "-1"), ("cleanup.policy", "delete"))
 
 
 @dataclass(frozen=True)
@@ -53,4 +55,7 @@ def pipeline_topics(taskforce: TaskForce, partitions: int = DEFAULT_PARTITIONS) 
     )
     # The signed key registry: compaction keeps the newest version (one record key).
     specs.append(TopicSpec(topics.keys, 1, (("cleanup.policy", "compact"),)))
+    # The audit chain: one partition (one order), never deleted, never compacted.
+    specs.append(TopicSpec(topics.audit, 1, AUDIT_CONFIG))
+    specs.append(TopicSpec(topics.audit_events, 1, AUDIT_CONFIG))
     return specs

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ from consumers.offsets import rewind_to_last_commit
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_client import PostResult, WebhookClient
 from producers.publisher import request_timeout_ms
+from schemas import audit
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, CorridorError
 from schemas.taskforce import Member, TaskForce
@@ -187,6 +189,7 @@ class AgencyWorker:
             self._metrics.post_seconds.labels(self.agency).observe(result.seconds)
             if result.ok:
                 logger.debug("delivered %s to %s (attempt %d)", delivery_id, self.agency, attempt)
+                self._audit_delivered(delivery_id, attempt, result)
                 return True
             if not result.retriable or attempt >= self._policy.max_attempts:
                 self._dead_letter(record, delivery_id, attempt, result, first_at, now)
@@ -203,6 +206,29 @@ class AgencyWorker:
             )
             if stop.wait(delay):
                 return False
+
+    def _audit_delivered(self, delivery_id: str, attempts: int, result: PostResult) -> None:
+        """Tell the auditor the agency accepted the POST: no topic shows it (acknowledged).
+
+        Raises DeliveryError if the broker does not acknowledge: the record is then POSTed
+        again after the rewind, and the receiver keeps the first copy of a delivery id.
+        """
+        value = audit.audit_event_value(
+            audit.WEBHOOK_DELIVERED,
+            int(time.time() * 1000),
+            {
+                "agency": self.agency,
+                "delivery": delivery_id,
+                "attempts": attempts,
+                "http_status": result.status,
+            },
+        )
+        topic = self._settings.taskforce.topics.audit_events
+        try:
+            future = self._producer.send(topic, key=delivery_id.encode(), value=value)
+            future.get(timeout=self._settings.produce_timeout_s)
+        except KafkaError as exc:
+            raise DeliveryError(f"audit event of {delivery_id} not acknowledged: {exc}") from exc
 
     def _dead_letter(
         self,

@@ -42,6 +42,7 @@ from consumers.webhook_receiver import (
 )
 from processes import stop_process
 from producers.scenarios import sample_datum
+from schemas.audit import parse_audit_event
 from schemas.keys import generate_private_key, write_private_key
 from schemas.signing import sign_alert
 from schemas.taskforce import TaskForce, load_taskforce
@@ -312,6 +313,15 @@ def test_failed_posts_are_retried_and_each_delivery_stored_once(
         assert row is not None and row.verified and row.origin == "PK-FIA"
     assert attempts == {"delivered": 3.0, "http_5xx": 2.0}
     assert env.dead_letters() == []
+    # Each accepted POST is on audit-events for the auditor, once, after its retries.
+    events = [
+        parse_audit_event(r.value)
+        for r in read_to_end(env.bootstrap, env.taskforce.topics.audit_events)
+    ]
+    delivered = [s for kind, _, s in events if kind == "webhook_delivered"]
+    assert sorted(s["delivery"] for s in delivered) == sorted(ids)
+    assert {(s["agency"], s["http_status"]) for s in delivered} == {("GR-HCG", 200)}
+    assert sorted(s["attempts"] for s in delivered) == [1, 1, 3]
 
 
 def test_exhausted_deliveries_are_dead_lettered_and_replay_stores_them_once(

@@ -20,6 +20,7 @@ from consumers.metrics import WebhookMetrics
 from consumers.webhook_body import InboxRecord, parse_webhook_body
 from consumers.webhook_client import PostResult
 from consumers.webhook_dispatch import AgencyWorker, WebhookSettings
+from schemas.audit import parse_audit_event
 from schemas.taskforce import Member, TaskForce, Webhook, WebhookPolicy
 from schemas.topics import TopicNames
 from tests.unit.consumers.webhook_fixtures import inbox_record
@@ -145,7 +146,17 @@ def test_failures_are_retried_and_the_offset_committed_after_the_2xx(
     assert len(client.posts) == 4
     assert {p[1] for p in client.posts} == {records[0].headers[-1][1].decode()}
     assert consumer.commits == [{TopicPartition(records[0].topic, 0): 11}]
-    assert producer.sent == []
+    # The accepted POST is told to the auditor (no topic shows it), with ids only.
+    ((topic, key, value),) = producer.sent
+    kind, _, subject = parse_audit_event(value)
+    assert topic == topics.audit_events and kind == "webhook_delivered"
+    assert subject == {
+        "agency": "GR-HCG",
+        "delivery": key.decode(),
+        "attempts": 4,
+        "http_status": 200,
+    }
+    assert key.decode() == client.posts[0][1]
     assert _count(metrics, "http_5xx") == 1 and _count(metrics, "network_error") == 1
     assert _count(metrics, "http_4xx") == 1 and _count(metrics, "delivered") == 1
     body = parse_webhook_body(client.posts[0][2])
@@ -160,7 +171,7 @@ def test_a_delivery_failing_every_attempt_is_dead_lettered_then_committed(
     worker, metrics = _worker(topics, consumer, client, producer)
     assert worker.step(stop) == 2
     assert len(client.posts) == 5  # 4 attempts of the first, 1 of the second
-    assert len(producer.sent) == 1
+    assert [sent[0] for sent in producer.sent] == [topics.dead_letters, topics.audit_events]
     topic, key, value = producer.sent[0]
     letter = json.loads(value)
     assert topic == topics.dead_letters
@@ -219,3 +230,13 @@ def test_commit_every_batches_commits_and_an_idle_poll_flushes_them(
     assert consumer.commits == [{TopicPartition(records[0].topic, 0): 12}]
     assert worker.step(stop) == 0  # nothing new: commit what is done
     assert consumer.commits[-1] == {TopicPartition(records[0].topic, 0): 13}
+
+
+def test_an_unacknowledged_audit_event_fails_the_delivery_so_it_is_posted_again(
+    topics: TopicNames, records: list[Consumed], stop: threading.Event
+) -> None:
+    consumer, producer = FakeConsumer(records[:1]), FakeProducer(fail=True)
+    worker, _ = _worker(topics, consumer, FakeClient([200]), producer)
+    with pytest.raises(DeliveryError, match=r"audit event .* not acknowledged"):
+        worker.step(stop)
+    assert consumer.commits == []

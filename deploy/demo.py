@@ -2,7 +2,10 @@
 
 Several partner agencies publish realistic alerts (and one forged and one tampered
 message), the hub verifies and delivers them, and each task-force member's inbox
-is read and verified. Everything it starts, it stops.
+is read and verified. A Prometheus (Debian's package) scrapes the hub meanwhile; the
+demo ends with the operator's overview (`corridor status`) and an investigator's view
+of one alert's path through the audit chain (`corridor trace`, `corridor audit verify`).
+Everything it starts, it stops.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from prometheus_client.parser import text_string_to_metric_families  # noqa: E40
 import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
+from local_prometheus import LocalPrometheus, PrometheusConfig  # noqa: E402
 from processes import stop_process  # noqa: E402
 from producers.scenarios import sample_alert  # noqa: E402
 from schemas.catalog import alert_schema  # noqa: E402
@@ -78,6 +82,17 @@ def corridor(*args: str, stdin: str | None = None, check: bool = True) -> int:
     if check and result.returncode != 0:
         raise SystemExit(f"demo: corridor {args[0]} failed with exit code {result.returncode}")
     return result.returncode
+
+
+def corridor_quiet(*args: str) -> subprocess.CompletedProcess[str]:
+    """``corridor ARGS`` with its output captured (for polling)."""
+    return subprocess.run(
+        [sys.executable, "-m", "corridor_cli.main", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def publish_file(agency: str, path: Path, kafka: tuple[str, ...]) -> None:
@@ -149,6 +164,7 @@ def main() -> int:
     shutil.copy(REPO / "deploy" / "local" / "taskforce.toml", config)
     kafka = ("--bootstrap", bootstrap, "--topic-prefix", prefix)
     processes: list[subprocess.Popen[bytes]] = []
+    stoppers: list[Callable[[], object]] = []
     try:
         say("Each partner agency generates its signing key; the task force registers it")
         for agency in (*PUBLISHERS, "EU-EUROPOL", HUB_ID):
@@ -216,7 +232,42 @@ def main() -> int:
                 str(receipts_metrics),
             )
         )
-        print(f"logs in {WORKDIR}/streams-worker.log, delivery.log and receipts.log")
+        audit_metrics = port_or_free(9406)
+        processes.append(
+            start(
+                "auditor",
+                "audit",
+                "run",
+                "--config",
+                str(config),
+                *kafka,
+                "--hub-key",
+                str(WORKDIR / "keys" / f"{HUB_ID}.key"),
+                "--trust-store",
+                str(WORKDIR / "trust-store.json"),
+                "--metrics-port",
+                str(audit_metrics),
+            )
+        )
+        print(f"logs in {WORKDIR}/streams-worker.log, delivery.log, receipts.log and auditor.log")
+
+        say("Starting Prometheus (Debian's package) to scrape the hub every second")
+        prometheus = LocalPrometheus(
+            PrometheusConfig(
+                home=WORKDIR / "prometheus",
+                port=port_or_free(9490),
+                targets={
+                    "worker": (f"127.0.0.1:{worker_metrics}",),
+                    "delivery": (f"127.0.0.1:{delivery_metrics}",),
+                    "receipts": (f"127.0.0.1:{receipts_metrics}",),
+                    "audit": (f"127.0.0.1:{audit_metrics}",),
+                },
+                scrape_interval_s=1.0,
+                evaluation_interval_s=1.0,
+            )
+        )
+        stoppers.append(prometheus.stop)
+        print(f"Prometheus at {prometheus.start()}")
 
         say("Partner agencies publish alerts with `corridor publish`")
         for agency, count in PUBLISHERS.items():
@@ -482,10 +533,26 @@ def main() -> int:
             ),
         ):
             print(f"  {line}")
+        say("The operator's view: `corridor status --once` (read from Prometheus)")
+        code = corridor("status", "--prometheus", prometheus.url, "--once", check=False)
+        print(f"(exit code {code}: 1 means a component is down or an alert fires; here the")
+        print(" forged and the tampered records raise CorridorBadSignatures, as they should)")
+
+        say("An investigator's view: the victim alert's path, from the audit chain")
+        alert_ref = f"PK-FIA:{victim_id}"
+        wait_for(
+            lambda: "receipted by GR-HCG" in corridor_quiet("trace", alert_ref, *kafka).stdout,
+            120,
+            "the auditor to chain GR-HCG's receipt",
+        )
+        corridor("trace", alert_ref, *kafka)
+        corridor("audit", "verify", "--config", str(config), *kafka)
     finally:
         say("Stopping what the demo started")
         for process in processes:
             stop_process(process, str(process.args))
+        for stopper in stoppers:
+            stopper()
         if broker is not None:
             broker.stop()
             print("local broker stopped")

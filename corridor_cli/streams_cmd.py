@@ -9,11 +9,12 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
+from consumers.lag import GroupLagMonitor
 from corridor_cli import common, trust
 from schemas.errors import ConfigError
 from schemas.freshness import FreshnessPolicy
 from schemas.keys import load_private_key
-from streams.app import create_app
+from streams.app import create_app, source_topics
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
 from streams.settings import DEFAULT_FRESHNESS, StreamSettings
@@ -128,9 +129,19 @@ def run_worker(args: argparse.Namespace) -> int:
     with trust.hub_trust(args, taskforce, registry) as keys:
         common.serve_metrics(args, registry)
         app = create_app(settings, keys, metrics)
+        lag = GroupLagMonitor(
+            settings.bootstrap,
+            settings.app_id,
+            source_topics(settings),
+            metrics.lag,
+            security=settings.security,
+        )
+        lag.start()
         worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
         try:
             worker.execute_from_commandline()
         except SystemExit as exc:
             return int(exc.code or 0)
+        finally:
+            lag.close()
     return common.EXIT_OK

@@ -135,6 +135,8 @@ class RecallService:
         self._lag = LagReporter(
             self._consumer, metrics.lag, CLIENT_ID, settings.lag_interval_s, committed=False
         )
+        for member in settings.taskforce.recipients:  # no failure yet is worth showing: 0
+            metrics.failures.labels(member.agency_id)
 
     def catch_up(self, timeout_s: float = 60.0) -> int:
         """Read the alerts topic to its end offsets of now and write what is due.

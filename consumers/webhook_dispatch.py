@@ -132,6 +132,7 @@ class AgencyWorker:
             f"{settings.group_id}.{self.agency}",
             settings.lag_interval_s,
         )
+        metrics.dead_lettered.labels(self.agency)  # none yet is worth showing: 0
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set; a failure resumes from the last commit."""

@@ -8,8 +8,9 @@ three that correlate into an incident, a revision sent twice (a duplicate), the 
 in a new record (a replay) and a tampered record (a bad signature), deliveries to every
 member, an ACTIONED receipt and a receipt from the wrong agency, webhook POSTs to an
 endpoint where nothing listens (network errors, dead letters), and a registry version
-revoking a key, which recalls the alert signed after its compromise. Then every query of
-every panel, with Grafana's variables substituted, must return at least one series.
+revoking a key, which recalls the alert signed after its compromise, and a rolled-back
+registry record, which the services refuse. Then every query of every panel, with Grafana's
+variables substituted, must return at least one series.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from local_prometheus import LocalPrometheus
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
+from schemas import registry as reg
 from schemas.envelope import HEADER_KIND, HEADER_MESSAGE_ID
 from schemas.key_lifecycle import revoke
 from schemas.keys import generate_private_key, key_id, write_private_key
@@ -272,6 +274,19 @@ def _drive_traffic(hub: Hub) -> None:
         lambda: value(hub.prometheus, 'sum(corridor_recalled_alerts_total{origin="PK-FIA"})') == 1,
         TIMEOUT,
         "the recall service to recall the alert signed after compromise",
+    )
+    # Someone produces registry version 1 again: every follower refuses the rollback.
+    hub.send_raw([(topics.keys, reg.RECORD_KEY, hub.published[0].read_bytes(), [])])
+    wait_for(
+        lambda: (
+            value(
+                hub.prometheus,
+                'sum(corridor_registry_rejected_updates_total{job="worker", reason="rollback"})',
+            )
+            == 1
+        ),
+        TIMEOUT,
+        "the worker to refuse the rolled-back registry",
     )
 
 

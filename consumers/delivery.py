@@ -220,6 +220,8 @@ class DeliveryService:
         self._lag = LagReporter(
             self._consumer, metrics.lag, settings.group_id, settings.lag_interval_s
         )
+        for member in settings.taskforce.recipients:  # no failure yet is worth showing: 0
+            metrics.failures.labels(member.agency_id)
         self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,

@@ -2,9 +2,53 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from schemas.truststore import TrustStore
+
+
+def consumer_lag_gauge(registry: CollectorRegistry) -> Gauge:
+    """``corridor_consumer_lag{group, topic, partition}``, the same in every service."""
+    return Gauge(
+        "corridor_consumer_lag",
+        "Records not yet handled for good (log-end minus committed offset), by consumer "
+        "group, topic and partition; for a reader without a group (receipt tracker, recall "
+        "service) log-end minus its position, with its client id as group",
+        ["group", "topic", "partition"],
+        registry=registry,
+    )
+
+
+def key_validity_gauge(registry: CollectorRegistry) -> Gauge:
+    """``corridor_registry_key_valid_until_seconds{agency, key_id, status}``."""
+    return Gauge(
+        "corridor_registry_key_valid_until_seconds",
+        "End of each signing key's validity (Unix time; +Inf: no end; a revoked key: its "
+        "compromised_at, or -Inf), by agency, key id and status; from the key registry in "
+        "use, or from the trust-store file of a service that uses one",
+        ["agency", "key_id", "status"],
+        registry=registry,
+    )
+
+
+def set_key_validity(gauge: Gauge, store: TrustStore) -> None:
+    """Set ``gauge`` (see :func:`key_validity_gauge`) to the signing keys of ``store`` only.
+
+    A revoked key's validity ends at its ``compromised_at`` (-Inf without one).
+    """
+    gauge.clear()
+    for agency in store.agencies.values():
+        for key in agency.keys.values():
+            until = math.inf if key.valid_until is None else key.valid_until.timestamp()
+            if key.status == "revoked" and key.compromised_at is not None:
+                until = min(until, key.compromised_at.timestamp())
+            elif key.status == "revoked":
+                until = -math.inf
+            gauge.labels(agency.agency_id, key.key_id, key.status).set(until)
+
 
 #: Seconds; alerts are meant to arrive within seconds, so fine buckets below 1 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -57,13 +101,7 @@ class DeliveryMetrics:
                 buckets=LATENCY_BUCKETS,
                 registry=registry,
             ),
-            lag=Gauge(
-                "corridor_consumer_lag",
-                "Records not yet handled for good (log-end minus committed offset), by consumer "
-                "group, topic and partition",
-                ["group", "topic", "partition"],
-                registry=registry,
-            ),
+            lag=consumer_lag_gauge(registry),
         )
 
 
@@ -125,6 +163,7 @@ class ReceiptMetrics:
     unacknowledged: Gauge
     oldest_unacknowledged: Gauge
     latency: Histogram
+    lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ReceiptMetrics:
@@ -138,8 +177,9 @@ class ReceiptMetrics:
             ),
             rejected=Counter(
                 "corridor_receipts_rejected",
-                "Receipts that failed verification or came from the wrong agency, by reason",
-                ["reason"],
+                "Receipts that failed verification or came from the wrong agency, by the "
+                "receipts topic's agency and reason",
+                ["agency", "reason"],
                 registry=registry,
             ),
             unacknowledged=Gauge(
@@ -161,6 +201,7 @@ class ReceiptMetrics:
                 buckets=RECEIPT_BUCKETS,
                 registry=registry,
             ),
+            lag=consumer_lag_gauge(registry),
         )
 
 
@@ -176,6 +217,7 @@ class WebhookMetrics:
     dead_lettered: Counter
     replayed: Counter
     post_seconds: Histogram
+    lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> WebhookMetrics:
@@ -207,6 +249,7 @@ class WebhookMetrics:
                 buckets=POST_BUCKETS,
                 registry=registry,
             ),
+            lag=consumer_lag_gauge(registry),
         )
 
 
@@ -255,13 +298,7 @@ class RegistryMetrics:
                 "verifies)",
                 registry=registry,
             ),
-            key_valid_until=Gauge(
-                "corridor_registry_key_valid_until_seconds",
-                "End of each signing key's validity (Unix time; +Inf: no end), by agency, key "
-                "id and status",
-                ["agency", "key_id", "status"],
-                registry=registry,
-            ),
+            key_valid_until=key_validity_gauge(registry),
             applied=Counter(
                 "corridor_registry_updates",
                 "Key registry versions accepted",
@@ -286,6 +323,7 @@ class RecallMetrics:
     failures: Counter
     alerts_seen: Gauge
     revoked_keys: Gauge
+    lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> RecallMetrics:
@@ -322,4 +360,5 @@ class RecallMetrics:
                 "Revoked signing keys in the key registry (or trust store) in use",
                 registry=registry,
             ),
+            lag=consumer_lag_gauge(registry),
         )

@@ -30,6 +30,7 @@ from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.lag import LagReporter
 from consumers.metrics import RecallMetrics
 from consumers.recall import RecallLedger, delivered_alert, revocations, sign_notice
 from consumers.registry_follower import RegistryFollower
@@ -63,6 +64,10 @@ def revocation_source(trust: TrustSource) -> RevocationSource:
     return lambda: (store, 0)
 
 
+CLIENT_ID = "corridor-recalls"
+"""Its Kafka client id, also the ``group`` label of its lag (it has no consumer group)."""
+
+
 @dataclass(frozen=True)
 class RecallSettings:
     """How the recall service runs."""
@@ -79,6 +84,8 @@ class RecallSettings:
     """How long a round of notices may take to be acknowledged before it is retried."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the service authenticates (the hub's identity on a secured cluster)."""
+    lag_interval_s: float = 5.0
+    """How often its lag (alerts not read yet) is measured."""
 
 
 class RecallService:
@@ -101,14 +108,14 @@ class RecallService:
             consumer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            client_id="corridor-recalls",
+            client_id=CLIENT_ID,
             enable_auto_commit=False,
         )
         self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            client_id="corridor-recalls",
+            client_id=CLIENT_ID,
             linger_ms=2,
             delivery_timeout_ms=int(settings.send_timeout_s * 1000),
             request_timeout_ms=request_timeout_ms(settings.send_timeout_s),
@@ -125,6 +132,11 @@ class RecallService:
             )
         self._consumer.assign(self._parts)
         self._consumer.seek_to_beginning(*self._parts)
+        self._lag = LagReporter(
+            self._consumer, metrics.lag, CLIENT_ID, settings.lag_interval_s, committed=False
+        )
+        for member in settings.taskforce.recipients:  # no failure yet is worth showing: 0
+            metrics.failures.labels(member.agency_id)
 
     def catch_up(self, timeout_s: float = 60.0) -> int:
         """Read the alerts topic to its end offsets of now and write what is due.
@@ -169,6 +181,7 @@ class RecallService:
                     self.ledger.add(alert)
                     count += 1
         self._metrics.alerts_seen.set(self.ledger.alerts_seen)
+        self._lag.maybe_report()
         return count
 
     def recall_due(self) -> int:

@@ -21,6 +21,7 @@ from kafka.errors import KafkaError
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.lag import LagReporter
 from consumers.metrics import ReceiptMetrics
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.receipts import ReceiptLedger
@@ -34,6 +35,8 @@ from schemas.verification import verify_receipt
 logger = logging.getLogger(__name__)
 
 STAGE = "receipts"
+CLIENT_ID = "corridor-receipts"
+"""Its Kafka client id, also the ``group`` label of its lag (it has no consumer group)."""
 WRONG_RECIPIENT = "wrong_recipient"
 
 
@@ -51,6 +54,8 @@ class TrackerSettings:
     """How long one poll waits for records."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the tracker authenticates (the hub's identity on a secured cluster)."""
+    lag_interval_s: float = 5.0
+    """How often its lag (records of the topics not read yet) is measured."""
 
 
 class ReceiptTracker:
@@ -71,30 +76,35 @@ class ReceiptTracker:
         self.ledger = ReceiptLedger()
         topics = settings.taskforce.topics
         self._inbox_agency = {topics.inbox(m.agency_id): m.agency_id for m in self._recipients()}
-        self._receipt_topics = {topics.receipts(m.agency_id) for m in self._recipients()}
+        self._receipt_agency = {
+            topics.receipts(m.agency_id): m.agency_id for m in self._recipients()
+        }
         self._consumer = kafka_consumer(
             consumer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            client_id="corridor-receipts",
+            client_id=CLIENT_ID,
             enable_auto_commit=False,
         )
         self._producer = acked_producer(
             producer_factory,
             bootstrap=settings.bootstrap,
             security=settings.security,
-            client_id="corridor-receipts",
+            client_id=CLIENT_ID,
         )
         try:
             parts = [
                 TopicPartition(topic, p)
-                for topic in sorted({*self._inbox_agency, *self._receipt_topics})
+                for topic in sorted({*self._inbox_agency, *self._receipt_agency})
                 for p in sorted(self._consumer.partitions_for_topic(topic) or [])
             ]
             self._consumer.assign(parts)
             self._consumer.seek_to_beginning(*parts)
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        self._lag = LagReporter(
+            self._consumer, metrics.lag, CLIENT_ID, settings.lag_interval_s, committed=False
+        )
 
     def _recipients(self) -> list[Any]:
         return list(self._settings.taskforce.recipients)
@@ -114,6 +124,7 @@ class ReceiptTracker:
             if not all(f.is_done and f.succeeded() for f in quarantined):
                 raise DeliveryError("quarantine records for rejected receipts not acknowledged")
         self._refresh_gauges()
+        self._lag.maybe_report()
         return len(records)
 
     def _handle(self, record: Any) -> Any:
@@ -163,7 +174,7 @@ class ReceiptTracker:
             record.offset,
             detail,
         )
-        self._metrics.rejected.labels(reason).inc()
+        self._metrics.rejected.labels(self._receipt_agency.get(record.topic, ""), reason).inc()
         return send_to_quarantine(
             self._producer,
             self._settings.taskforce.topics.quarantine,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -24,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from consumers.errors import BrokerUnavailable
 from consumers.kafka_clients import kafka_consumer
-from consumers.metrics import RegistryMetrics
+from consumers.metrics import RegistryMetrics, set_key_validity
 from schemas import registry as reg
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, RegistryError
@@ -154,16 +153,7 @@ class RegistryFollower:
         logger.info("key registry %s in use", registry.describe())
         self._metrics.applied.inc()
         self._metrics.version.set(registry.version)
-        gauge = self._metrics.key_valid_until
-        gauge.clear()
-        for agency in registry.trust_store.agencies.values():
-            for key in agency.keys.values():
-                until = math.inf if key.valid_until is None else key.valid_until.timestamp()
-                if key.status == "revoked" and key.compromised_at is not None:
-                    until = min(until, key.compromised_at.timestamp())
-                elif key.status == "revoked":
-                    until = -math.inf
-                gauge.labels(agency.agency_id, key.key_id, key.status).set(until)
+        set_key_validity(self._metrics.key_valid_until, registry.trust_store)
 
     def _refused(self, error: RegistryError) -> None:
         logger.warning("key registry record on %s refused: %s", self._topic, error)

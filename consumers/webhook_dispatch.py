@@ -35,6 +35,7 @@ from consumers.backoff import backoff_delay, worst_case_s
 from consumers.dead_letters import DeadLetter, dead_letter_value
 from consumers.errors import DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.lag import LagReporter
 from consumers.metrics import WebhookMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.webhook_body import InboxRecord, webhook_body
@@ -72,6 +73,8 @@ class WebhookSettings:
     """A dispatcher that died without leaving loses its partitions after this long."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the dispatcher authenticates (the hub's identity on a secured cluster)."""
+    lag_interval_s: float = 5.0
+    """How often each agency's consumer lag is measured."""
 
 
 def webhook_members(taskforce: TaskForce) -> list[Member]:
@@ -125,6 +128,13 @@ class AgencyWorker:
             max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
             session_timeout_ms=int(settings.session_timeout_s * 1000),
         )
+        self._lag = LagReporter(
+            self._consumer,
+            metrics.lag,
+            f"{settings.group_id}.{self.agency}",
+            settings.lag_interval_s,
+        )
+        metrics.dead_lettered.labels(self.agency)  # none yet is worth showing: 0
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set; a failure resumes from the last commit."""
@@ -150,6 +160,7 @@ class AgencyWorker:
 
     def step(self, stop: threading.Event) -> int:
         """Poll once and handle the records; returns how many were done."""
+        self._lag.maybe_report()
         polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
         records = [r for batch in polled.values() for r in batch]
         if not records:

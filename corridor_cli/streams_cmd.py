@@ -10,11 +10,12 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
+from consumers.lag import GroupLagMonitor
 from corridor_cli import common, trust
 from schemas.errors import ConfigError
 from schemas.freshness import FreshnessPolicy
 from schemas.keys import load_private_key
-from streams.app import create_app
+from streams.app import create_app, source_topics
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
 from streams.settings import DEFAULT_FRESHNESS, StreamSettings
@@ -137,6 +138,14 @@ def run_worker(args: argparse.Namespace) -> int:
             settings.app_id,
             len(taskforce.publishers),
         )
+        lag = GroupLagMonitor(
+            settings.bootstrap,
+            settings.app_id,
+            source_topics(settings),
+            metrics.lag,
+            security=settings.security,
+        )
+        lag.start()
         # Our logging (text or JSON, see corridor_cli/logs.py) stays in place: Faust's own
         # set-up would replace it with its text format.
         worker = faust.Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
@@ -145,4 +154,6 @@ def run_worker(args: argparse.Namespace) -> int:
             worker.execute_from_commandline()
         except SystemExit as exc:
             return int(exc.code or 0)
+        finally:
+            lag.close()
     return common.EXIT_OK

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from consumers.metrics import RegistryMetrics
+from consumers.metrics import RegistryMetrics, key_validity_gauge, set_key_validity
 from consumers.registry_follower import RegistryFollower
 from corridor_cli import common
 from schemas.registry import load_roots
@@ -66,4 +66,6 @@ def hub_trust(
             yield follower
         return
     path = getattr(args, "trust_store", None) or taskforce.trust_store
-    yield load_trust_store(Path(path))
+    store = load_trust_store(Path(path))
+    set_key_validity(key_validity_gauge(registry), store)
+    yield store

@@ -86,6 +86,7 @@ async def send_acknowledged(
     headers: RecordHeaders | None = None,
     *,
     backoff: tuple[float, float] = RETRY_BACKOFF_S,
+    retried: Any = None,
 ) -> None:
     """Send until the broker acknowledged it (acks=all); retry with backoff meanwhile.
 
@@ -93,7 +94,7 @@ async def send_acknowledged(
     producer flush before a commit does not fail on a lost send: either way the
     source offset would be committed without the output. So the send is retried
     here, and the agent takes no further event (commits nothing new) until it
-    succeeds.
+    succeeds. ``retried`` (a counter, optional) is incremented for every retry.
     """
     delay, ceiling = backoff
     while True:
@@ -104,6 +105,8 @@ async def send_acknowledged(
         except Exception as exc:  # ProducerSendError, KafkaError, timeouts: all retried
             name = topic.get_topic_name()
             logger.warning("send to %s not acknowledged, retrying in %.1fs: %r", name, delay, exc)
+            if retried is not None:
+                retried.inc()
             await asyncio.sleep(delay)
             delay = min(delay * 2, ceiling)
 
@@ -120,6 +123,17 @@ def _features(value: bytes) -> bytes | None:
     except (VerifyError, *DECODE_ERRORS) as exc:  # verified upstream: a bug if it happens
         logger.error("cannot extract correlation features: %r", exc)
         return None
+
+
+def _observe_passed_on(metrics: StreamMetrics, value: bytes) -> None:
+    """Observe the time from the originator's signed produce time to now (passed on)."""
+    try:
+        header = open_envelope(value).header
+    except VerifyError as exc:  # verified upstream: a bug if it happens
+        logger.error("cannot read the envelope of a verified record: %r", exc)
+        return
+    seconds = (dt.datetime.now(dt.UTC) - header.produced_at).total_seconds()
+    metrics.produce_to_alerts.labels(header.agency).observe(max(seconds, 0.0))
 
 
 def _replayed(verifier: Verifier, source: SourceRecord, headers: RecordHeaders) -> Rejected:
@@ -169,6 +183,13 @@ def faust_credentials(security: ClientSecurity) -> Any:
     if context is not None:
         return faust.SSLCredentials(context)
     return None
+
+
+def source_topics(settings: StreamSettings) -> list[str]:
+    """The topics the worker's agents read (its consumer group's), inbound ones first."""
+    topics = settings.taskforce.topics
+    inbound = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
+    return [*inbound, topics.verified, topics.correlation]
 
 
 def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetrics) -> Any:
@@ -270,7 +291,12 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                     message.offset,
                     result.reason,
                 )
-                await send_acknowledged(quarantine_topic, message.key, result.quarantine_value)
+                await send_acknowledged(
+                    quarantine_topic,
+                    message.key,
+                    result.quarantine_value,
+                    retried=metrics.send_retries.labels("quarantine"),
+                )
                 continue
             alert = result.alert
             # The record key is not signed: downstream stages are keyed by the signed identity.
@@ -279,7 +305,13 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                 *hub_headers.without_hub_headers(headers),
                 (hub_headers.REVISION, str(alert["revision"]).encode()),
             ]
-            await send_acknowledged(verified_topic, key, message.value, forwarded)
+            await send_acknowledged(
+                verified_topic,
+                key,
+                message.value,
+                forwarded,
+                retried=metrics.send_retries.labels("verified"),
+            )
             repeats.remember(
                 message.value, message.topic, message.partition, message.offset, event_ms
             )
@@ -319,10 +351,22 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                 *hub_headers.without_hub_headers(headers),
                 (hub_headers.REVISION_STATUS, status),
             ]
-            await send_acknowledged(alerts_topic, message.key, message.value, forwarded)
+            await send_acknowledged(
+                alerts_topic,
+                message.key,
+                message.value,
+                forwarded,
+                retried=metrics.send_retries.labels("alerts"),
+            )
+            _observe_passed_on(metrics, message.value)
             features = _features(message.value)
             if features is not None:
-                await send_acknowledged(correlation_topic, CORRELATION_KEY, features)
+                await send_acknowledged(
+                    correlation_topic,
+                    CORRELATION_KEY,
+                    features,
+                    retried=metrics.send_retries.labels("correlation"),
+                )
             gate.passed(message.key, revision, message.partition, event_ms, decision)
 
     @app.agent(correlation_topic)
@@ -334,7 +378,13 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
             metrics.correlate_seconds.observe(time.perf_counter() - started)
             for publication in publications:
                 record = publication.record
-                await send_acknowledged(incidents_topic, record.key, record.value, record.headers)
+                await send_acknowledged(
+                    incidents_topic,
+                    record.key,
+                    record.value,
+                    record.headers,
+                    retried=metrics.send_retries.labels("incidents"),
+                )
                 correlation.published(publication)
                 metrics.incidents.labels(publication.incident["status"]).inc()
             state = correlation.correlator

@@ -37,6 +37,16 @@ def _revision_written_at(value: bytes) -> tuple[int, int]:
     return written_ms, partition
 
 
+def inbound_agency(topic: str) -> str:
+    """The agency of an inbound topic ``<prefix>.inbound.<AGENCY>`` (ids have no dot)."""
+    return topic.rpartition(".")[2]
+
+
+def key_agency(key: bytes) -> str:
+    """The originating agency of a verified record's key ``AGENCY:alert_id``."""
+    return key.partition(b":")[0].decode("utf-8", "replace")
+
+
 class Repeat(enum.Enum):
     """What the exact-repeat check found."""
 
@@ -67,7 +77,7 @@ class ExactRepeats:
         if first_topic != topic_tag(topic):
             return Repeat.OTHER_TOPIC
         if (first_partition, first_offset) == (partition, offset):
-            self._metrics.dropped.labels("exact").inc()
+            self._metrics.dropped.labels(kind="exact", agency=inbound_agency(topic)).inc()
             return Repeat.REREAD
         return Repeat.REPLAYED
 
@@ -94,7 +104,7 @@ class RevisionGate:
         delivered = parse_revision_entry(stored)[0] if stored is not None else None
         decision = decide(delivered, revision)
         if decision in (Decision.DUPLICATE, Decision.STALE):
-            self._metrics.dropped.labels(decision.value).inc()
+            self._metrics.dropped.labels(kind=decision.value, agency=key_agency(key)).inc()
         return decision
 
     def passed(
@@ -106,5 +116,5 @@ class RevisionGate:
         would be re-read and found "already delivered".
         """
         self.state.put(key, revision_entry(revision, event_ms, partition), partition, event_ms)
-        self._metrics.accepted.labels(decision.value).inc()
+        self._metrics.accepted.labels(status=decision.value, agency=key_agency(key)).inc()
         self._metrics.state_entries.labels(REVISIONS_TABLE).set(len(self.state))

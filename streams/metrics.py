@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from consumers.metrics import LATENCY_BUCKETS, consumer_lag_gauge
+
 #: Seconds spent verifying one record: signature checks take tens of microseconds.
 VERIFY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
+
+
+#: The worker's outputs, the values of ``corridor_stream_send_retries{output}``.
+SEND_OUTPUTS = ("verified", "quarantine", "alerts", "correlation", "incidents")
 
 
 @dataclass(frozen=True)
@@ -25,11 +31,15 @@ class StreamMetrics:
     incidents: Counter
     correlation_state: Gauge
     correlate_seconds: Histogram
+    produce_to_verified: Histogram
+    produce_to_alerts: Histogram
+    send_retries: Counter
+    lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StreamMetrics:
         """Register the metrics in ``registry``."""
-        return cls(
+        metrics = cls(
             received=Counter(
                 "corridor_stream_received",
                 "Records read from agencies' inbound topics, by inbound topic's agency",
@@ -44,21 +54,24 @@ class StreamMetrics:
             ),
             quarantined=Counter(
                 "corridor_stream_quarantined",
-                "Records sent to quarantine, by stage and reason",
-                ["stage", "reason"],
+                "Records sent to quarantine, by stage, reason and the inbound topic's agency "
+                "(the claimed originator is not trusted, so not used)",
+                ["stage", "reason", "agency"],
                 registry=registry,
             ),
             accepted=Counter(
                 "corridor_stream_accepted",
-                "Alerts passed on to delivery by the deduplication stage, new or update",
-                ["status"],
+                "Alerts passed on to delivery by the deduplication stage, by status (new, "
+                "update) and originating agency",
+                ["status", "agency"],
                 registry=registry,
             ),
             dropped=Counter(
                 "corridor_stream_duplicates",
                 "Records dropped by deduplication: exact (same bytes, before verification), "
-                "duplicate (same alert revision) or stale (older revision than delivered)",
-                ["kind"],
+                "duplicate (same alert revision) or stale (older revision than delivered), by "
+                "kind and agency (exact: the inbound topic's; else the originating agency)",
+                ["kind", "agency"],
                 registry=registry,
             ),
             state_entries=Gauge(
@@ -97,4 +110,31 @@ class StreamMetrics:
                 buckets=VERIFY_BUCKETS,
                 registry=registry,
             ),
+            produce_to_verified=Histogram(
+                "corridor_stream_publish_to_verified_seconds",
+                "From the originator's signed produce time to the alert passing verification, "
+                "by originating agency",
+                ["agency"],
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            produce_to_alerts=Histogram(
+                "corridor_stream_publish_to_alerts_seconds",
+                "From the originator's signed produce time to the alert being passed on to the "
+                "alerts topic (acknowledged), by originating agency",
+                ["agency"],
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            send_retries=Counter(
+                "corridor_stream_send_retries",
+                "Sends the broker did not acknowledge (retried until it does), by output "
+                "(verified, quarantine, alerts, correlation, incidents)",
+                ["output"],
+                registry=registry,
+            ),
+            lag=consumer_lag_gauge(registry),
         )
+        for output in SEND_OUTPUTS:  # present at 0 from the start: no retry is news too
+            metrics.send_retries.labels(output)
+        return metrics

@@ -54,7 +54,7 @@ class Verifier:
 
     def check(self, source: SourceRecord, arrived_at: dt.datetime) -> VerifiedAlert | Rejected:
         """Verify ``source``, which the broker appended at ``arrived_at``; never raises."""
-        self._metrics.received.labels(source.topic[self._agency_of_topic :]).inc()
+        self._metrics.received.labels(self._topic_agency(source.topic)).inc()
         started = time.perf_counter()
         try:
             if source.value is None:
@@ -72,12 +72,22 @@ class Verifier:
             return self.reject(source, exc.reason, exc.detail)
         finally:
             self._metrics.verify_seconds.observe(time.perf_counter() - started)
-        self._metrics.verified.labels(verified.envelope.header.agency).inc()
+        header = verified.envelope.header
+        self._metrics.verified.labels(header.agency).inc()
+        self._metrics.produce_to_verified.labels(header.agency).observe(
+            max((dt.datetime.now(dt.UTC) - header.produced_at).total_seconds(), 0.0)
+        )
         return verified
+
+    def _topic_agency(self, topic: str) -> str:
+        """The agency whose inbound topic ``topic`` is."""
+        return topic[self._agency_of_topic :]
 
     def reject(self, source: SourceRecord, reason: str, detail: str) -> Rejected:
         """Count ``source`` as quarantined for ``reason`` and build its quarantine record."""
-        self._metrics.quarantined.labels(STAGE, reason).inc()
+        self._metrics.quarantined.labels(
+            stage=STAGE, reason=reason, agency=self._topic_agency(source.topic)
+        ).inc()
         record = quarantine_record(
             source, stage=STAGE, reason=reason, detail=detail, at=dt.datetime.now(dt.UTC)
         )

@@ -70,3 +70,23 @@ def publish_next_version(
     ok(run_corridor("registry", "publish", str(draft), "--roots", roots, *kafka))
     published.append(draft)
     return version
+
+
+ROOT_NAMES = ("chair", "deputy", "auditor")
+
+
+def create_roots(workdir: Path, threshold: int = 2) -> Path:
+    """Three root keys in ``workdir`` (``NAME.root.key``/``.pub``) and the roots file.
+
+    Returns ``workdir/roots.json``, which needs ``threshold`` of the three signatures.
+    """
+    for name in ROOT_NAMES:
+        ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
+    roots = workdir / "roots.json"
+    root_args = [arg for n in ROOT_NAMES for arg in ("--root", str(workdir / f"{n}.root.pub"))]
+    ok(
+        run_corridor(
+            "registry", "init", "--threshold", str(threshold), "--out", str(roots), *root_args
+        )
+    )
+    return roots

@@ -17,18 +17,18 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 import local_kafka
-from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError
+from local_prometheus import LocalPrometheus
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
 from schemas.signing import sign_alert
-from tests.integration.conftest import (
-    Pipeline,
-    run_corridor,
-    scrape_metric,
-    start_corridor,
-    wait_for,
+from tests.integration.conftest import Pipeline, run_corridor, scrape_metric, wait_for
+from tests.integration.monitoring_helpers import (
+    hub_services,
+    running_prometheus,
+    value,
+    wait_until_all_up,
 )
 
 pytestmark = pytest.mark.integration
@@ -64,16 +64,10 @@ def components(pipeline: Pipeline) -> Iterator[dict[str, tuple[int, subprocess.P
         "receipts": ["receipts", "track", *common],
         "recalls": ["recalls", "run", *common, *hub_key],
     }
-    started: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
-    try:
-        for job, command in commands.items():
-            port = local_kafka.free_port()
-            log = pipeline.workdir / f"monitoring-{job}.log"
-            started[job] = (port, start_corridor([*command, "--metrics-port", str(port)], log))
+    logs = pipeline.workdir / "monitoring-logs"
+    logs.mkdir(exist_ok=True)
+    with hub_services(commands, logs) as started:
         yield started
-    finally:
-        for job, (_, process) in started.items():
-            stop_process(process, job)
 
 
 @pytest.fixture(scope="module")
@@ -87,43 +81,13 @@ def prometheus(
         "delivery": pipeline.delivery_metrics_port,
         **{job: port for job, (port, _) in components.items()},
     }
-    config = PrometheusConfig(
-        home=tmp_path_factory.mktemp("prometheus"),
-        port=local_kafka.free_port(),
-        targets={job: (f"127.0.0.1:{ports[job]}",) for job in JOBS},
-        scrape_interval_s=1.0,
-        evaluation_interval_s=1.0,
-    )
-    server = LocalPrometheus(config)
-    try:
-        server.start(timeout=60.0)
-    except PrometheusToolError as exc:
-        server.stop()
-        pytest.fail(f"could not start Prometheus: {exc}", pytrace=False)
-    try:
+    home = tmp_path_factory.mktemp("prometheus")
+    with running_prometheus({job: ports[job] for job in JOBS}, home) as server:
         yield server
-    finally:
-        server.stop()
-
-
-def value(server: LocalPrometheus, expr: str) -> float | None:
-    """The value of a one-element instant vector, None when it is empty."""
-    result = server.query(expr)
-    assert len(result) <= 1, result
-    return float(result[0]["value"][1]) if result else None
 
 
 def alerts_named(server: LocalPrometheus, name: str, state: str) -> list[dict[str, Any]]:
     return [a for a in server.alerts() if a["labels"]["alertname"] == name and a["state"] == state]
-
-
-def wait_until_all_up(server: LocalPrometheus) -> None:
-    for job in JOBS:
-        wait_for(
-            lambda job=job: value(server, f'up{{job="{job}"}}') == 1,
-            60,
-            f"Prometheus to scrape the {job}",
-        )
 
 
 def publish(pipeline: Pipeline, alert: dict[str, Any]) -> None:
@@ -136,7 +100,7 @@ def publish(pipeline: Pipeline, alert: dict[str, Any]) -> None:
 def test_prometheus_scrapes_the_running_pipeline(
     pipeline: Pipeline, prometheus: LocalPrometheus
 ) -> None:
-    wait_until_all_up(prometheus)
+    wait_until_all_up(prometheus, JOBS)
     verified = 'sum(corridor_stream_verified_total{agency="PK-FIA"})'
     before = scrape_metric(
         pipeline.worker_metrics_port, "corridor_stream_verified_total", agency="PK-FIA"
@@ -189,12 +153,24 @@ def test_prometheus_scrapes_the_running_pipeline(
         consumer.close()
     assert {p["metric"]["partition"] for p in partitions} == {str(n) for n in expected_partitions}
 
+    # Every hub service reports its lag; the worker's (its Faust group's) covers its inbound
+    # topics, measured from outside the group.
+    def jobs_with_lag() -> set[str]:
+        return {s["metric"]["job"] for s in prometheus.query("corridor_consumer_lag")}
+
+    wait_for(lambda: jobs_with_lag() >= set(JOBS), 60, "every service's consumer lag")
+    worker_lag = prometheus.query('corridor_consumer_lag{job="worker"}')
+    assert {s["metric"]["group"] for s in worker_lag} == {
+        f"{pipeline.taskforce.topics.prefix}-streams"
+    }
+    assert pipeline.taskforce.topics.inbound("PK-FIA") in {s["metric"]["topic"] for s in worker_lag}
+
 
 def test_corridor_status_reads_the_live_pipeline_from_prometheus(
     pipeline: Pipeline, prometheus: LocalPrometheus
 ) -> None:
     """Runs after the scrape test's alert: every section shows the traffic it caused."""
-    wait_until_all_up(prometheus)
+    wait_until_all_up(prometheus, JOBS)
     wait_for(
         lambda: value(prometheus, "sum(corridor_consumer_lag)") is not None,
         30,
@@ -251,7 +227,7 @@ def test_alert_rules_evaluate_against_the_live_pipeline(
     assert names == {"corridor-recording", "corridor-pipeline"}
 
     # No component is down; then the webhook dispatcher stops: pending for a minute.
-    wait_until_all_up(prometheus)
+    wait_until_all_up(prometheus, JOBS)
     wait_for(
         lambda: (
             not any(

@@ -143,11 +143,14 @@ def test_replays_are_quarantined_repeats_dropped_and_a_higher_revision_is_an_upd
         "r3": sign_alert({**first, "revision": 3}, key, topics),
     }
     before = {
-        kind: pipeline.worker_metric("corridor_stream_duplicates_total", kind=kind)
+        kind: pipeline.worker_metric("corridor_stream_duplicates_total", kind=kind, agency="TR-SG")
         for kind in ("exact", "duplicate", "stale")
     }
     replays_before = pipeline.worker_metric(
-        "corridor_stream_quarantined_total", stage="verify", reason=reasons.REPLAYED
+        "corridor_stream_quarantined_total",
+        stage="verify",
+        reason=reasons.REPLAYED,
+        agency="TR-SG",
     )
     # All share the key, hence the partition: r3 arriving means the rest was processed.
     order = ["r1", "r1", "r1-again", "r2", "r1", "r1-late", "r3"]
@@ -181,12 +184,15 @@ def test_replays_are_quarantined_repeats_dropped_and_a_higher_revision_is_an_upd
     assert items[0].document["message_id"] == signed["r1"].header.message_id
     assert items[1].document["alert"]["estimated_persons"] == 77
     after = {
-        kind: pipeline.worker_metric("corridor_stream_duplicates_total", kind=kind)
+        kind: pipeline.worker_metric("corridor_stream_duplicates_total", kind=kind, agency="TR-SG")
         for kind in before
     }
     # r1's exact bytes sent twice more, in new records: replays, quarantined as such.
     replays = pipeline.worker_metric(
-        "corridor_stream_quarantined_total", stage="verify", reason=reasons.REPLAYED
+        "corridor_stream_quarantined_total",
+        stage="verify",
+        reason=reasons.REPLAYED,
+        agency="TR-SG",
     )
     assert replays - replays_before == 2
     quarantined = [json.loads(r.value) for r in read_to_end(pipeline.bootstrap, topics.quarantine)]

@@ -141,7 +141,15 @@ def test_receipts_acknowledge_deliveries_and_forged_ones_are_quarantined(
     producer.send(forged.topic, key=forged.key, value=forged.value, headers=forged.headers).get(30)
     producer.close()
     wait_for(
-        lambda: _value(registry, "corridor_receipts_rejected_total", reason="wrong_recipient") >= 1,
+        lambda: (
+            _value(
+                registry,
+                "corridor_receipts_rejected_total",
+                agency="TR-SG",
+                reason="wrong_recipient",
+            )
+            >= 1
+        ),
         TIMEOUT,
         "the forged receipt to be rejected",
     )

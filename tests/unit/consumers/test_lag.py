@@ -8,7 +8,7 @@ from kafka.errors import KafkaTimeoutError
 from kafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry, Gauge
 
-from consumers.lag import LagReporter, partition_lag
+from consumers.lag import GroupLagMonitor, LagReporter, partition_lag
 
 A0, A1, I0 = TopicPartition("t.alerts", 0), TopicPartition("t.alerts", 1), TopicPartition("t.i", 0)
 
@@ -32,6 +32,9 @@ class FakeConsumer:
 
     def committed(self, tp: TopicPartition) -> int | None:
         return self.commits[tp]
+
+    def position(self, tp: TopicPartition) -> int:
+        return {A0: 8, A1: 7, I0: 0}[tp]
 
 
 def samples(registry: CollectorRegistry) -> dict[tuple[str, ...], float]:
@@ -91,3 +94,54 @@ def test_a_broker_error_keeps_the_last_values_and_retries_next_interval() -> Non
     now[0] = 10.0
     assert lag.maybe_report()
     assert samples(registry)[("g", "t.alerts", "0")] == 1
+
+
+def test_a_reader_without_group_is_measured_against_its_position() -> None:
+    consumer, registry = FakeConsumer(), CollectorRegistry()
+    gauge = Gauge(
+        "corridor_consumer_lag", "lag", ["group", "topic", "partition"], registry=registry
+    )
+    assert LagReporter(consumer, gauge, "reader", committed=False).maybe_report()
+    assert samples(registry) == {("reader", "t.alerts", "0"): 2, ("reader", "t.alerts", "1"): 0}
+
+
+class GroupCommits(FakeConsumer):
+    """A consumer that never subscribes: it sees topics' partitions and a group's commits."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__()
+        self.config = config
+        self.closed = False
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return {"t.alerts": {0, 1}, "t.i": {0}}.get(topic)
+
+    def close(self, autocommit: bool = True) -> None:
+        self.closed = True
+
+
+def test_the_group_monitor_measures_every_partition_of_the_topics_from_the_commits() -> None:
+    made: list[GroupCommits] = []
+
+    def factory(*topics: str, **config: Any) -> GroupCommits:
+        assert topics == ()  # never subscribes: it must not join the group it measures
+        made.append(GroupCommits(**config))
+        return made[-1]
+
+    registry = CollectorRegistry()
+    gauge = Gauge(
+        "corridor_consumer_lag", "lag", ["group", "topic", "partition"], registry=registry
+    )
+    monitor = GroupLagMonitor(
+        "127.0.0.1:9", "app", ["t.alerts", "t.i", "t.missing"], gauge, consumer_factory=factory
+    )
+    assert made[0].config["group_id"] == "app"
+    assert made[0].config["enable_auto_commit"] is False
+    assert monitor.measure()
+    assert samples(registry) == {
+        ("app", "t.alerts", "0"): 6,
+        ("app", "t.alerts", "1"): 7,
+        ("app", "t.i", "0"): 0,
+    }
+    monitor.close()
+    assert made[0].closed

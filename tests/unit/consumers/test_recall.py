@@ -327,6 +327,9 @@ class FakeConsumer:
     def position(self, tp: TopicPartition) -> int:
         return self.position_
 
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition("alerts", 0)}
+
     def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Consumed]]:
         batch, self.position_ = self.records[self.position_ :], len(self.records)
         return {TopicPartition("alerts", 0): batch} if batch else {}
@@ -408,6 +411,9 @@ def test_the_service_writes_notices_only_after_the_revocation_and_counts_acknowl
     assert service.catch_up() == 0
     assert producer.sent == []
     assert metrics.get_sample_value("corridor_recall_alerts_scanned") == 3
+    # Read to the end: nothing left (no consumer group: measured against its position).
+    lag = {"group": "corridor-recalls", "topic": "alerts", "partition": "0"}
+    assert metrics.get_sample_value("corridor_consumer_lag", lag) == 0
 
     versions.append(_revoked(trust_store, fia_key, COMPROMISED))
     assert service.recall_due() == 4  # two alerts, two recipients each

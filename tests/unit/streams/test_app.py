@@ -11,17 +11,20 @@ from prometheus_client import CollectorRegistry
 from schemas.keys import generate_private_key
 from schemas.taskforce import load_taskforce
 from schemas.truststore import TrustStore
-from streams.app import create_app, send_acknowledged
+from streams.app import create_app, send_acknowledged, source_topics
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
 
 
-def _app() -> Any:
+def _settings() -> StreamSettings:
     taskforce = load_taskforce(Path("deploy/local/taskforce.toml"), topic_prefix="wiring")
-    settings = StreamSettings(
+    return StreamSettings(
         bootstrap="127.0.0.1:1", taskforce=taskforce, hub_key=generate_private_key()
     )
-    return create_app(settings, TrustStore({}), StreamMetrics.create(CollectorRegistry()))
+
+
+def _app() -> Any:
+    return create_app(_settings(), TrustStore({}), StreamMetrics.create(CollectorRegistry()))
 
 
 def test_worker_produces_with_acks_all_and_idempotence() -> None:
@@ -36,6 +39,9 @@ def test_verify_agent_reads_every_publishing_agencys_inbound_topic() -> None:
     assert "wiring.inbound.EU-EUROPOL" in topics["verify"]
     assert topics["dedupe"] == ("wiring.verified",)
     assert topics["correlate"] == ("wiring.correlation",)
+    # The lag of the worker's group is measured on exactly what its agents read.
+    agents_read = {topic for read in topics.values() for topic in read}
+    assert set(source_topics(_settings())) == agents_read
 
 
 def test_state_lives_in_tables_with_bounded_changelogs() -> None:
@@ -79,3 +85,15 @@ def test_a_send_is_retried_until_acknowledged_never_dropped() -> None:
     asyncio.run(send_acknowledged(topic, b"k", b"v", backoff=(0.0, 0.0)))
     assert topic.attempts == 4
     assert topic.delivered == [(b"k", b"v")]
+
+
+def test_every_retry_is_counted() -> None:
+    registry = CollectorRegistry()
+    retries = StreamMetrics.create(registry).send_retries
+    labels = {"output": "alerts"}
+    assert registry.get_sample_value("corridor_stream_send_retries_total", labels) == 0
+    topic = _FlakyTopic(failures=2)
+    asyncio.run(
+        send_acknowledged(topic, b"k", b"v", backoff=(0.0, 0.0), retried=retries.labels("alerts"))
+    )
+    assert registry.get_sample_value("corridor_stream_send_retries_total", labels) == 2

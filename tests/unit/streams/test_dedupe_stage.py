@@ -46,7 +46,7 @@ def test_exact_repeats_are_recognised_only_after_verification_was_recorded() -> 
     # On another topic: verification will say it was signed for another topic.
     assert repeats.check(b"signed", "corridor.inbound.TR-SG", 0, 10, 3) is Repeat.OTHER_TOPIC
     assert repeats.check(b"signed but altered", T, 0, 12, 3) is Repeat.FIRST
-    assert _count(registry, "corridor_stream_duplicates_total", kind="exact") == 1
+    assert _count(registry, "corridor_stream_duplicates_total", kind="exact", agency="PK-FIA") == 1
 
 
 def test_an_unverified_lookalike_never_enters_the_digest_table() -> None:
@@ -79,9 +79,10 @@ def test_revisions_new_update_duplicate_stale() -> None:
         Decision.UPDATE,
         Decision.DUPLICATE,
     ]
-    assert _count(registry, "corridor_stream_accepted_total", status="update") == 2
-    assert _count(registry, "corridor_stream_duplicates_total", kind="duplicate") == 2
-    assert _count(registry, "corridor_stream_duplicates_total", kind="stale") == 1
+    fia = {"agency": "PK-FIA"}
+    assert _count(registry, "corridor_stream_accepted_total", status="update", **fia) == 2
+    assert _count(registry, "corridor_stream_duplicates_total", kind="duplicate", **fia) == 2
+    assert _count(registry, "corridor_stream_duplicates_total", kind="stale", **fia) == 1
 
 
 def test_a_decision_not_followed_by_a_send_remembers_nothing() -> None:

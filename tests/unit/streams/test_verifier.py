@@ -43,12 +43,11 @@ def test_verified_and_rejected_are_counted(
     sample = registry.get_sample_value
     assert sample("corridor_stream_received_total", {"agency": "PK-FIA"}) == 3
     assert sample("corridor_stream_verified_total", {"agency": "PK-FIA"}) == 1
-    assert (
-        sample(
-            "corridor_stream_quarantined_total", {"stage": "verify", "reason": "malformed_envelope"}
-        )
-        == 2
-    )
+    # Quarantine is counted by the inbound topic's agency: a claimed originator proves nothing.
+    quarantined = {"stage": "verify", "reason": "malformed_envelope", "agency": "PK-FIA"}
+    assert sample("corridor_stream_quarantined_total", quarantined) == 2
+    latency = "corridor_stream_publish_to_verified_seconds_count"
+    assert sample(latency, {"agency": "PK-FIA"}) == 1
 
 
 def test_quarantine_record_keeps_the_original_bytes_and_reason(

@@ -66,7 +66,7 @@ kafka-down: $(STAMP) ## Stop the local Kafka broker started by kafka-up
 kafka-status: $(STAMP) ## Is the local broker running?
 	$(PY) deploy/local_kafka.py status $(KAFKA_MODE)
 
-monitor: $(STAMP) ## Start (or reload) Prometheus on 127.0.0.1:9090 scraping the pipeline's metrics ports 9401-9405, with the alert rules
+monitor: $(STAMP) ## Start (or reload) Prometheus on 127.0.0.1:9090 scraping the pipeline's metrics ports 9401-9406, with the alert rules
 	$(PY) deploy/local_prometheus.py up $(MONITOR_ARGS)
 
 monitor-down: $(STAMP) ## Stop the Prometheus started by make monitor

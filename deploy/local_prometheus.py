@@ -22,8 +22,8 @@ A running server keeps everything under one *home* directory::
     <home>/prometheus.pid    pid of the running server (also its process-group id)
 
 The generated configuration scrapes one job per pipeline component (``worker`` 9401,
-``delivery`` 9402, ``webhooks`` 9403, ``receipts`` 9404, ``recalls`` 9405 by default) and
-loads the alerting rules of ``deploy/prometheus/rules.yml``.
+``delivery`` 9402, ``webhooks`` 9403, ``receipts`` 9404, ``recalls`` 9405, ``audit`` 9406
+by default) and loads the alerting rules of ``deploy/prometheus/rules.yml``.
 
 Command line (``make monitor`` / ``make monitor-down``)::
 
@@ -101,6 +101,7 @@ DEFAULT_TARGETS: Mapping[str, tuple[str, ...]] = {
     "webhooks": (f"{LOOPBACK}:9403",),
     "receipts": (f"{LOOPBACK}:9404",),
     "recalls": (f"{LOOPBACK}:9405",),
+    "audit": (f"{LOOPBACK}:9406",),
 }
 """Scrape jobs of a local pipeline: each component's default ``--metrics-port``."""
 

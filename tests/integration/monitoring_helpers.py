@@ -20,7 +20,7 @@ from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolEr
 from processes import stop_process
 from tests.integration.conftest import start_corridor, wait_for
 
-JOBS = ("worker", "delivery", "webhooks", "receipts", "recalls")
+JOBS = ("worker", "delivery", "webhooks", "receipts", "recalls", "audit")
 """Prometheus job names of the hub's services (``local_prometheus.DEFAULT_TARGETS``)."""
 
 Started = dict[str, tuple[int, subprocess.Popen[bytes]]]

@@ -192,6 +192,7 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "webhooks": ["webhooks", "run", *common, *hub_key],
         "receipts": ["receipts", "track", *common],
         "recalls": ["recalls", "run", *common, *hub_key],
+        "audit": ["audit", "run", *common, *hub_key, "--checkpoint-interval", "2s"],
     }  # fmt: skip
     with hub_services(commands, workdir) as started:
         ports = {job: port for job, (port, _) in started.items()}

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from consumers.audit_metrics import AuditMetrics
 from consumers.metrics import (
     DeliveryMetrics,
     InboxMetrics,
@@ -45,6 +46,7 @@ METRICS: tuple[Callable[[CollectorRegistry], Any], ...] = (
     ReceiverMetrics.create,
     RegistryMetrics.create,
     RecallMetrics.create,
+    AuditMetrics.create,
 )
 SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
 

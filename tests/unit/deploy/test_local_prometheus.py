@@ -52,6 +52,7 @@ def test_default_targets_are_every_component_port() -> None:
         "webhooks": "9403",
         "receipts": "9404",
         "recalls": "9405",
+        "audit": "9406",
     }
 
 

@@ -49,19 +49,24 @@ STAGES = (
     Stage(
         "recalls", "recall notices for alerts signed with a revoked key", "corridor_recall_notices"
     ),
+    Stage("audited", "life events appended to the audit chain", "corridor_audit_records"),
 )
 
 
 @dataclass(frozen=True)
 class StageFlow:
-    """How fast a stage went over the window; None: no component reports it."""
+    """What a stage did over the window; None: no component reports it."""
 
     stage: Stage
-    per_second: float | None
+    count: float | None
+    """Events in the window."""
+    window_s: float
+    """The window's length in seconds."""
 
-    def count(self, window_s: float) -> float | None:
-        """Events in the window."""
-        return None if self.per_second is None else self.per_second * window_s
+    @property
+    def per_second(self) -> float | None:
+        """The average rate over the window."""
+        return None if self.count is None else self.count / self.window_s
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,8 @@ QUARANTINED = "corridor_stream_quarantined_total"
 def queries(window: str) -> dict[str, str]:
     """The PromQL behind each figure, named."""
     per_stage = {
-        f"stage:{stage.name}": f"sum(rate({stage.counter}_total[{window}]))" for stage in STAGES
+        f"stage:{stage.name}": f"sum({_new_events(f'{stage.counter}_total', window)})"
+        for stage in STAGES
     }
     return {
         "up": "up",
@@ -290,7 +296,9 @@ def collect(
         window=window,
         window_s=window_s,
         components=components_from(answers["up"]),
-        stages=tuple(StageFlow(stage, _single(answers[f"stage:{stage.name}"])) for stage in STAGES),
+        stages=tuple(
+            StageFlow(stage, _single(answers[f"stage:{stage.name}"]), window_s) for stage in STAGES
+        ),
         agencies=agencies_from(
             answers["agency:sent"],
             answers["agency:quarantined"],

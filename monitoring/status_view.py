@@ -92,7 +92,7 @@ def render(status: Status, source: str) -> str:
     out += _table(
         ["stage", "per second", f"last {window}", "what it counts"],
         [
-            [f.stage.name, rate(f.per_second), count(f.count(status.window_s)), f.stage.meaning]
+            [f.stage.name, rate(f.per_second), count(f.count), f.stage.meaning]
             for f in status.stages
         ],
     )
@@ -189,8 +189,10 @@ def to_json(status: Status) -> str:
     document = asdict(status)
     document["taken_at"] = status.taken_at.isoformat()
     document["healthy"] = not status.down and not status.firing and bool(status.components)
-    for flow in document["stages"]:
-        flow["stage"] = flow["stage"]["name"]
+    for flow, stage in zip(document["stages"], status.stages, strict=True):
+        flow["stage"] = stage.stage.name
+        flow["per_second"] = stage.per_second
+        del flow["window_s"]
     return json.dumps(_clean(document), indent=2, sort_keys=True)
 
 

@@ -53,8 +53,8 @@ def test_collect_assembles_every_section_from_the_named_queries() -> None:
             Sample({"job": "worker", "instance": "127.0.0.1:9401"}, 1),
             Sample({"job": "delivery", "instance": "127.0.0.1:9402"}, 0),
         ],
-        q["stage:received"]: [Sample({}, 2.0)],
-        q["stage:quarantined"]: [Sample({}, 0.1)],
+        q["stage:received"]: [Sample({}, 600.0)],
+        q["stage:quarantined"]: [Sample({}, 30.0)],
         q["agency:sent"]: [Sample({"agency": "FIA-PK"}, 1.5), Sample({"agency": "IOM"}, 0.5)],
         q["agency:unacknowledged"]: [Sample({"agency": "IOM"}, 3)],
         q["agency:oldest"]: [Sample({"agency": "IOM"}, 42)],
@@ -80,7 +80,7 @@ def test_collect_assembles_every_section_from_the_named_queries() -> None:
     assert status.firing == (firing,)
     flows = {f.stage.name: f for f in status.stages}
     assert [f.stage for f in status.stages] == list(STAGES)
-    assert flows["received"].per_second == 2.0 and flows["received"].count(300) == 600
+    assert flows["received"].per_second == 2.0 and flows["received"].count == 600
     assert flows["verified"].per_second is None  # nobody reports it: "no data", not zero
     by_agency = {a.agency: a for a in status.agencies}
     assert sorted(by_agency) == ["FIA-PK", "IOM"]
@@ -131,3 +131,13 @@ def test_lag_sums_partitions_per_group_and_topic() -> None:
         ]
     )
     assert [(r.group, r.total, r.partitions) for r in rows] == [("b", 10, 2), ("a", 1, 1)]
+
+
+def test_stage_counts_include_a_series_first_appearance() -> None:
+    """A labelled counter born at 1 in the window counts that event (increase() alone can't)."""
+    expr = queries("5m")["stage:quarantined"]
+    assert "increase(corridor_stream_quarantined_total[5m]) > 0" in expr
+    assert (
+        "corridor_stream_quarantined_total unless corridor_stream_quarantined_total offset 5m"
+        in expr
+    )

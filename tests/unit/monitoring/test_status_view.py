@@ -27,7 +27,9 @@ def _status(**changes: object) -> Status:
         "window": "5m",
         "window_s": 300.0,
         "components": (Component("worker", "127.0.0.1:9401", True),),
-        "stages": tuple(StageFlow(s, 1.0 if s.name == "received" else None) for s in STAGES),
+        "stages": tuple(
+            StageFlow(s, 300.0 if s.name == "received" else None, 300.0) for s in STAGES
+        ),
         "agencies": (AgencyRow("FIA-PK", 1.0, 2.0, 0.5, 3.0, 125.0),),
         "quarantine": (QuarantineRow("verify", "bad_signature", 2.0),),
         "lag": (LagRow("corridor-delivery", "corridor.alerts", 1, 4.0, 4.0),),
@@ -113,7 +115,7 @@ def test_json_is_strict_and_says_whether_healthy() -> None:
     document = json.loads(to_json(_status(inbox_latency_p95_s=float("nan"))))
     assert document["healthy"] is True
     assert document["inbox_latency_p95_s"] is None
-    assert document["stages"][0] == {"stage": "received", "per_second": 1.0}
+    assert document["stages"][0] == {"stage": "received", "count": 300.0, "per_second": 1.0}
     assert document["keys"][1]["seconds_left"] is None
     down = json.loads(to_json(_status(components=(Component("w", "i", False),))))
     assert down["healthy"] is False

@@ -6,6 +6,8 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
+from tests.integration.conftest import wait_for
+
 pytestmark = pytest.mark.integration
 
 
@@ -13,7 +15,8 @@ def test_produce_and_consume_round_trip(kafka_bootstrap: str, topic_name: str) -
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id="test-admin")
     try:
         admin.create_topics([NewTopic(topic_name, num_partitions=1, replication_factor=1)])
-        assert topic_name in admin.list_topics()
+        # Created means the controller has it; the broker's metadata follows shortly after.
+        wait_for(lambda: topic_name in admin.list_topics(), 30, f"{topic_name} in the metadata")
     finally:
         admin.close()
 

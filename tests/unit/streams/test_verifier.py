@@ -20,7 +20,9 @@ from schemas.verification import VerifiedAlert
 from streams.metrics import StreamMetrics
 from streams.verifier import Rejected, Verifier
 
-NOW = dt.datetime.now(dt.UTC)
+#: Records are signed and checked at this instant: wall-clock time would make a check that
+#: runs minutes after the module was imported see the record as from the future.
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
 
 def _source(topic: str, value: bytes | None, headers: list[tuple[str, bytes]]) -> SourceRecord:
@@ -32,7 +34,7 @@ def test_verified_and_rejected_are_counted(
 ) -> None:
     registry = CollectorRegistry()
     verifier = Verifier(trust_store, topics, StreamMetrics.create(registry))
-    record = sign_alert(alert, fia_key, topics)
+    record = sign_alert(alert, fia_key, topics, produced_at=NOW)
     assert isinstance(
         verifier.check(_source(record.topic, record.value, record.headers), NOW), VerifiedAlert
     )
@@ -54,7 +56,7 @@ def test_quarantine_record_keeps_the_original_bytes_and_reason(
     alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
 ) -> None:
     verifier = Verifier(trust_store, topics, StreamMetrics.create(CollectorRegistry()))
-    record = sign_alert(alert, fia_key, topics)
+    record = sign_alert(alert, fia_key, topics, produced_at=NOW)
     bad = record.value[:-1] + bytes([record.value[-1] ^ 1])
     rejected = verifier.check(_source(record.topic, bad, record.headers), NOW)
     assert isinstance(rejected, Rejected)

@@ -247,6 +247,8 @@ def main() -> int:
                 str(WORKDIR / "trust-store.json"),
                 "--metrics-port",
                 str(audit_metrics),
+                "--checkpoint-interval",
+                "5s",
             )
         )
         print(f"logs in {WORKDIR}/streams-worker.log, delivery.log, receipts.log and auditor.log")

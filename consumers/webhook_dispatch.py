@@ -235,11 +235,15 @@ class AgencyWorker:
             },
         )
         topic = self._settings.taskforce.topics.audit_events
+        self._send_acknowledged(topic, delivery_id, value, "audit event")
+
+    def _send_acknowledged(self, topic: str, delivery_id: str, value: bytes, what: str) -> None:
+        """Write ``value`` keyed by the delivery id; DeliveryError unless acknowledged."""
         try:
             future = self._producer.send(topic, key=delivery_id.encode(), value=value)
             future.get(timeout=self._settings.produce_timeout_s)
         except KafkaError as exc:
-            raise DeliveryError(f"audit event of {delivery_id} not acknowledged: {exc}") from exc
+            raise DeliveryError(f"{what} of {delivery_id} not acknowledged: {exc}") from exc
 
     def _dead_letter(
         self,
@@ -262,11 +266,7 @@ class AgencyWorker:
         )
         value = dead_letter_value(letter, dt.datetime.now(dt.UTC))
         topic = self._settings.taskforce.topics.dead_letters
-        try:
-            future = self._producer.send(topic, key=delivery_id.encode(), value=value)
-            future.get(timeout=self._settings.produce_timeout_s)
-        except KafkaError as exc:
-            raise DeliveryError(f"dead letter {delivery_id} not acknowledged: {exc}") from exc
+        self._send_acknowledged(topic, delivery_id, value, "dead letter")
         self._metrics.dead_lettered.labels(self.agency).inc()
         logger.error(
             "delivery %s to %s dead-lettered after %d attempts: %s",

@@ -90,3 +90,21 @@ def create_roots(workdir: Path, threshold: int = 2) -> Path:
         )
     )
     return roots
+
+
+def registry_taskforce(name: str, prefix: str, *, gr_hcg_publishes: bool = False) -> str:
+    """A task-force file whose hub follows the key registry (roots in ``roots.json``).
+
+    PK-FIA and TR-SG publish; GR-HCG receives (and publishes if ``gr_hcg_publishes``).
+    Append ``[[agency]]`` tables for more members.
+    """
+    publishes = "" if gr_hcg_publishes else "publishes = false\n"
+    return (
+        f'name = "{name}"\n'
+        f'topic_prefix = "{prefix}"\n'
+        'trust_store = "unused-trust-store.json"\n'
+        'registry_roots = "roots.json"\n'
+        '\n[[agency]]\nid = "PK-FIA"\nrole = "investigation_agency"\n'
+        '\n[[agency]]\nid = "TR-SG"\nrole = "coast_guard"\n'
+        f'\n[[agency]]\nid = "GR-HCG"\nrole = "coast_guard"\n{publishes}'
+    )

@@ -51,7 +51,12 @@ from tests.integration.monitoring_helpers import (
     value,
     wait_until_all_up,
 )
-from tests.integration.registry_helpers import create_roots, ok, publish_next_version
+from tests.integration.registry_helpers import (
+    create_roots,
+    ok,
+    publish_next_version,
+    registry_taskforce,
+)
 from tests.integration.test_correlation import _operation_views
 
 pytestmark = pytest.mark.integration
@@ -59,24 +64,8 @@ pytestmark = pytest.mark.integration
 TIMEOUT = 120.0
 HUB = "TF-HUB"
 PUBLISHERS = ("PK-FIA", "TR-SG", "GR-HCG")
-TASKFORCE_TOML = """
-name = "dashboard test"
-topic_prefix = "{prefix}"
-trust_store = "unused-trust-store.json"
-registry_roots = "roots.json"
-
-[[agency]]
-id = "PK-FIA"
-role = "investigation_agency"
-
-[[agency]]
-id = "TR-SG"
-role = "coast_guard"
-
-[[agency]]
-id = "GR-HCG"
-role = "coast_guard"
-
+#: What the registry-following hub's task force adds: EU-EUROPOL, whose webhook is dead.
+EXTRA_MEMBERS = """
 [[agency]]
 id = "EU-EUROPOL"
 role = "eu_partner"
@@ -159,7 +148,9 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     prefix = f"it-dsh-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
     config.write_text(
-        TASKFORCE_TOML.format(prefix=prefix, dead_port=local_kafka.free_port()), "utf-8"
+        registry_taskforce("dashboard test", prefix, gr_hcg_publishes=True)
+        + EXTRA_MEMBERS.format(dead_port=local_kafka.free_port()),
+        "utf-8",
     )
     create_roots(workdir)
     keys = {agency: generate_private_key() for agency in (*PUBLISHERS, HUB)}

@@ -36,32 +36,20 @@ from schemas.truststore import TrustStore
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import run_corridor, start_corridor, wait_for
-from tests.integration.registry_helpers import json_lines, metric, ok, publish_next_version
+from tests.integration.registry_helpers import (
+    ROOT_NAMES,
+    create_roots,
+    json_lines,
+    metric,
+    publish_next_version,
+    registry_taskforce,
+)
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 90.0
 OVERLAP = dt.timedelta(hours=1)
 HUB = "TF-HUB"
-TASKFORCE_TOML = """
-name = "key registry test"
-topic_prefix = "{prefix}"
-trust_store = "unused-trust-store.json"
-registry_roots = "roots.json"
-
-[[agency]]
-id = "PK-FIA"
-role = "investigation_agency"
-
-[[agency]]
-id = "TR-SG"
-role = "coast_guard"
-
-[[agency]]
-id = "GR-HCG"
-role = "coast_guard"
-publishes = false
-"""
 
 
 @dataclass
@@ -111,22 +99,9 @@ def deployment(
     workdir = tmp_path_factory.mktemp("registry")
     prefix = f"it-reg-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
-    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
-    root_files = []
-    for name in ("chair", "deputy", "auditor"):
-        ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
-        root_files.append(workdir / f"{name}.root.key")
-    ok(
-        run_corridor(
-            "registry",
-            "init",
-            "--threshold",
-            "2",
-            "--out",
-            str(workdir / "roots.json"),
-            *(arg for f in root_files for arg in ("--root", str(f.with_suffix(".pub")))),
-        )
-    )
+    config.write_text(registry_taskforce("key registry test", prefix), "utf-8")
+    create_roots(workdir)
+    root_files = [workdir / f"{name}.root.key" for name in ROOT_NAMES]
     keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", HUB)}
     store = TrustStore(agencies={})
     for agency, key in keys.items():

@@ -50,32 +50,19 @@ from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, load_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
-from tests.integration.conftest import run_corridor, start_corridor, wait_for
-from tests.integration.registry_helpers import json_lines, metric, ok, publish_next_version
+from tests.integration.conftest import start_corridor, wait_for
+from tests.integration.registry_helpers import (
+    create_roots,
+    json_lines,
+    metric,
+    publish_next_version,
+    registry_taskforce,
+)
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 120.0
 HUB = "TF-HUB"
-TASKFORCE_TOML = """
-name = "recall test"
-topic_prefix = "{prefix}"
-trust_store = "unused-trust-store.json"
-registry_roots = "roots.json"
-
-[[agency]]
-id = "PK-FIA"
-role = "investigation_agency"
-
-[[agency]]
-id = "TR-SG"
-role = "coast_guard"
-
-[[agency]]
-id = "GR-HCG"
-role = "coast_guard"
-publishes = false
-"""
 
 
 @dataclass
@@ -189,24 +176,8 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     workdir = tmp_path_factory.mktemp("recalls")
     prefix = f"it-rcl-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
-    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
-    for name in ("chair", "deputy", "auditor"):
-        ok(run_corridor("registry", "new-root", "--name", name, "--out-dir", str(workdir)))
-    ok(
-        run_corridor(
-            "registry",
-            "init",
-            "--threshold",
-            "2",
-            "--out",
-            str(workdir / "roots.json"),
-            *(
-                arg
-                for n in ("chair", "deputy", "auditor")
-                for arg in ("--root", str(workdir / f"{n}.root.pub"))
-            ),
-        )
-    )
+    config.write_text(registry_taskforce("recall test", prefix), "utf-8")
+    create_roots(workdir)
     keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", HUB)}
     store = TrustStore(agencies={})
     for agency, key in keys.items():

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from corridor_cli import common, environment
+from monitoring.errors import MonitoringError
 from monitoring.prometheus_api import PrometheusApi
 from monitoring.status import collect, parse_window
 from monitoring.status_view import render, to_json
@@ -56,9 +57,20 @@ def run(args: argparse.Namespace) -> int:
         return common.EXIT_FAILED if status.down or status.firing else common.EXIT_OK
     stop = common.stop_on_signals()
     live = sys.stdout.isatty()
-    while not stop.is_set():
-        text = render(collect(api, args.window), api.url)
+    status = collect(api, args.window)  # unreachable at the start: exit 3 with the fix
+    problem = ""
+    while True:
+        text = render(status, api.url) + problem
         sys.stdout.write((CLEAR if live else "") + text + ("" if live else "\n"))
         sys.stdout.flush()
-        stop.wait(args.interval)
+        if stop.wait(args.interval):
+            break
+        try:
+            status, problem = collect(api, args.window), ""
+        except MonitoringError as exc:
+            # Keep the last overview on screen and say why it is not refreshed; retry.
+            problem = (
+                f"\nNOT REFRESHED since {status.taken_at:%H:%M:%S} UTC: {exc} "
+                f"(retrying every {args.interval:g} s)\n"
+            )
     return common.EXIT_OK

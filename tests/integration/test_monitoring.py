@@ -9,6 +9,7 @@ deploy/prometheus/rules.yml every second.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +24,13 @@ from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
 from schemas.signing import sign_alert
-from tests.integration.conftest import Pipeline, run_corridor, scrape_metric, wait_for
+from tests.integration.conftest import (
+    Pipeline,
+    run_corridor,
+    scrape_metric,
+    start_corridor,
+    wait_for,
+)
 from tests.integration.monitoring_helpers import (
     hub_services,
     running_prometheus,
@@ -210,6 +217,31 @@ def test_corridor_status_reads_the_live_pipeline_from_prometheus(
         assert health == "Health: OK: all 5 components up, no alert firing", health
     received = next(line for line in text.stdout.splitlines() if line.startswith("  received"))
     assert received.split()[1] not in ("-", "0"), received
+
+
+def test_corridor_status_live_mode_redraws_until_stopped(
+    pipeline: Pipeline, prometheus: LocalPrometheus
+) -> None:
+    out = pipeline.workdir / "status-live.txt"
+    with out.open("wb") as stdout:
+        process = start_corridor(
+            ["status", "--prometheus", prometheus.url, "--interval", "0.5"],
+            pipeline.workdir / "status-live.log",
+            stdout=stdout,
+        )
+        try:
+            wait_for(
+                lambda: out.read_text("utf-8").count("CORRIDOR STATUS") >= 3,
+                30,
+                "three overviews from the live mode",
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+    assert code == 0
+    text = out.read_text("utf-8")
+    assert "\x1b[2J" not in text  # not a terminal: appended, no screen clearing
+    assert "NOT REFRESHED" not in text
 
 
 def test_alert_rules_evaluate_against_the_live_pipeline(

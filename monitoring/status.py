@@ -242,6 +242,7 @@ QUARANTINED = "corridor_stream_quarantined_total"
 
 def queries(window: str) -> dict[str, str]:
     """The PromQL behind each figure, named."""
+    window_s = parse_window(window)
     per_stage = {
         f"stage:{stage.name}": f"sum({_new_events(f'{stage.counter}_total', window)})"
         for stage in STAGES
@@ -249,9 +250,14 @@ def queries(window: str) -> dict[str, str]:
     return {
         "up": "up",
         **per_stage,
-        "agency:sent": f"sum by (agency) (rate(corridor_stream_received_total[{window}]))",
+        "agency:sent": (
+            f"sum by (agency) ({_new_events('corridor_stream_received_total', window)}) "
+            f"/ {window_s:g}"
+        ),
         "agency:quarantined": f"sum by (agency) ({_new_events(QUARANTINED, window)})",
-        "agency:delivered": f"sum by (agency) (rate(corridor_deliveries_total[{window}]))",
+        "agency:delivered": (
+            f"sum by (agency) ({_new_events('corridor_deliveries_total', window)}) / {window_s:g}"
+        ),
         "agency:unacknowledged": "max by (agency) (corridor_deliveries_unacknowledged)",
         "agency:oldest": "max by (agency) (corridor_oldest_unacknowledged_delivery_seconds)",
         "quarantine": f"sum by (stage, reason) ({_new_events(QUARANTINED, window)})",
@@ -272,8 +278,12 @@ def _new_events(counter: str, window: str) -> str:
 
     A labelled counter only exists once first incremented, and increase() cannot see that
     first step, so a series that appeared within the window counts with its whole value.
+    (Until Prometheus itself has a window of history, every series looks new: the counts
+    then cover everything since each process started.)
     """
-    return f"(increase({counter}[{window}]) > 0) or ({counter} unless {counter} offset {window})"
+    # The new series first: with ``or``, the left side wins for a series on both sides, and
+    # a series born in the window that grew again would otherwise lose its first event.
+    return f"({counter} unless {counter} offset {window}) or increase({counter}[{window}])"
 
 
 def _quantile(q: float, window: str) -> str:

@@ -34,6 +34,10 @@ from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
 logger = logging.getLogger(__name__)
 
+#: A lag measurement runs in the service's own loop (or thread): it may never block it for
+#: long. kafka-python waits without limit by default (e.g. for a group coordinator).
+MEASURE_TIMEOUT_MS = 5000
+
 
 def partition_lag(ends: Mapping[Any, int], committed: Mapping[Any, int | None]) -> dict[Any, int]:
     """Records left per partition: end offset minus committed offset (nothing committed: 0).
@@ -79,7 +83,9 @@ class LagReporter:
 
     def _offset(self, tp: Any) -> int | None:
         offset: int | None = (
-            self._consumer.committed(tp) if self._committed else self._consumer.position(tp)
+            self._consumer.committed(tp, timeout_ms=MEASURE_TIMEOUT_MS)
+            if self._committed
+            else self._consumer.position(tp, timeout_ms=MEASURE_TIMEOUT_MS)
         )
         return offset
 
@@ -87,7 +93,11 @@ class LagReporter:
         """Measure and set the gauge now; True if it was measured (False: logged why not)."""
         try:
             partitions = list(self._consumer.assignment())
-            ends = self._consumer.end_offsets(partitions) if partitions else {}
+            ends = (
+                self._consumer.end_offsets(partitions, timeout_ms=MEASURE_TIMEOUT_MS)
+                if partitions
+                else {}
+            )
             committed = {tp: self._offset(tp) for tp in partitions}
         except KafkaError as exc:
             logger.warning("could not measure the consumer lag of %s: %s", self._group, exc)
@@ -118,11 +128,11 @@ class _GroupOffsets:
             for p in self._consumer.partitions_for_topic(topic) or ()
         }
 
-    def end_offsets(self, partitions: list[Any]) -> dict[Any, int]:
-        return dict(self._consumer.end_offsets(partitions))
+    def end_offsets(self, partitions: list[Any], timeout_ms: int) -> dict[Any, int]:
+        return dict(self._consumer.end_offsets(partitions, timeout_ms=timeout_ms))
 
-    def committed(self, tp: Any) -> int | None:
-        offset: int | None = self._consumer.committed(tp)
+    def committed(self, tp: Any, timeout_ms: int) -> int | None:
+        offset: int | None = self._consumer.committed(tp, timeout_ms=timeout_ms)
         return offset
 
 

@@ -24,16 +24,21 @@ class FakeConsumer:
     def assignment(self) -> set[TopicPartition]:
         return set(self.assigned)
 
-    def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    def end_offsets(
+        self, partitions: list[TopicPartition], timeout_ms: int
+    ) -> dict[TopicPartition, int]:
+        assert timeout_ms > 0  # a measurement never waits without limit
         self.requests += 1
         if self.fail:
             raise KafkaTimeoutError("no broker")
         return {tp: self.ends[tp] for tp in partitions}
 
-    def committed(self, tp: TopicPartition) -> int | None:
+    def committed(self, tp: TopicPartition, timeout_ms: int) -> int | None:
+        assert timeout_ms > 0
         return self.commits[tp]
 
-    def position(self, tp: TopicPartition) -> int:
+    def position(self, tp: TopicPartition, timeout_ms: int) -> int:
+        assert timeout_ms > 0
         return {A0: 8, A1: 7, I0: 0}[tp]
 
 

@@ -321,10 +321,12 @@ class FakeConsumer:
     def seek_to_beginning(self, *parts: TopicPartition) -> None:
         self.position_ = 0
 
-    def end_offsets(self, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
+    def end_offsets(
+        self, parts: list[TopicPartition], timeout_ms: int | None = None
+    ) -> dict[TopicPartition, int]:
         return {p: len(self.records) for p in parts}
 
-    def position(self, tp: TopicPartition) -> int:
+    def position(self, tp: TopicPartition, timeout_ms: int | None = None) -> int:
         return self.position_
 
     def assignment(self) -> set[TopicPartition]:

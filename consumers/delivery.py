@@ -25,7 +25,7 @@ from kafka.errors import KafkaError
 
 from consumers.errors import DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer
-from consumers.lag import LagReporter
+from consumers.lag import GroupLagMonitor
 from consumers.metrics import DeliveryMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.policy import ALERT, INCIDENT, Decision, decide_all
@@ -217,9 +217,7 @@ class DeliveryService:
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch,
         )
-        self._lag = LagReporter(
-            self._consumer, metrics.lag, settings.group_id, settings.lag_interval_s
-        )
+        self._consumer_factory = consumer_factory
         for member in settings.taskforce.recipients:  # no failure yet is worth showing: 0
             metrics.failures.labels(member.agency_id)
         self._producer = acked_producer(
@@ -233,17 +231,35 @@ class DeliveryService:
         )
 
     def run(self, stop: threading.Event) -> None:
-        """Deliver until ``stop`` is set; a failed batch is retried from the last commit."""
+        """Deliver until ``stop`` is set; a failed batch is retried from the last commit.
+
+        The group's lag is measured beside it, from outside the group: measuring on the
+        service's own consumer between polls could stall its deliveries.
+        """
+        topics = self._settings.taskforce.topics
+        lag = GroupLagMonitor(
+            self._settings.bootstrap,
+            self._settings.group_id,
+            (topics.alerts, topics.incidents),
+            self._metrics.lag,
+            security=self._settings.security,
+            interval_s=self._settings.lag_interval_s,
+            consumer_factory=self._consumer_factory,
+        )
+        lag.start()
         backoff = 0.5
-        while not stop.is_set():
-            try:
-                self.step()
-                backoff = 0.5
-            except (DeliveryError, KafkaError) as exc:
-                logger.warning("delivery batch failed, retrying from last commit: %s", exc)
-                self._rewind()
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+        try:
+            while not stop.is_set():
+                try:
+                    self.step()
+                    backoff = 0.5
+                except (DeliveryError, KafkaError) as exc:
+                    logger.warning("delivery batch failed, retrying from last commit: %s", exc)
+                    self._rewind()
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            lag.close()
 
     def step(self) -> int:
         """Poll once, deliver the batch, commit. Returns the number of records handled."""
@@ -252,7 +268,6 @@ class DeliveryService:
         if records:
             self._deliver(records)
             self._consumer.commit()
-        self._lag.maybe_report()
         return len(records)
 
     def _deliver(self, records: Iterable[Any]) -> None:

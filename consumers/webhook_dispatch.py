@@ -35,7 +35,7 @@ from consumers.backoff import backoff_delay, worst_case_s
 from consumers.dead_letters import DeadLetter, dead_letter_value
 from consumers.errors import DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer
-from consumers.lag import LagReporter
+from consumers.lag import GroupLagMonitor
 from consumers.metrics import WebhookMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.webhook_body import InboxRecord, webhook_body
@@ -128,16 +128,25 @@ class AgencyWorker:
             max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
             session_timeout_ms=int(settings.session_timeout_s * 1000),
         )
-        self._lag = LagReporter(
-            self._consumer,
-            metrics.lag,
-            f"{settings.group_id}.{self.agency}",
-            settings.lag_interval_s,
-        )
+        self._consumer_factory = consumer_factory
         metrics.dead_lettered.labels(self.agency)  # none yet is worth showing: 0
 
     def run(self, stop: threading.Event) -> None:
-        """Deliver until ``stop`` is set; a failure resumes from the last commit."""
+        """Deliver until ``stop`` is set; a failure resumes from the last commit.
+
+        The group's lag is measured beside it, from outside the group: measuring on the
+        worker's own consumer between polls could stall its deliveries.
+        """
+        lag = GroupLagMonitor(
+            self._settings.bootstrap,
+            f"{self._settings.group_id}.{self.agency}",
+            (self._settings.taskforce.topics.inbox(self.agency),),
+            self._metrics.lag,
+            security=self._settings.security,
+            interval_s=self._settings.lag_interval_s,
+            consumer_factory=self._consumer_factory,
+        )
+        lag.start()
         pause = 0.5
         try:
             while not stop.is_set():
@@ -156,11 +165,11 @@ class AgencyWorker:
             except KafkaError as exc:  # the next start repeats these POSTs; receivers dedupe
                 logger.warning("could not commit %s's last deliveries: %s", self.agency, exc)
         finally:
+            lag.close()
             self._consumer.close(autocommit=False)
 
     def step(self, stop: threading.Event) -> int:
         """Poll once and handle the records; returns how many were done."""
-        self._lag.maybe_report()
         polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
         records = [r for batch in polled.values() for r in batch]
         if not records:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from schemas.taskforce import TaskForce
 from schemas.truststore import TrustStore, save_trust_store
 from tests.integration.conftest import run_corridor, scrape_metric
 
@@ -108,3 +109,34 @@ def registry_taskforce(name: str, prefix: str, *, gr_hcg_publishes: bool = False
         '\n[[agency]]\nid = "TR-SG"\nrole = "coast_guard"\n'
         f'\n[[agency]]\nid = "GR-HCG"\nrole = "coast_guard"\n{publishes}'
     )
+
+
+class RegistryHub:
+    """What the registry-following test hubs share: publishing the next registry version.
+
+    Mixed into each test module's hub dataclass, which has these fields.
+    """
+
+    bootstrap: str
+    workdir: Path
+    taskforce: TaskForce
+    store: TrustStore
+    published: list[Path]
+
+    @property
+    def kafka(self) -> list[str]:
+        """``--bootstrap`` and ``--topic-prefix`` of this hub, for ``corridor`` runs."""
+        return ["--bootstrap", self.bootstrap, "--topic-prefix", self.taskforce.topics.prefix]
+
+    @property
+    def roots(self) -> str:
+        """The roots file of :func:`create_roots`."""
+        return str(self.workdir / "roots.json")
+
+    def publish_registry(self, store: TrustStore) -> int:
+        """Draft the next version of ``store``, have two of the three roots sign it, publish it."""
+        self.store = store
+        root_keys = [self.workdir / f"{name}.root.key" for name in ROOT_NAMES[1:]]
+        return publish_next_version(
+            self.workdir, self.published, store, root_keys, self.roots, self.kafka
+        )

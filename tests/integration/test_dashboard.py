@@ -52,9 +52,9 @@ from tests.integration.monitoring_helpers import (
     wait_until_all_up,
 )
 from tests.integration.registry_helpers import (
+    RegistryHub,
     create_roots,
     ok,
-    publish_next_version,
     registry_taskforce,
 )
 from tests.integration.test_correlation import _operation_views
@@ -80,7 +80,7 @@ max_attempts = 1
 
 
 @dataclass
-class Hub:
+class Hub(RegistryHub):
     """A registry-following hub with every service, and Prometheus scraping them."""
 
     bootstrap: str
@@ -91,19 +91,6 @@ class Hub:
     delivery_group: str
     prometheus: LocalPrometheus | None = None
     published: list[Path] = field(default_factory=list)
-
-    @property
-    def kafka(self) -> list[str]:
-        return ["--bootstrap", self.bootstrap, "--topic-prefix", self.taskforce.topics.prefix]
-
-    def publish_registry(self, store: TrustStore) -> int:
-        """Publish the next registry version of ``store``, signed by two of the three roots."""
-        self.store = store
-        root_keys = [self.workdir / f"{name}.root.key" for name in ("deputy", "auditor")]
-        roots = str(self.workdir / "roots.json")
-        return publish_next_version(
-            self.workdir, self.published, store, root_keys, roots, self.kafka
-        )
 
     def publish(self, alerts: list[dict[str, Any]]) -> list[str]:
         """Publish each alert signed by its agency; returns their message ids."""

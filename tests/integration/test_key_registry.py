@@ -37,11 +37,10 @@ from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import run_corridor, start_corridor, wait_for
 from tests.integration.registry_helpers import (
-    ROOT_NAMES,
+    RegistryHub,
     create_roots,
     json_lines,
     metric,
-    publish_next_version,
     registry_taskforce,
 )
 
@@ -53,33 +52,17 @@ HUB = "TF-HUB"
 
 
 @dataclass
-class Deployment:
+class Deployment(RegistryHub):
     """A task force whose hub verifies with the key registry; the registry's operators."""
 
     bootstrap: str
     workdir: Path
     taskforce: TaskForce
     keys: dict[str, Ed25519PrivateKey]
-    root_files: list[Path]
     worker: subprocess.Popen[bytes]
     worker_metrics_port: int
     store: TrustStore
     published: list[Path] = field(default_factory=list)
-
-    @property
-    def kafka(self) -> list[str]:
-        return ["--bootstrap", self.bootstrap, "--topic-prefix", self.taskforce.topics.prefix]
-
-    def publish_registry(self, store: TrustStore) -> int:
-        """Draft the next version of ``store``, have two of three roots sign it, publish it."""
-        self.store = store
-        return publish_next_version(
-            self.workdir, self.published, store, self.root_files[1:], self.roots, self.kafka
-        )
-
-    @property
-    def roots(self) -> str:
-        return str(self.workdir / "roots.json")
 
     def worker_metric(self, name: str, **labels: str) -> float:
         return metric(self.worker_metrics_port, name, **labels)
@@ -101,7 +84,6 @@ def deployment(
     config = workdir / "taskforce.toml"
     config.write_text(registry_taskforce("key registry test", prefix), "utf-8")
     create_roots(workdir)
-    root_files = [workdir / f"{name}.root.key" for name in ROOT_NAMES]
     keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", HUB)}
     store = TrustStore(agencies={})
     for agency, key in keys.items():
@@ -115,7 +97,6 @@ def deployment(
         workdir=workdir,
         taskforce=taskforce,
         keys=keys,
-        root_files=root_files,
         worker=None,  # type: ignore[arg-type]  # started below, once v1 is on the topic
         worker_metrics_port=port,
         store=store,

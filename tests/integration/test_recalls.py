@@ -52,10 +52,10 @@ from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import start_corridor, wait_for
 from tests.integration.registry_helpers import (
+    RegistryHub,
     create_roots,
     json_lines,
     metric,
-    publish_next_version,
     registry_taskforce,
 )
 
@@ -66,7 +66,7 @@ HUB = "TF-HUB"
 
 
 @dataclass
-class Hub:
+class Hub(RegistryHub):
     """A registry-following hub with a recall service, and the registry's operators."""
 
     bootstrap: str
@@ -80,22 +80,6 @@ class Hub:
     delivery_group: str
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     published: list[Path] = field(default_factory=list)
-
-    @property
-    def kafka(self) -> list[str]:
-        return ["--bootstrap", self.bootstrap, "--topic-prefix", self.taskforce.topics.prefix]
-
-    @property
-    def roots(self) -> str:
-        return str(self.workdir / "roots.json")
-
-    def publish_registry(self, store: TrustStore) -> int:
-        """Draft the next version of ``store``, sign it with two of three roots, publish it."""
-        self.store = store
-        root_keys = [self.workdir / f"{name}.root.key" for name in ("deputy", "auditor")]
-        return publish_next_version(
-            self.workdir, self.published, store, root_keys, self.roots, self.kafka
-        )
 
     def publish_alert(self, agency: str, n: int) -> tuple[dict[str, Any], str, dt.datetime]:
         """Publish one alert signed with the agency's key: the alert, message id, produced_at."""

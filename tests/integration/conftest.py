@@ -145,6 +145,26 @@ def run_corridor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str
     )
 
 
+def streams_worker_args(common: list[str], workdir: Path, prefix: str) -> list[str]:
+    """``streams worker`` of a test hub: its own web port, data dir and app id, the hub key.
+
+    ``common`` holds ``--config`` and ``--bootstrap``; callers add ``--metrics-port``.
+    """
+    return [
+        "streams",
+        "worker",
+        *common,
+        "--web-port",
+        str(local_kafka.free_port()),
+        "--data-dir",
+        str(workdir / "streams"),
+        "--app-id",
+        f"{prefix}-streams",
+        "--hub-key",
+        str(workdir / "hub.key"),
+    ]
+
+
 def start_corridor(
     args: list[str], log: Path, log_format: str = "text", **popen: Any
 ) -> subprocess.Popen[bytes]:
@@ -191,19 +211,9 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
     worker = start_corridor(
         [
-            "streams",
-            "worker",
-            *common,
+            *streams_worker_args(common, workdir, prefix),
             "--metrics-port",
             str(worker_metrics_port),
-            "--web-port",
-            str(local_kafka.free_port()),
-            "--data-dir",
-            str(workdir / "streams"),
-            "--app-id",
-            f"{prefix}-streams",
-            "--hub-key",
-            str(workdir / "hub.key"),
         ],
         workdir / "worker.log",
         log_format="json",  # as a log shipper would read them; test_personal_data checks them

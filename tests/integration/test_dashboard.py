@@ -43,7 +43,7 @@ from schemas.truststore import TrustStore
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.dashboard_queries import all_values, load_dashboard, query_panels, substitute, targets
-from tests.integration.conftest import run_corridor, wait_for
+from tests.integration.conftest import run_corridor, streams_worker_args, wait_for
 from tests.integration.monitoring_helpers import (
     JOBS,
     hub_services,
@@ -160,12 +160,7 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
     hub_key = ["--hub-key", str(workdir / "hub.key")]
     commands = {
-        "worker": [
-            "streams", "worker", *common, *hub_key,
-            "--web-port", str(local_kafka.free_port()),
-            "--data-dir", str(workdir / "streams"),
-            "--app-id", f"{prefix}-streams",
-        ],
+        "worker": streams_worker_args(common, workdir, prefix),
         "delivery": ["delivery", *common, "--group", hub.delivery_group],
         "webhooks": ["webhooks", "run", *common, *hub_key],
         "receipts": ["receipts", "track", *common],

@@ -35,7 +35,12 @@ from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
-from tests.integration.conftest import run_corridor, start_corridor, wait_for
+from tests.integration.conftest import (
+    run_corridor,
+    start_corridor,
+    streams_worker_args,
+    wait_for,
+)
 from tests.integration.registry_helpers import (
     RegistryHub,
     create_roots,
@@ -104,22 +109,11 @@ def deployment(
     deployment.publish_registry(store)
     deployment.worker = start_corridor(
         [
-            "streams",
-            "worker",
-            "--config",
-            str(config),
-            "--bootstrap",
-            kafka_bootstrap,
+            *streams_worker_args(
+                ["--config", str(config), "--bootstrap", kafka_bootstrap], workdir, prefix
+            ),
             "--metrics-port",
             str(port),
-            "--web-port",
-            str(local_kafka.free_port()),
-            "--data-dir",
-            str(workdir / "streams"),
-            "--app-id",
-            f"{prefix}-streams",
-            "--hub-key",
-            str(workdir / "hub.key"),
         ],
         workdir / "worker.log",
     )

@@ -50,7 +50,7 @@ from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, load_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
-from tests.integration.conftest import start_corridor, wait_for
+from tests.integration.conftest import start_corridor, streams_worker_args, wait_for
 from tests.integration.registry_helpers import (
     RegistryHub,
     create_roots,
@@ -185,19 +185,9 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     try:
         hub.processes["worker"] = start_corridor(
             [
-                "streams",
-                "worker",
-                *common,
+                *streams_worker_args(common, workdir, prefix),
                 "--metrics-port",
                 str(hub.worker_port),
-                "--web-port",
-                str(local_kafka.free_port()),
-                "--data-dir",
-                str(workdir / "streams"),
-                "--app-id",
-                f"{prefix}-streams",
-                "--hub-key",
-                str(workdir / "hub.key"),
             ],
             workdir / "worker.log",
         )

@@ -470,6 +470,9 @@ class LocalPrometheus:
             # Always http://127.0.0.1:<port>, built from the config.
             with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as response:  # noqa: S310
                 return bool(response.status == 200)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # a 503 while starting: the error holds the response's connection
+            return False
         except (urllib.error.URLError, OSError):
             return False
 
@@ -606,7 +609,8 @@ class LocalPrometheus:
             with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
                 body = json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")
+            with exc:  # the error holds the response's connection
+                detail = exc.read().decode("utf-8", "replace")
             raise PrometheusToolError(f"{url}: HTTP {exc.code}: {detail}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise PrometheusToolError(f"{url}: {exc}") from exc

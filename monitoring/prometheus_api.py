@@ -92,7 +92,8 @@ class PrometheusApi:
             with urllib.request.urlopen(url, timeout=self._timeout_s) as response:  # noqa: S310
                 body = json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
+            with exc:  # the error holds the response's connection
+                detail = exc.read().decode("utf-8", "replace")[:300]
             raise MonitoringError(f"Prometheus at {self.url} refused {path}: {detail}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise PrometheusUnavailable(

@@ -8,6 +8,7 @@ what had not been published yet.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,12 +22,26 @@ from schemas.signing import SignedRecord, sign_incident
 from schemas.topics import TopicNames
 from streams.correlator import Correlator
 from streams.features import AlertFeatures
-from streams.incidents import incident_release
+from streams.incidents import content_digest, incident_release
 
 FEATURES_TABLE = "correlation-alerts"
 PUBLISHED_TABLE = "correlation-incidents"
 #: Sweep for alerts past the retention window every this many events.
 EVICT_EVERY = 500
+#: UUIDv5 namespace of incident versions' message ids (wire format section 12.3).
+INCIDENT_VERSION_NAMESPACE = uuid.UUID("3b8f0d2e-6a41-5c7e-9f12-4d0e8a6b1c57")
+
+
+def incident_message_id(incident: dict[str, Any]) -> str:
+    """The one message id of an incident version, however often it is signed again.
+
+    A restarted hub that lost the record of a publication signs the same version
+    again; with the same id every recipient derives the same delivery id and stores
+    it once. The content digest is part of the name, so a version that a restart
+    rebuilt with other content is a distinct message, never a silent substitute.
+    """
+    name = f"{incident['incident_id']}/{incident['version']}/{content_digest(incident)}"
+    return str(uuid.uuid5(INCIDENT_VERSION_NAMESPACE, name))
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,13 @@ class CorrelationStage:
         )
 
     def _sign(self, incident: dict[str, Any]) -> Publication:
-        record = sign_incident(incident, self._hub_key, self._topics, self._hub_id)
+        record = sign_incident(
+            incident,
+            self._hub_key,
+            self._topics,
+            self._hub_id,
+            message_id=incident_message_id(incident),
+        )
         release = self._release(incident)
         headers = [*record.headers, (hub_headers.RELEASE, release.to_json().encode())]
         return Publication(record=replace(record, headers=headers), incident=incident)

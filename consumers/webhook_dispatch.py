@@ -40,6 +40,7 @@ from consumers.metrics import WebhookMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_client import PostResult, WebhookClient
+from monitoring.health import LoopHealth
 from producers.publisher import request_timeout_ms
 from schemas import audit
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
@@ -344,18 +345,27 @@ class WebhookDispatcher:
         ]
         self._failure: BaseException | None = None
 
-    def run(self, stop: threading.Event) -> None:
-        """Run every worker until ``stop`` is set; re-raises a worker's unexpected error."""
+    def run(self, stop: threading.Event, health: LoopHealth | None = None) -> None:
+        """Run every worker until ``stop`` is set; re-raises a worker's unexpected error.
+
+        Each agency's thread is reported on ``health`` as loop ``webhooks-<AGENCY>``.
+        """
         crashed = threading.Event()
+        health = health if health is not None else LoopHealth(None)
 
         def guarded(worker: AgencyWorker) -> None:
+            name = f"webhooks-{worker.agency}"
+            health.running(name)
             try:
                 worker.run(stop)
             except BaseException as exc:
                 logger.exception("webhook worker for %s crashed", worker.agency)
+                health.crashed(name, exc)
                 self._failure = exc
                 crashed.set()
                 stop.set()
+            else:
+                health.stopped(name)
 
         threads = [
             threading.Thread(target=guarded, args=(w,), name=f"webhooks-{w.agency}", daemon=True)

@@ -15,6 +15,7 @@ from consumers import audit_trace
 from consumers.audit_metrics import AuditMetrics
 from consumers.auditor import Auditor, AuditorSettings, hub_key_lookup, load_chain
 from corridor_cli import common, trust
+from monitoring.health import LoopHealth
 from schemas import audit
 from schemas.errors import ConfigError
 from schemas.keys import load_private_key
@@ -122,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     hub_key = load_private_key(args.hub_key)
     registry = CollectorRegistry()
     metrics = AuditMetrics.create(registry)
-    common.serve_metrics(args, registry)
+    health = LoopHealth(registry, ("auditor",))
+    common.serve_metrics(args, registry, health)
     stop = common.stop_on_signals()
     with trust.hub_trust(args, taskforce, registry) as keys:
         settings = AuditorSettings(
@@ -135,12 +137,13 @@ def run(args: argparse.Namespace) -> int:
         )
         auditor = Auditor(settings, keys, metrics)
         try:
-            auditor.start()
-            if args.once:
-                while not auditor.caught_up() and not stop.is_set():
-                    auditor.step()
-            else:
-                auditor.run(stop)
+            with common.loop_reported(health, "auditor"):
+                auditor.start()
+                if args.once:
+                    while not auditor.caught_up() and not stop.is_set():
+                        auditor.step()
+                else:
+                    auditor.run(stop)
         finally:
             auditor.close()
         logger.info("audit chain head: seq %d %s", auditor.head.seq, auditor.head.hash)

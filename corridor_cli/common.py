@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from corridor_cli import environment
+from monitoring.health import LoopHealth, with_health
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity, load_client_security
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.topics import TopicNames
@@ -86,10 +91,38 @@ def topics_from(args: argparse.Namespace) -> TopicNames:
     return TopicNames(args.topic_prefix) if args.topic_prefix else TopicNames()
 
 
-def serve_metrics(args: argparse.Namespace, registry: CollectorRegistry) -> None:
-    """Start the metrics endpoint if a port was given."""
-    if args.metrics_port:
-        start_http_server(args.metrics_port, addr=args.metrics_addr, registry=registry)
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr: scrapes every few seconds would drown the service's log."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def serve_metrics(
+    args: argparse.Namespace, registry: CollectorRegistry, health: LoopHealth | None = None
+) -> None:
+    """Serve ``/metrics`` (and ``/health`` of ``health``) in a thread if a port was given."""
+    if not args.metrics_port:
+        return
+    app = make_wsgi_app(registry)
+    if health is not None:
+        app = with_health(app, health)
+    server = make_server(
+        args.metrics_addr, args.metrics_port, app, ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
+
+
+@contextlib.contextmanager
+def loop_reported(health: LoopHealth, name: str) -> Iterator[None]:
+    """Report the loop run inside as running, then stopped, or crashed on an exception."""
+    health.running(name)
+    try:
+        yield
+    except BaseException as exc:
+        health.crashed(name, exc)
+        raise
+    health.stopped(name)
 
 
 def stop_on_signals() -> threading.Event:

@@ -13,6 +13,7 @@ from consumers.delivery import DeliveryService, DeliverySettings
 from consumers.metrics import DeliveryMetrics
 from consumers.registry_follower import DeliveryKeyIds, RegistryFollower
 from corridor_cli import common, trust
+from monitoring.health import LoopHealth
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     taskforce = common.taskforce_from(args)
     registry = CollectorRegistry()
     metrics = DeliveryMetrics.create(registry)
-    common.serve_metrics(args, registry)
+    health = LoopHealth(registry, ("delivery",))
+    common.serve_metrics(args, registry, health)
     stop = common.stop_on_signals()
     with trust.hub_trust(args, taskforce, registry) as keys:
         recipients = [m.agency_id for m in taskforce.recipients]
@@ -53,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
             "delivering %s to %d members", taskforce.topics.alerts, len(taskforce.recipients)
         )
         try:
-            service.run(stop)
+            with common.loop_reported(health, "delivery"):
+                service.run(stop)
         finally:
             service.close()
     return common.EXIT_OK

@@ -6,6 +6,10 @@ import datetime as dt
 import json
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from corridor_cli import environment
 
@@ -31,6 +35,57 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document)
 
 
+class RepeatLimiter(logging.Filter):
+    """At most ``burst`` records of one kind (logger, level, message template) per ``window_s``.
+
+    During a broker outage a client library or a retry loop can log the same error
+    dozens of times a second, burying everything else and filling disks. Records at
+    WARNING and above of one kind beyond the burst are dropped for the rest of the
+    window; the first one let through after it says how many were suppressed.
+    Records below WARNING pass untouched.
+    """
+
+    def __init__(
+        self,
+        burst: int = 5,
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._burst = burst
+        self._window_s = window_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._kinds: dict[tuple[str, int, str], _Window] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        kind = (record.name, record.levelno, str(record.msg))
+        now = self._clock()
+        with self._lock:
+            window = self._kinds.setdefault(kind, _Window(started=now))
+            if now - window.started >= self._window_s:
+                window.started, window.passed = now, 0
+            if window.passed >= self._burst:
+                window.suppressed += 1
+                return False
+            window.passed += 1
+            suppressed, window.suppressed = window.suppressed, 0
+        if suppressed:
+            record.msg = f"{record.msg} [{suppressed} similar messages suppressed]"
+        return True
+
+
+@dataclass
+class _Window:
+    """One kind of record in the current window."""
+
+    started: float
+    passed: int = 0
+    suppressed: int = 0
+
+
 def configure(level: str | None = None) -> None:
     """Configure the root logger once, on stderr (stdout carries command output)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -38,6 +93,7 @@ def configure(level: str | None = None) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RepeatLimiter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     chosen = level or environment.log_level()

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from consumers.metrics import RecallMetrics
 from consumers.recall_service import RecallService, RecallSettings, revocation_source
 from corridor_cli import common, trust
+from monitoring.health import LoopHealth
 from schemas.keys import load_private_key
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     hub_key = load_private_key(args.hub_key)
     registry = CollectorRegistry()
     metrics = RecallMetrics.create(registry)
-    common.serve_metrics(args, registry)
+    health = LoopHealth(registry, ("recalls",))
+    common.serve_metrics(args, registry, health)
     stop = common.stop_on_signals()
     with trust.hub_trust(args, taskforce, registry) as keys:
         settings = RecallSettings(
@@ -66,15 +68,16 @@ def run(args: argparse.Namespace) -> int:
         )
         service = RecallService(settings, revocation_source(keys), metrics)
         try:
-            written = service.catch_up()
-            logger.info(
-                "read %d alerts of %s; %d recall notices written",
-                service.ledger.alerts_seen,
-                taskforce.topics.alerts,
-                written,
-            )
-            if not args.once:
-                service.run(stop)
+            with common.loop_reported(health, "recalls"):
+                written = service.catch_up()
+                logger.info(
+                    "read %d alerts of %s; %d recall notices written",
+                    service.ledger.alerts_seen,
+                    taskforce.topics.alerts,
+                    written,
+                )
+                if not args.once:
+                    service.run(stop)
         finally:
             service.close()
     return common.EXIT_OK

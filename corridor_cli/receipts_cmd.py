@@ -15,6 +15,7 @@ from consumers.receipt_sender import ReceiptSender
 from consumers.receipt_tracker import ReceiptTracker, TrackerSettings
 from consumers.receipts import ACTIONED, receipt_datum
 from corridor_cli import common, trust
+from monitoring.health import LoopHealth
 from schemas.keys import load_private_key
 from schemas.signing import now_ms
 
@@ -88,7 +89,8 @@ def run_track(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = ReceiptMetrics.create(registry)
     with trust.hub_trust(args, taskforce, registry) as keys:
-        common.serve_metrics(args, registry)
+        health = LoopHealth(registry, ("receipts",))
+        common.serve_metrics(args, registry, health)
         stop = common.stop_on_signals()
         tracker = ReceiptTracker(
             TrackerSettings(
@@ -99,7 +101,8 @@ def run_track(args: argparse.Namespace) -> int:
         )
         logger.info("tracking receipts of %d members", len(taskforce.recipients))
         try:
-            tracker.run(stop)
+            with common.loop_reported(health, "receipts"):
+                tracker.run(stop)
         finally:
             tracker.close()
     return common.EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from consumers.lag import GroupLagMonitor
 from corridor_cli import common, trust
+from monitoring.health import LoopHealth
 from schemas.errors import ConfigError
 from schemas.freshness import FreshnessPolicy
 from schemas.keys import load_private_key
@@ -19,6 +21,7 @@ from streams.app import create_app, source_topics
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
 from streams.settings import DEFAULT_FRESHNESS, StreamSettings
+from streams.supervision import AGENTS, AgentSupervision
 
 DAY_S = 24 * 3600.0
 
@@ -130,9 +133,18 @@ def run_worker(args: argparse.Namespace) -> int:
         web_port=args.web_port,
         security=common.security_from(args),
     )
+    health = LoopHealth(registry, AGENTS)
+    workers: list[Any] = []
+    stopping: list[asyncio.Future[None]] = []
+
+    def stop_worker(_exc: BaseException) -> None:
+        for running in workers:
+            stopping.append(asyncio.ensure_future(running.stop(), loop=running.loop))
+
+    supervision = AgentSupervision(health, stop_worker)
     with trust.hub_trust(args, taskforce, registry) as keys:
-        common.serve_metrics(args, registry)
-        app = create_app(settings, keys, metrics)
+        common.serve_metrics(args, registry, health)
+        app = create_app(settings, keys, metrics, supervision)
         logger.info(
             "streams worker %s: verifying the inbound topics of %d agencies",
             settings.app_id,
@@ -150,10 +162,15 @@ def run_worker(args: argparse.Namespace) -> int:
         # set-up would replace it with its text format.
         worker = faust.Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
         worker.spinner = None  # its cursor escapes would break one-JSON-object-a-line logs
+        workers.append(worker)
+        code = common.EXIT_OK
         try:
             worker.execute_from_commandline()
         except SystemExit as exc:
-            return int(exc.code or 0)
+            code = int(exc.code or 0)
         finally:
             lag.close()
-    return common.EXIT_OK
+    if supervision.crash is not None:
+        logger.critical("streams worker stopped: an agent crashed (%r)", supervision.crash)
+        return common.EXIT_FAILED
+    return code

@@ -17,6 +17,7 @@ from consumers.webhook_client import WebhookClient
 from consumers.webhook_dispatch import WebhookDispatcher, WebhookSettings
 from consumers.webhook_replay import replay
 from corridor_cli import common
+from monitoring.health import LoopHealth
 from producers.publisher import request_timeout_ms
 from schemas.errors import ConfigError
 from schemas.keys import load_private_key
@@ -96,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     client = _client(args, taskforce.webhooks.timeout_s)
     registry = CollectorRegistry()
     metrics = WebhookMetrics.create(registry)
-    common.serve_metrics(args, registry)
+    health = LoopHealth(registry)
+    common.serve_metrics(args, registry, health)
     settings = WebhookSettings(
         bootstrap=args.bootstrap,
         taskforce=taskforce,
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     dispatcher = WebhookDispatcher(settings, client, metrics)
     stop = common.stop_on_signals()
     try:
-        dispatcher.run(stop)
+        dispatcher.run(stop, health)
     finally:
         dispatcher.close()
     return common.EXIT_OK

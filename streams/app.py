@@ -56,7 +56,8 @@ from streams.dedupe_stage import (
 from streams.features import features_of
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
-from streams.tables import changelog_config
+from streams.supervision import AgentSupervision
+from streams.tables import CorridorTable, changelog_config
 from streams.verifier import Rejected, Verifier
 
 logger = logging.getLogger(__name__)
@@ -192,8 +193,16 @@ def source_topics(settings: StreamSettings) -> list[str]:
     return [*inbound, topics.verified, topics.correlation]
 
 
-def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetrics) -> Any:
-    """Build the Faust app with its agents (not started); ``trust`` is asked on every check."""
+def create_app(
+    settings: StreamSettings,
+    trust: TrustSource,
+    metrics: StreamMetrics,
+    supervision: AgentSupervision,
+) -> Any:
+    """Build the Faust app with its agents (not started); ``trust`` is asked on every check.
+
+    ``supervision`` hears when an agent starts and when one crashes (then the worker stops).
+    """
     topics = settings.taskforce.topics
     hosts = settings.bootstrap.split(",")
     scheme = kafka_transport.register()
@@ -216,6 +225,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         # Fail a send after 30 s (then retried by send_acknowledged) rather than Faust's 20 min.
         producer_request_timeout=30.0,
         broker_credentials=faust_credentials(settings.security),
+        Table=CorridorTable,
     )
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)
@@ -269,6 +279,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
     @app.agent(inbound)
     async def verify(stream: Any) -> None:
         """Drop exact repeats, verify the rest; pass on keyed by the signed id, or quarantine."""
+        supervision.started("verify")
         async for event in stream.events():
             message = event.message
             event_ms = _event_ms(message)
@@ -319,6 +330,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
     @app.agent(verified_topic)
     async def dedupe(stream: Any) -> None:
         """Pass on new alerts and higher revisions (as updates); drop repeats and stale ones."""
+        supervision.started("dedupe")
         async for event in stream.events():
             message = event.message
             headers = _headers(message)
@@ -372,6 +384,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
     @app.agent(correlation_topic)
     async def correlate(stream: Any) -> None:
         """Link alerts of different agencies into incidents; publish each new version."""
+        supervision.started("correlate")
         async for event in stream.events():
             started = time.perf_counter()
             publications = correlation.process(event.message.value)
@@ -392,4 +405,6 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
             metrics.correlation_state.labels("links").set(state.link_count())
             metrics.correlation_state.labels("common_values").set(len(state.common))
 
+    for agent, name in ((verify, "verify"), (dedupe, "dedupe"), (correlate, "correlate")):
+        supervision.attach(agent, name)
     return app

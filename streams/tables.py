@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import faust
+
 from streams.retention import RetentionIndex
 
 #: How a table value tells when (event time, ms) and on which partition it was written.
@@ -69,3 +71,22 @@ class RetainedTable:
             if written_partition == partition:
                 found.append((written_ms, bytes(key)))
         return found
+
+
+class CorridorTable(faust.Table):  # type: ignore[type-arg]
+    """A Faust table that waits for a changelog's metadata instead of failing on it.
+
+    Faust checks, on a table's first write from a source topic, that the source
+    and the changelog have the same number of partitions. Just after the worker
+    created a changelog topic its consumer's metadata can list it with no
+    partitions yet (no leader elected); Faust then raised ``PartitionsMismatch``
+    on every write, so the agent crash-looped while the process stayed up. Zero
+    partitions means "not known yet": the check is deferred to a later write,
+    and a real mismatch (both counts known) still raises.
+    """
+
+    def _verify_source_topic_partitions(self, source_topic: str) -> None:
+        change_n = self.app.consumer.topic_partitions(self.changelog_topic_name)
+        if change_n == 0:
+            return
+        super()._verify_source_topic_partitions(source_topic)

@@ -8,12 +8,14 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from monitoring.health import LoopHealth
 from schemas.keys import generate_private_key
 from schemas.taskforce import load_taskforce
 from schemas.truststore import TrustStore
 from streams.app import create_app, send_acknowledged, source_topics
 from streams.metrics import StreamMetrics
 from streams.settings import StreamSettings
+from streams.supervision import AGENTS, AgentSupervision
 
 
 def _settings() -> StreamSettings:
@@ -23,8 +25,12 @@ def _settings() -> StreamSettings:
     )
 
 
-def _app() -> Any:
-    return create_app(_settings(), TrustStore({}), StreamMetrics.create(CollectorRegistry()))
+def _app(supervision: AgentSupervision | None = None) -> Any:
+    if supervision is None:
+        supervision = AgentSupervision(LoopHealth(None, AGENTS), lambda exc: None)
+    return create_app(
+        _settings(), TrustStore({}), StreamMetrics.create(CollectorRegistry()), supervision
+    )
 
 
 def test_worker_produces_with_acks_all_and_idempotence() -> None:
@@ -97,3 +103,37 @@ def test_every_retry_is_counted() -> None:
         send_acknowledged(topic, b"k", b"v", backoff=(0.0, 0.0), retried=retries.labels("alerts"))
     )
     assert registry.get_sample_value("corridor_stream_send_retries_total", labels) == 2
+
+
+def test_every_agent_reports_its_crash_to_the_supervision() -> None:
+    """A crashing agent stops the worker instead of being restarted into a crash loop."""
+    stops: list[BaseException] = []
+    health = LoopHealth(None, AGENTS)
+    app = _app(AgentSupervision(health, stops.append))
+    agents = {agent.name.rsplit(".", 1)[-1]: agent for agent in app.agents.values()}
+    assert set(agents) == set(AGENTS)
+    error = RuntimeError("boom")
+    for agent in agents.values():
+        asyncio.run(agent._on_error(agent, error))
+    assert stops == [error]
+    assert {name: s.state for name, s in health.states().items()} == dict.fromkeys(
+        AGENTS, "crashed"
+    )
+
+
+def test_tables_wait_for_changelog_metadata_instead_of_failing() -> None:
+    """0 partitions (metadata not there yet) defers the check; a real mismatch still fails."""
+    from faust.exceptions import PartitionsMismatch
+
+    app = _app()
+    table = next(t for t in app.tables.values() if t.name == "dedupe-revisions")
+    counts = {table.changelog_topic_name: 0, "wiring.verified": 3}
+    app.consumer.topic_partitions = counts.get
+    table._verify_source_topic_partitions("wiring.verified")  # no PartitionsMismatch
+    counts[table.changelog_topic_name] = 1
+    try:
+        table._verify_source_topic_partitions("wiring.verified")
+    except PartitionsMismatch:
+        pass
+    else:
+        raise AssertionError("a changelog with 1 of 3 partitions must be refused")

@@ -3,10 +3,11 @@
 Faust's default is to log the error and restart the agent; an agent that fails on
 every event then crash-loops while the process looks alive, and the pipeline
 stops with nobody told. Corridor's worker instead marks the agent crashed on its
-``/health`` and ``corridor_loop_up``, logs one CRITICAL line naming it, and stops
-the whole worker with exit code 1 so that the service manager restarts it (or an
-operator is paged by ``CorridorComponentDown``). An agent restarted by a
-rebalance is reported running again.
+``/health`` and ``corridor_loop_up``, logs one CRITICAL line naming it, and calls
+``on_fatal``, with which the worker exits at once with code 1 (without the clean
+stop that would commit the offset of the event the agent died on) so that the
+service manager restarts it, or ``CorridorComponentDown`` pages an operator. An
+agent restarted by a rebalance is reported running again.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas import hub_headers
-from schemas.catalog import incident_schema
-from schemas.codec import decode_single_object, encode_single_object
+from schemas.codec import decode_single_object
+from schemas.envelope import open_envelope
 from schemas.marking import Release
 from schemas.signing import SignedRecord, sign_incident
 from schemas.topics import TopicNames
@@ -92,9 +92,10 @@ class CorrelationStage:
     def published(self, publication: Publication) -> None:
         """Remember an incident version once the broker acknowledged it."""
         incident = publication.incident
-        self._published[incident["incident_id"].encode()] = encode_single_object(
-            incident_schema(), incident
-        )
+        # The payload as signed: the incident is not encoded a second time.
+        self._published[incident["incident_id"].encode()] = open_envelope(
+            publication.record.value
+        ).payload
 
     def _sign(self, incident: dict[str, Any]) -> Publication:
         record = sign_incident(

@@ -9,8 +9,48 @@ event time (record timestamps), not wall-clock time.
 
 from __future__ import annotations
 
-from collections import deque
+from array import array
 from collections.abc import Iterable
+
+
+class _WriteLog:
+    """One partition's writes in order: event times in a C array, keys in a list.
+
+    A tuple per write cost about 200 bytes (tuple, int and list slot) on top of the
+    key; parallel arrays cost 16, and the key object is the one the table holds.
+    Expired writes are dropped from the front lazily (``head``), and the storage is
+    compacted once more than half of it is dead.
+    """
+
+    __slots__ = ("head", "keys", "times")
+
+    def __init__(self, entries: Iterable[tuple[int, bytes]] = ()) -> None:
+        self.times: array[int] = array("q")
+        self.keys: list[bytes] = []
+        self.head = 0
+        for written_ms, key in entries:
+            self.append(written_ms, key)
+
+    def __len__(self) -> int:
+        return len(self.keys) - self.head
+
+    def append(self, written_ms: int, key: bytes) -> None:
+        self.times.append(written_ms)
+        self.keys.append(key)
+
+    def pop_before(self, horizon: int) -> list[tuple[int, bytes]]:
+        """Remove and return the writes from the front while older than ``horizon``."""
+        out: list[tuple[int, bytes]] = []
+        times, keys, head, end = self.times, self.keys, self.head, len(self.keys)
+        while head < end and times[head] < horizon:
+            out.append((times[head], keys[head]))
+            head += 1
+        self.head = head
+        if head > 1024 and head * 2 > end:
+            del self.times[:head]
+            del self.keys[:head]
+            self.head = 0
+        return out
 
 
 class RetentionIndex:
@@ -20,7 +60,7 @@ class RetentionIndex:
         if window_ms <= 0:
             raise ValueError("retention window must be positive")
         self.window_ms = window_ms
-        self._order: dict[int, deque[tuple[int, bytes]]] = {}
+        self._order: dict[int, _WriteLog] = {}
         self._watermark: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -33,7 +73,7 @@ class RetentionIndex:
     def load(self, partition: int, entries: Iterable[tuple[int, bytes]]) -> None:
         """Start tracking ``partition`` with entries recovered from the table's store."""
         ordered = sorted(entries)
-        self._order[partition] = deque(ordered)
+        self._order[partition] = _WriteLog(ordered)
         if ordered:
             self._watermark[partition] = max(self._watermark.get(partition, 0), ordered[-1][0])
 
@@ -48,14 +88,15 @@ class RetentionIndex:
 
     def advance(self, partition: int, event_ms: int) -> None:
         """Move the partition's event time forward (never backward)."""
-        self._order.setdefault(partition, deque())
+        if partition not in self._order:
+            self._order[partition] = _WriteLog()
         if event_ms > self._watermark.get(partition, event_ms - 1):
             self._watermark[partition] = event_ms
 
     def written(self, partition: int, event_ms: int, key: bytes) -> None:
         """Record that ``key`` was written at ``event_ms`` on ``partition``."""
         self.advance(partition, event_ms)
-        self._order[partition].append((event_ms, key))
+        self._order[partition].append(event_ms, key)
 
     def expired(self, partition: int) -> list[tuple[int, bytes]]:
         """Remove and return ``(written_ms, key)`` older than the window on ``partition``.
@@ -67,8 +108,4 @@ class RetentionIndex:
         watermark = self._watermark.get(partition)
         if not order or watermark is None:
             return []
-        horizon = watermark - self.window_ms
-        out: list[tuple[int, bytes]] = []
-        while order and order[0][0] < horizon:
-            out.append(order.popleft())
-        return out
+        return order.pop_before(watermark - self.window_ms)

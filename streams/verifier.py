@@ -58,7 +58,7 @@ class Verifier:
         started = time.perf_counter()
         try:
             if source.value is None:
-                raise VerifyError(reasons.MALFORMED_ENVELOPE, "record has no value (tombstone)")
+                raise VerifyError(reasons.TOMBSTONE, "record has no value (tombstone)")
             verified = verify_alert(
                 source.value,
                 source.headers,

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from consumers.errors import BrokerUnavailable
+from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
+from producers.send_failures import SendFailure, cause_name, classify
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
 
@@ -51,4 +53,24 @@ def acked_producer(
         acks="all",
         enable_idempotence=True,
         **config,
+    )
+
+
+def send_failure(future: Any) -> SendFailure | None:
+    """How a flushed kafka-python send failed (None: acknowledged).
+
+    A future not done after the flush timed out: retriable, like any timeout.
+    """
+    if future.is_done and future.succeeded():
+        return None
+    if not future.is_done or future.exception is None:
+        return SendFailure.RETRIABLE
+    return classify(future.exception)
+
+
+def refusal(topic: str, future: Any) -> SendRefused:
+    """The :class:`SendRefused` for a future that :func:`send_failure` found refused."""
+    exc = future.exception
+    return SendRefused(
+        topic, cause_name(exc), record_refused=classify(exc) is SendFailure.RECORD_REFUSED
     )

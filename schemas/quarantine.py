@@ -67,6 +67,16 @@ class SourceRecord:
         )
 
 
+@dataclass(frozen=True)
+class QuarantineValue:
+    """A quarantine record ready to send."""
+
+    data: bytes
+    """The JSON record, at most :data:`MAX_RECORD_BYTES`."""
+    truncated: bool
+    """True when the original did not fit whole (digest, size and prefix instead)."""
+
+
 def quarantine_record(
     source: SourceRecord, *, stage: str, reason: str, detail: str, at: dt.datetime
 ) -> bytes:
@@ -74,6 +84,13 @@ def quarantine_record(
 
     Never longer than :data:`MAX_RECORD_BYTES`, whatever the size of ``source``.
     """
+    return build_quarantine(source, stage=stage, reason=reason, detail=detail, at=at).data
+
+
+def build_quarantine(
+    source: SourceRecord, *, stage: str, reason: str, detail: str, at: dt.datetime
+) -> QuarantineValue:
+    """:func:`quarantine_record`, telling whether it had to be truncated (to count it)."""
     document: dict[str, Any] = {
         "format": FORMAT,
         "stage": stage,
@@ -94,8 +111,8 @@ def quarantine_record(
     }
     whole = _dumps(document)
     if len(whole) <= MAX_RECORD_BYTES:
-        return whole
-    return _dumps(_truncated(document, source))
+        return QuarantineValue(whole, truncated=False)
+    return QuarantineValue(_dumps(_truncated(document, source)), truncated=True)
 
 
 def _truncated(document: dict[str, Any], source: SourceRecord) -> dict[str, Any]:

@@ -57,6 +57,10 @@ UNPROCESSABLE = "unprocessable"
 """The record made a hub stage fail in a way no other reason describes (an unforeseen
 shape); quarantined so that the stage goes on with the next record."""
 
+POISON = (TOMBSTONE, RECORD_TOO_LARGE, UNPROCESSABLE)
+"""Reasons about a record's size or shape rather than its content: counted apart
+(``corridor_poison_records``) and alerted on, whatever the service."""
+
 ALL = (
     MALFORMED_ENVELOPE,
     MALFORMED_HEADER,

@@ -37,7 +37,7 @@ from schemas.envelope import (
     open_envelope,
 )
 from schemas.errors import VerifyError
-from schemas.quarantine import SourceRecord, quarantine_record
+from schemas.quarantine import SourceRecord
 from schemas.topics import message_key
 from schemas.truststore import TrustSource
 from schemas.verification import VerifiedAlert
@@ -58,7 +58,7 @@ from streams.metrics import StreamMetrics
 from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged
 from streams.settings import StreamSettings
 from streams.tables import changelog_config
-from streams.verifier import Rejected, Verifier
+from streams.verifier import Rejected, Verifier, rejection
 
 logger = logging.getLogger(__name__)
 
@@ -269,14 +269,9 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
     def poison(message: Any, stage: str, reason: str, detail: str) -> Rejected:
         """The quarantine of a record a stage after verify cannot handle, counted."""
         metrics.quarantined.labels(stage=stage, reason=reason, agency="").inc()
-        record = quarantine_record(
-            SourceRecord.of(message, _headers(message)),
-            stage=stage,
-            reason=reason,
-            detail=detail,
-            at=dt.datetime.now(dt.UTC),
+        return rejection(
+            metrics, SourceRecord.of(message, _headers(message)), stage, reason, detail
         )
-        return Rejected(reason=reason, quarantine_value=record)
 
     async def pass_on(message: Any, stage: str, topic: Any, *record: Any, output: str) -> bool:
         """Send ``record`` acknowledged; False when it was refused and ``message`` quarantined.

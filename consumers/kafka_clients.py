@@ -63,9 +63,8 @@ def send_failure(future: Any) -> SendFailure | None:
     """
     if future.is_done and future.succeeded():
         return None
-    if not future.is_done or future.exception is None:
-        return SendFailure.RETRIABLE
-    return classify(future.exception)
+    error = getattr(future, "exception", None) if future.is_done else None
+    return SendFailure.RETRIABLE if error is None else classify(error)
 
 
 def refusal(topic: str, future: Any) -> SendRefused:

@@ -127,3 +127,8 @@ def test_every_record_stays_within_the_bound(
 def test_the_hub_reasons_are_documented_with_the_others(reason: str) -> None:
     spec = (Path(__file__).resolve().parents[3] / "docs" / "wire-format.md").read_text("utf-8")
     assert f"`{reason}`" in spec
+
+
+def test_the_poison_reasons_are_stable_codes() -> None:
+    assert set(reasons.POISON) <= set(reasons.ALL)
+    assert reasons.POISON == ("tombstone", "record_too_large", "unprocessable")

@@ -24,7 +24,13 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
 from consumers.errors import DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer, refusal, send_failure
+from consumers.kafka_clients import (
+    acked_producer,
+    kafka_consumer,
+    refusal,
+    send_failure,
+    send_or_failed,
+)
 from consumers.lag import GroupLagMonitor
 from consumers.metrics import DeliveryMetrics
 from consumers.offsets import rewind_to_last_commit
@@ -293,8 +299,12 @@ class DeliveryService:
             for decision in plan.decisions:
                 self._metrics.decisions.labels(plan.kind, decision.recipient, decision.reason).inc()
             for write in plan.writes:
-                future = self._producer.send(
-                    write.topic, key=write.key, value=write.value, headers=write.headers
+                future = send_or_failed(
+                    self._producer,
+                    write.topic,
+                    key=write.key,
+                    value=write.value,
+                    headers=write.headers,
                 )
                 pending.append((write, future, record))
         self._producer.flush(timeout=self._settings.delivery_timeout_s)

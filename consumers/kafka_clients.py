@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from consumers.errors import BrokerUnavailable
 from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
@@ -54,6 +56,27 @@ def acked_producer(
         enable_idempotence=True,
         **config,
     )
+
+
+class FailedSend:
+    """The future of a send the client refused before it was queued (kafka-python raises
+    its size check's ``MessageSizeTooLargeError`` from ``send()`` itself)."""
+
+    is_done = True
+
+    def __init__(self, exception: KafkaError) -> None:
+        self.exception = exception
+
+    def succeeded(self) -> bool:
+        return False
+
+
+def send_or_failed(producer: Any, topic: str, **record: Any) -> Any:
+    """``producer.send(topic, **record)``; a refusal raised at once comes back as a future."""
+    try:
+        return producer.send(topic, **record)
+    except KafkaError as exc:
+        return FailedSend(exc)
 
 
 def send_failure(future: Any) -> SendFailure | None:

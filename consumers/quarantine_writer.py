@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from consumers.kafka_clients import send_or_failed
 from schemas import reasons
 from schemas.envelope import RecordHeaders
 from schemas.quarantine import SourceRecord, build_quarantine
@@ -40,4 +41,4 @@ def send_to_quarantine(
         poison.labels(stage, reason).inc()
     if truncated is not None and payload.truncated:
         truncated.labels(stage).inc()
-    return producer.send(topic, key=record.key, value=payload.data)
+    return send_or_failed(producer, topic, key=record.key, value=payload.data)

@@ -29,7 +29,13 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer, refusal, send_failure
+from consumers.kafka_clients import (
+    acked_producer,
+    kafka_consumer,
+    refusal,
+    send_failure,
+    send_or_failed,
+)
 from consumers.lag import LagReporter
 from consumers.metrics import RecallMetrics
 from consumers.recall import RecallLedger, delivered_alert, revocations, sign_notice
@@ -212,8 +218,12 @@ class RecallService:
                 record = sign_notice(
                     notice, self._settings.hub_key, self._settings.taskforce, produced_at=issued_at
                 )
-                future = self._producer.send(
-                    record.topic, key=record.key, value=record.value, headers=record.headers
+                future = send_or_failed(
+                    self._producer,
+                    record.topic,
+                    key=record.key,
+                    value=record.value,
+                    headers=record.headers,
                 )
                 pending.append((notice, future))
         self._producer.flush(timeout=self._settings.send_timeout_s)

@@ -410,15 +410,20 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         async for event in stream.events():
             message = event.message
             started = time.perf_counter()
+            if message.value is None:
+                tombstone = "record has no value (tombstone)"
+                await quarantine(
+                    message, poison(message, STAGE_CORRELATE, reasons.TOMBSTONE, tombstone)
+                )
+                continue
             try:
-                if message.value is None:
-                    raise ValueError("record has no value (tombstone)")
                 publications = correlation.process(message.value)
             except Exception as exc:  # an unforeseen shape must not stop the stage
                 logger.exception("cannot correlate %s@%d", message.topic, message.offset)
-                reason = reasons.TOMBSTONE if message.value is None else reasons.UNPROCESSABLE
                 detail = f"{type(exc).__name__}: {exc}"
-                await quarantine(message, poison(message, STAGE_CORRELATE, reason, detail))
+                await quarantine(
+                    message, poison(message, STAGE_CORRELATE, reasons.UNPROCESSABLE, detail)
+                )
                 continue
             metrics.correlate_seconds.observe(time.perf_counter() - started)
             for publication in publications:

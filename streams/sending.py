@@ -6,7 +6,8 @@ get over (timeouts, leader changes) is retried with backoff; one that no retry c
 change (:mod:`producers.send_failures`) raises :class:`~producers.errors.SendRefused`
 at once: the stage quarantines the input of a refused record, and an access refusal
 stops the process (:func:`exits_on_unrecoverable`). A worker asked to stop while it
-retries exits within :data:`STOP_POLL_S` without committing the record's offset.
+retries (or whose send the broker leaves unanswered) exits within :data:`STOP_POLL_S`
+without committing the record's offset.
 """
 
 from __future__ import annotations
@@ -79,14 +80,14 @@ async def send_acknowledged(
 
     Raises :class:`SendRefused` without retrying when the failure cannot change
     (the record is too large or invalid, or this client may not write the topic),
-    and :class:`SendInterrupted` when ``stopping()`` turns true during the retries.
+    and :class:`SendInterrupted` when ``stopping()`` is true while the send is still
+    unacknowledged :data:`STOP_POLL_S` after it started (or during a backoff): a healthy
+    send in hand when the worker is asked to stop completes.
     """
     delay, ceiling = backoff
-    retrying = False
     while True:
         try:
-            attempt = _send(topic, key, value, headers)
-            await (_unless_stopped(attempt, stopping) if retrying else attempt)
+            await _unless_stopped(_send(topic, key, value, headers), stopping)
             return
         except SendInterrupted:
             raise
@@ -100,7 +101,6 @@ async def send_acknowledged(
             logger.warning("send to %s not acknowledged, retrying in %.1fs: %r", name, delay, exc)
             if retried is not None:
                 retried.inc()
-            retrying = True
             await _unless_stopped(asyncio.sleep(delay), stopping)
             delay = min(delay * 2, ceiling)
 

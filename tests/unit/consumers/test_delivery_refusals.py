@@ -97,6 +97,27 @@ def test_a_copy_too_large_for_the_producer_quarantines_its_record(
     assert registry.get_sample_value("corridor_poison_records_total", labels) == 1
 
 
+def test_a_copy_refused_by_the_clients_own_size_check_quarantines_its_record(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, topics: TopicNames
+) -> None:
+    """kafka-python raises its size check from ``send()`` itself, not in the future."""
+    service, registry = _service(topics, MessageSizeTooLargeError("1049084 bytes"))
+    refusing = service._producer
+    original = refusing.send
+
+    def send(topic: str, **record: Any) -> _Future:
+        future = original(topic, **record)
+        if future.exception is not None:
+            raise future.exception
+        return future
+
+    refusing.send = send
+    service._deliver([_record(alert, fia_key, topics)])
+    assert [t for t, _, _ in refusing.sent if t == topics.quarantine] == [topics.quarantine]
+    labels = {"stage": "delivery", "reason": reasons.RECORD_TOO_LARGE}
+    assert registry.get_sample_value("corridor_poison_records_total", labels) == 1
+
+
 def test_an_authorization_refusal_stops_the_service(
     alert: dict[str, Any], fia_key: Ed25519PrivateKey, topics: TopicNames
 ) -> None:

@@ -86,8 +86,25 @@ def test_a_retrying_send_stops_promptly_when_asked() -> None:
     assert topic.delivered == []
 
 
-def test_a_first_attempt_is_not_interrupted_by_a_stop() -> None:
-    """A healthy send finishes on stop: only a send being retried is abandoned."""
+def test_a_healthy_send_completes_when_a_stop_was_asked() -> None:
+    """Only a send the broker leaves unacknowledged is abandoned on stop."""
     topic = _Topic()
     asyncio.run(send_acknowledged(topic, b"k", b"v", stopping=lambda: True))
     assert topic.delivered == [b"v"]
+
+
+class _SilentTopic(_Topic):
+    """A broker that never answers: the send's future never completes."""
+
+    async def send(self, *, key: bytes | None, value: bytes, headers: Any) -> Any:
+        self.attempts += 1
+        return asyncio.get_running_loop().create_future()
+
+
+def test_an_unanswered_send_is_abandoned_promptly_on_stop() -> None:
+    topic = _SilentTopic()
+    started = time.monotonic()
+    with pytest.raises(SendInterrupted):
+        asyncio.run(send_acknowledged(topic, b"k", b"v", stopping=lambda: True))
+    assert time.monotonic() - started < 2 * STOP_POLL_S + 0.5
+    assert topic.attempts == 1

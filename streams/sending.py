@@ -49,15 +49,28 @@ def stop_requested() -> bool:
 
 
 async def _unless_stopped(pending: Awaitable[Any], stopping: Callable[[], bool]) -> Any:
-    """Await ``pending``, but raise :class:`SendInterrupted` once ``stopping()`` is true."""
+    """Await ``pending``, but raise :class:`SendInterrupted` once ``stopping()`` is true.
+
+    Faust cancels its agents when the worker stops, and then acknowledges the event in
+    hand: its offset would be committed without this output. A stop that cancels an
+    unacknowledged send therefore ends the process before Faust can commit.
+    """
     task = asyncio.ensure_future(pending)
     while True:
-        done, _ = await asyncio.wait({task}, timeout=STOP_POLL_S)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=STOP_POLL_S)
+        except asyncio.CancelledError:
+            if stopping():
+                logger.error(
+                    "stopped while a send was unacknowledged; its record will be read again"
+                )
+                _exit(EXIT_INTERRUPTED)
+            raise
         if done:
             return task.result()
         if stopping():
             task.cancel()
-            raise SendInterrupted("asked to stop while a send was being retried")
+            raise SendInterrupted("asked to stop while a send was unacknowledged")
 
 
 async def send_acknowledged(

@@ -12,15 +12,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
+import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import MessageSizeTooLargeError
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
+import local_kafka
+from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
@@ -29,7 +34,18 @@ from schemas.catalog import alert_schema
 from schemas.codec import encode_single_object
 from schemas.quarantine import MAX_RECORD_BYTES, VALUE_PREFIX_BYTES
 from schemas.signing import ALERT_KIND, _seal_payload
-from tests.integration.conftest import Pipeline
+from schemas.taskforce import load_taskforce
+from streams.admin import create_topics
+from streams.sending import EXIT_INTERRUPTED
+from streams.topology import pipeline_topics
+from tests.integration.conftest import (
+    TASKFORCE_TOML,
+    Pipeline,
+    scrape_metric,
+    start_corridor,
+    streams_worker_args,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -269,3 +285,67 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
     assert worker("corridor_poison_records_total", stage="dedupe", reason="record_too_large") >= 1
     assert worker("corridor_poison_records_total", stage="correlate", reason="unprocessable") >= 1
     assert worker("corridor_quarantine_truncated_total", stage="verify") >= 4
+
+
+def test_a_worker_retrying_a_send_stops_promptly_on_sigterm_without_committing(
+    pipeline: Pipeline, producer: KafkaProducer
+) -> None:
+    """A hub of its own whose quarantine topic is missing: its worker waits and retries
+    (a retriable failure); SIGTERM stops it at once, with the record not committed."""
+    prefix = f"it-{uuid.uuid4().hex[:8]}"
+    workdir = pipeline.workdir / prefix
+    workdir.mkdir()
+    config = workdir / "taskforce.toml"
+    config.write_text(
+        TASKFORCE_TOML.format(prefix=prefix).replace(
+            'trust_store = "trust-store.json"',
+            f'trust_store = "{pipeline.workdir / "trust-store.json"}"',
+        ),
+        "utf-8",
+    )
+    shutil.copy(pipeline.workdir / "hub.key", workdir / "hub.key")
+    taskforce = load_taskforce(config)
+    # No quarantine topic (the broker creates none): the quarantine send waits on metadata.
+    create_topics(
+        pipeline.bootstrap,
+        [s for s in pipeline_topics(taskforce) if s.name != taskforce.topics.quarantine],
+    )
+    metrics_port = local_kafka.free_port()
+    common = ["--config", str(config), "--bootstrap", pipeline.bootstrap]
+    worker = start_corridor(
+        [*streams_worker_args(common, workdir, prefix), "--metrics-port", str(metrics_port)],
+        workdir / "worker.log",
+    )
+    try:
+        meta = _send(producer, taskforce.topics.inbound("PK-FIA"), b"PK-FIA:s1", b"\x00garbage")
+
+        def stuck() -> bool:
+            try:
+                return (
+                    scrape_metric(metrics_port, "corridor_stream_received_total", agency="PK-FIA")
+                    >= 1
+                )
+            except OSError:  # metrics endpoint not up yet
+                return False
+
+        wait_for(stuck, WARM_UP_S, "the worker to read the record it cannot quarantine")
+        worker.terminate()
+        started = time.monotonic()
+        try:
+            code = worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the worker ignored SIGTERM for 20 s while retrying a send")
+        took = time.monotonic() - started
+    finally:
+        stop_process(worker, "sigterm test worker")
+    assert took < 5.0, f"the worker took {took:.1f}s to stop on SIGTERM"
+    # The record whose quarantine record was never acknowledged is read again next time.
+    consumer = KafkaConsumer(bootstrap_servers=pipeline.bootstrap, group_id=f"{prefix}-streams")
+    try:
+        part = TopicPartition(taskforce.topics.inbound("PK-FIA"), meta.partition)
+        committed = consumer.committed(part)
+    finally:
+        consumer.close()
+    assert committed is None or committed <= meta.offset
+    # Stopped before the send was acknowledged: a clean stop (0), or abandoned (3).
+    assert code in (0, EXIT_INTERRUPTED), code

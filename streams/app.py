@@ -26,7 +26,6 @@ from typing import Any
 
 import faust
 
-from producers.errors import SendRefused
 from schemas import hub_headers, reasons
 from schemas.client_security import SASL_SSL, ClientSecurity
 from schemas.codec import DECODE_ERRORS, decode_single_object
@@ -55,10 +54,11 @@ from streams.dedupe_stage import (
 )
 from streams.features import features_of
 from streams.metrics import StreamMetrics
+from streams.outputs import StageOutputs, record_headers, unusable_verified
 from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged
 from streams.settings import StreamSettings
 from streams.tables import changelog_config
-from streams.verifier import Rejected, Verifier, rejection
+from streams.verifier import Rejected, Verifier
 
 logger = logging.getLogger(__name__)
 
@@ -68,31 +68,11 @@ LOG_APPEND_TIME = 1
 STAGE_VERIFY, STAGE_DEDUPE, STAGE_CORRELATE = "verify", "dedupe", "correlate"
 
 
-def _headers(message: Any) -> RecordHeaders:
-    """A record's headers as (name, bytes); a null header value reads as empty bytes."""
-    raw = message.headers or []
-    items = raw.items() if isinstance(raw, dict) else raw
-    return [(str(name), b"" if value is None else bytes(value)) for name, value in items]
-
-
 def _text(raw: bytes | None) -> str | None:
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
 __all__ = ["RETRY_BACKOFF_S", "create_app", "send_acknowledged", "source_topics"]
-
-
-def _unusable_verified(
-    key: bytes | None, value: bytes | None, revision: bytes | None
-) -> tuple[str, str] | None:
-    """Why a record of the verified topic cannot be deduplicated (reason, detail), if so."""
-    if value is None:
-        return reasons.TOMBSTONE, "record has no value (tombstone)"
-    if key is None:
-        return reasons.UNPROCESSABLE, "verified record without a key"
-    if revision is None or not revision.isdigit() or len(revision) > 9:
-        return reasons.UNPROCESSABLE, "verified record without a revision header"
-    return None
 
 
 #: The correlation topic has one partition; every record carries this key.
@@ -250,47 +230,12 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         repeats.state.forget(partitions)
         gate.state.forget(partitions)
 
-    async def quarantine(message: Any, rejected: Rejected) -> None:
-        """Write ``rejected``'s (bounded) quarantine record, acknowledged."""
-        logger.warning(
-            "quarantined %s[%d]@%d: %s",
-            message.topic,
-            message.partition,
-            message.offset,
-            rejected.reason,
-        )
-        await send_acknowledged(
-            quarantine_topic,
-            message.key,
-            rejected.quarantine_value,
-            retried=metrics.send_retries.labels("quarantine"),
-        )
-
-    def poison(message: Any, stage: str, reason: str, detail: str) -> Rejected:
-        """The quarantine of a record a stage after verify cannot handle, counted."""
-        metrics.quarantined.labels(stage=stage, reason=reason, agency="").inc()
-        return rejection(
-            metrics, SourceRecord.of(message, _headers(message)), stage, reason, detail
-        )
-
-    async def pass_on(message: Any, stage: str, topic: Any, *record: Any, output: str) -> bool:
-        """Send ``record`` acknowledged; False when it was refused and ``message`` quarantined.
-
-        Only a refusal of the record itself (too large, invalid) quarantines the input:
-        retrying it could never succeed and would stop the stage behind it.
-        """
-        try:
-            await send_acknowledged(topic, *record, retried=metrics.send_retries.labels(output))
-        except SendRefused as exc:
-            if not exc.record_refused:
-                raise
-            await quarantine(message, poison(message, stage, reasons.RECORD_TOO_LARGE, str(exc)))
-            return False
-        return True
+    outputs = StageOutputs(quarantine_topic, metrics)
+    quarantine, poison, pass_on = outputs.quarantine, outputs.poison, outputs.pass_on
 
     def screen(message: Any) -> VerifiedAlert | Rejected | None:
         """Verify one inbound record (None: the hub's own re-reading of an accepted one)."""
-        headers = _headers(message)
+        headers = record_headers(message)
         source = SourceRecord.of(message, headers)
         if message.value is None:  # no digest to look up: straight to its rejection
             return verifier.check(source, _arrived_at(message))
@@ -321,7 +266,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
             if isinstance(result, Rejected):
                 await quarantine(message, result)
                 continue
-            headers = _headers(message)
+            headers = record_headers(message)
             alert = result.alert
             # The record key is not signed: downstream stages are keyed by the signed identity.
             key = message_key(alert["agency"], alert["alert_id"])
@@ -349,9 +294,9 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         """Pass on new alerts and higher revisions (as updates); drop repeats and stale ones."""
         async for event in stream.events():
             message = event.message
-            headers = _headers(message)
+            headers = record_headers(message)
             raw_revision = hub_headers.header_value(headers, hub_headers.REVISION)
-            unusable = _unusable_verified(message.key, message.value, raw_revision)
+            unusable = unusable_verified(message.key, message.value, raw_revision)
             if unusable is not None:  # the hub wrote neither: quarantined, never dropped
                 reason, detail = unusable
                 await quarantine(message, poison(message, STAGE_DEDUPE, reason, detail))

@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import MessageSizeTooLargeError
 from kafka.record.default_records import DefaultRecordBatchBuilder
+from prometheus_client.parser import text_string_to_metric_families
 
 import local_kafka
 from processes import stop_process
@@ -150,8 +152,48 @@ def _quarantined(pipeline: Pipeline, sent: dict[tuple[str, int, int], str]) -> d
     return found
 
 
+def _metric_sum(port: int, name: str, **labels: str) -> float | None:
+    """Sum of the samples of ``name`` whose labels include ``labels`` (None: none yet)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    values = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    ]
+    return sum(values) if values else None
+
+
+@pytest.fixture
+def readers(pipeline: Pipeline) -> Iterator[dict[str, tuple[subprocess.Popen[bytes], int]]]:
+    """The hub services that only read the pipeline (and quarantine receipts), on it."""
+    common = ["--config", str(pipeline.config), "--bootstrap", pipeline.bootstrap]
+    hub_key = ["--hub-key", str(pipeline.workdir / "hub.key")]
+    started: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    for name, args in {
+        "receipts": ["receipts", "track", *common],
+        "recalls": ["recalls", "run", *common, *hub_key],
+        # One auditor at a time per chain: test_audit's has stopped, the next resumes.
+        "audit": ["audit", "run", *common, *hub_key, "--checkpoint-interval", "2s"],
+    }.items():
+        port = local_kafka.free_port()
+        log = pipeline.workdir / f"poison-{name}.log"
+        started[name] = (start_corridor([*args, "--metrics-port", str(port)], log), port)
+    try:
+        yield started
+    finally:
+        for name, (process, _) in started.items():
+            stop_process(process, name)
+
+
 def test_no_record_of_any_size_or_shape_stops_the_hub(
-    pipeline: Pipeline, producer: KafkaProducer
+    pipeline: Pipeline,
+    producer: KafkaProducer,
+    readers: dict[str, tuple[subprocess.Popen[bytes], int]],
 ) -> None:
     topics = pipeline.taskforce.topics
     inbound = topics.inbound("PK-FIA")
@@ -252,6 +294,21 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
         sent[where] = f"delivery/{detail}"
         expected[where] = ("delivery", detail, len(value or b"") > 600_000, value)
 
+    # The receipt tracker's and the auditor's own topics: receipts and an inbox.
+    receipts = topics.receipts("GR-HCG")
+    for topic, key, value, reason, truncated in [
+        (receipts, genuine, None, reasons.TOMBSTONE, False),
+        (receipts, genuine, b"\xab" * 900_000, reasons.MALFORMED_ENVELOPE, True),
+        (receipts, None, b"\xab" * (MIB + 1), reasons.MALFORMED_ENVELOPE, True),
+        (topics.inbox("GR-HCG"), genuine, None, None, False),
+        (topics.inbox("GR-HCG"), genuine, b"\xab" * (2 * MIB), None, False),
+    ]:
+        meta = _send(producer, topic, key, value)
+        if reason is not None:
+            where = (topic, meta.partition, meta.offset)
+            sent[where] = f"receipts/{reason}"
+            expected[where] = ("receipts", reason, truncated, value)
+
     # A genuine alert sent after every poison record still gets through, in bounded time.
     assert _publish(pipeline, 9_001).encode() == genuine
     took = _delivered(pipeline, genuine.decode(), BOUND_S)
@@ -285,6 +342,23 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
     assert worker("corridor_poison_records_total", stage="dedupe", reason="record_too_large") >= 1
     assert worker("corridor_poison_records_total", stage="correlate", reason="unprocessable") >= 1
     assert worker("corridor_quarantine_truncated_total", stage="verify") >= 4
+
+    # The services that only read went through it all, and are still running.
+    tracker_port = readers["receipts"][1]
+    assert (_metric_sum(tracker_port, "corridor_quarantine_truncated_total") or 0) >= 2
+    tombstones = _metric_sum(tracker_port, "corridor_poison_records_total", reason="tombstone")
+    assert (tombstones or 0) >= 1
+    for name, group in [("recalls", "corridor-recalls"), ("audit", None)]:
+        process, port = readers[name]
+        lag = "corridor_audit_lag" if group is None else "corridor_consumer_lag"
+        labels = {} if group is None else {"group": group}
+
+        def caught_up(port: int = port, lag: str = lag, labels: dict[str, str] = labels) -> bool:
+            return _metric_sum(port, lag, **labels) == 0
+
+        wait_for(caught_up, BOUND_S, f"the {name} service to read every topic to its end")
+    for name, (process, _) in readers.items():
+        assert process.poll() is None, f"{name} exited with {process.returncode}"
 
 
 def test_a_worker_retrying_a_send_stops_promptly_on_sigterm_without_committing(

@@ -294,14 +294,15 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
         sent[where] = f"delivery/{detail}"
         expected[where] = ("delivery", detail, len(value or b"") > 600_000, value)
 
-    # The receipt tracker's and the auditor's own topics: receipts and an inbox.
-    receipts = topics.receipts("GR-HCG")
+    # The receipt tracker's and the auditor's own topics: receipts and an inbox (of a
+    # member whose inbox and receipts the later tests of the session do not read).
+    receipts = topics.receipts("EU-EUROPOL")
     for topic, key, value, reason, truncated in [
         (receipts, genuine, None, reasons.TOMBSTONE, False),
         (receipts, genuine, b"\xab" * 900_000, reasons.MALFORMED_ENVELOPE, True),
         (receipts, None, b"\xab" * (MIB + 1), reasons.MALFORMED_ENVELOPE, True),
-        (topics.inbox("GR-HCG"), genuine, None, None, False),
-        (topics.inbox("GR-HCG"), genuine, b"\xab" * (2 * MIB), None, False),
+        (topics.inbox("EU-EUROPOL"), genuine, None, None, False),
+        (topics.inbox("EU-EUROPOL"), genuine, b"\xab" * (2 * MIB), None, False),
     ]:
         meta = _send(producer, topic, key, value)
         if reason is not None:

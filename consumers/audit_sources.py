@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 from consumers.dead_letters import DEAD_LETTER
 from consumers.dead_letters import REPLAYED as DEAD_LETTER_REPLAYED
 from consumers.delivery import HEADER_DELIVERY_ID
-from schemas import audit, hub_headers
+from schemas import audit, hub_headers, reasons
 from schemas.codec import DECODE_ERRORS, decode_single_object
 from schemas.envelope import HEADER_MESSAGE_ID, RecordHeaders, open_envelope
 from schemas.errors import CorridorError, VerifyError
@@ -41,6 +42,8 @@ from schemas.taskforce import TaskForce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from schemas.verification import verify_receipt
+
+logger = logging.getLogger(__name__)
 
 INBOUND = "inbound"
 VERIFIED = "verified"
@@ -113,7 +116,7 @@ def _text(raw: bytes | None, limit: int = 200) -> str | None:
 
 
 def _headers(record: Any) -> RecordHeaders:
-    return [(str(n), bytes(v)) for n, v in (record.headers or [])]
+    return [(str(n), b"" if v is None else bytes(v)) for n, v in (record.headers or [])]
 
 
 def _header(headers: RecordHeaders, name: str) -> str | None:
@@ -134,7 +137,18 @@ def derive(record: Any, role: Role, trust: TrustStore | None) -> Event | None:
     """The event a consumed record (kafka-python ``ConsumerRecord``) stands for."""
     at = int(record.timestamp)
     handler = _HANDLERS[role.name]
-    subject = handler(record, role, trust)
+    try:
+        subject = handler(record, role, trust)
+    except Exception as exc:  # still chained: no record of any shape may stop the auditor
+        logger.exception("cannot derive the event of %s@%d", record.topic, record.offset)
+        value = record.value if isinstance(record.value, bytes) else None
+        subject = {
+            "_kind": audit.QUARANTINED,
+            "stage": role.name,
+            "reason": reasons.UNPROCESSABLE,
+            "digest": digest(value),
+            "malformed": f"{type(exc).__name__}: {exc}"[:200],
+        }
     if subject is None:
         return None
     kind = str(subject.pop("_kind"))
@@ -194,7 +208,8 @@ def _quarantined(record: Any, role: Role, trust: TrustStore | None) -> dict[str,
             source_topic=_str(source.get("topic")),
             source_partition=_small_int(source.get("partition")),
             source_offset=_small_int(source.get("offset")),
-            digest=digest(value),
+            # A truncated record keeps only the original's digest (wire format 12.2).
+            digest=digest(value) if value is not None else _str(document.get("value_sha256")),
             message_id=_message_id(value),
         )
     except (TypeError, ValueError, KeyError, AttributeError, binascii.Error, RecursionError):

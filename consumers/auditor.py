@@ -32,8 +32,15 @@ from kafka.errors import KafkaError
 from consumers.audit_metrics import AuditMetrics
 from consumers.audit_sources import Role, derive, source_roles
 from consumers.errors import BrokerUnavailable, DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.kafka_clients import (
+    acked_producer,
+    kafka_consumer,
+    refusal,
+    send_failure,
+    send_or_failed,
+)
 from producers.kafka_client import client_config
+from producers.send_failures import SendFailure
 from schemas import audit
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import CorridorError
@@ -327,10 +334,15 @@ class Auditor:
         return len(records)
 
     def _send(self, record: audit.AuditRecord) -> Any:
-        return self._producer.send(self._topic, key=audit.RECORD_KEY, value=record.to_bytes())
+        return send_or_failed(
+            self._producer, self._topic, key=audit.RECORD_KEY, value=record.to_bytes()
+        )
 
     def _acknowledged(self, pending: list[tuple[audit.AuditRecord, Any]]) -> None:
         self._producer.flush(timeout=self._settings.send_timeout_s)
+        for _, future in pending:  # what no retry can change ends the process, not a loop
+            if send_failure(future) not in (None, SendFailure.RETRIABLE):
+                raise refusal(self._topic, future)
         failed = [r.seq for r, f in pending if not (f.is_done and f.succeeded())]
         if failed:
             raise DeliveryError(f"audit records seq {failed[0]}..{failed[-1]} not acknowledged")

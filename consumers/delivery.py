@@ -24,7 +24,13 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
 from consumers.errors import DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.kafka_clients import (
+    acked_producer,
+    kafka_consumer,
+    refusal,
+    send_failure,
+    send_or_failed,
+)
 from consumers.lag import GroupLagMonitor
 from consumers.metrics import DeliveryMetrics
 from consumers.offsets import rewind_to_last_commit
@@ -32,7 +38,8 @@ from consumers.policy import ALERT, INCIDENT, Decision, decide_all
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.routing import delivery_id
 from producers.publisher import request_timeout_ms
-from schemas import hub_headers
+from producers.send_failures import SendFailure
+from schemas import hub_headers, reasons
 from schemas.access import DEFAULT_DELIVERY_GROUP
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.codec import decode_single_object
@@ -144,7 +151,7 @@ def plan_delivery(
     """
     key_ids = encryption_key_ids or {}
     if value is None:
-        return DeliveryPlan(writes=[], undeliverable="malformed_envelope: tombstone")
+        return DeliveryPlan(writes=[], undeliverable=f"{reasons.TOMBSTONE}: record has no value")
     try:
         envelope = open_envelope(value)
         _, datum = decode_single_object(envelope.payload)
@@ -271,15 +278,20 @@ class DeliveryService:
         return len(records)
 
     def _deliver(self, records: Iterable[Any]) -> None:
-        pending: list[tuple[InboxWrite, Any]] = []
+        pending: list[tuple[InboxWrite, Any, Any]] = []
         quarantined: list[Any] = []
         taskforce = self._settings.taskforce
         for record in records:
             self._metrics.received.inc()
-            headers = list(record.headers or [])
-            plan = plan_delivery(
-                record.key, record.value, headers, taskforce, self._settings.encryption_key_ids
-            )
+            headers = _headers(record)
+            try:
+                plan = plan_delivery(
+                    record.key, record.value, headers, taskforce, self._settings.encryption_key_ids
+                )
+            except Exception as exc:  # an unforeseen shape must not stop the service
+                logger.exception("cannot plan the delivery of %s", _where(record))
+                why = f"{reasons.UNPROCESSABLE}: {type(exc).__name__}: {exc}"
+                plan = DeliveryPlan(writes=[], undeliverable=why)
             if plan.undeliverable is not None:
                 logger.error("undeliverable record at %s: %s", _where(record), plan.undeliverable)
                 quarantined.append(self._quarantine(record, headers, plan.undeliverable))
@@ -287,15 +299,21 @@ class DeliveryService:
             for decision in plan.decisions:
                 self._metrics.decisions.labels(plan.kind, decision.recipient, decision.reason).inc()
             for write in plan.writes:
-                future = self._producer.send(
-                    write.topic, key=write.key, value=write.value, headers=write.headers
+                future = send_or_failed(
+                    self._producer,
+                    write.topic,
+                    key=write.key,
+                    value=write.value,
+                    headers=write.headers,
                 )
-                pending.append((write, future))
+                pending.append((write, future, record))
         self._producer.flush(timeout=self._settings.delivery_timeout_s)
-        failed = [w.recipient for w, f in pending if not (f.is_done and f.succeeded())]
+        refused = self._refused(pending, quarantined)
+        pending = [(w, f, r) for w, f, r in pending if _position(r) not in refused]
+        failed = [w.recipient for w, f, _ in pending if not (f.is_done and f.succeeded())]
         failed += ["quarantine" for f in quarantined if not (f.is_done and f.succeeded())]
         now = dt.datetime.now(dt.UTC)
-        for write, future in pending:
+        for write, future, _ in pending:
             if future.is_done and future.succeeded():
                 self._metrics.delivered.labels(write.recipient).inc()
                 self._metrics.end_to_end.labels(write.recipient).observe(
@@ -306,7 +324,48 @@ class DeliveryService:
         if failed:
             raise DeliveryError(f"{len(failed)} writes not acknowledged (to {sorted(set(failed))})")
 
+    def _refused(
+        self, pending: list[tuple[InboxWrite, Any, Any]], quarantined: list[Any]
+    ) -> set[tuple[str, int, int]]:
+        """Quarantine the records whose inbox copies can never be written; returns them.
+
+        Only when nothing else failed in a way a retry may fix: the batch is then read
+        again anyway, and its refused records are quarantined on that pass. Raises
+        :class:`SendRefused` when the producer may not write at all (an operator must act).
+        """
+        failures: list[tuple[InboxWrite | None, Any, Any, SendFailure | None]]
+        failures = [(w, f, r, send_failure(f)) for w, f, r in pending]
+        failures += [(None, f, None, send_failure(f)) for f in quarantined]
+        if any(failure is SendFailure.RETRIABLE for *_, failure in failures):
+            return set()
+        for write, future, _, failure in failures:
+            if failure is SendFailure.ACCESS_REFUSED:
+                raise refusal(write.topic if write else "quarantine", future)
+        refused: dict[tuple[str, int, int], tuple[Any, str]] = {}
+        for write, future, record, failure in failures:
+            if failure is SendFailure.RECORD_REFUSED and record is not None and write is not None:
+                why = str(refusal(write.topic, future))
+                refused.setdefault(_position(record), (record, why))
+        if not refused:
+            return set()
+        written = []
+        for record, why in refused.values():
+            logger.error("record at %s quarantined: %s", _where(record), why)
+            detail = f"{reasons.RECORD_TOO_LARGE}: {why}"
+            written.append(self._quarantine(record, _headers(record), detail))
+        self._producer.flush(timeout=self._settings.delivery_timeout_s)
+        for future in written:
+            failure = send_failure(future)
+            if failure is SendFailure.RETRIABLE:
+                raise DeliveryError("quarantine records of refused deliveries not acknowledged")
+            if failure is not None:
+                raise refusal(self._settings.taskforce.topics.quarantine, future)
+        return set(refused)
+
     def _quarantine(self, record: Any, headers: RecordHeaders, why: str) -> Any:
+        code = why.partition(":")[0]
+        if code in reasons.POISON:
+            self._metrics.poison.labels(STAGE, code).inc()
         return send_to_quarantine(
             self._producer,
             self._settings.taskforce.topics.quarantine,
@@ -315,6 +374,7 @@ class DeliveryService:
             stage=STAGE,
             reason=UNDELIVERABLE,
             detail=why,
+            truncated=self._metrics.truncated,
         )
 
     def _rewind(self) -> None:
@@ -327,6 +387,15 @@ class DeliveryService:
         """Flush, leave the group and close the clients."""
         self._producer.close(timeout=self._settings.delivery_timeout_s)
         self._consumer.close()
+
+
+def _headers(record: Any) -> RecordHeaders:
+    """A record's headers; a null header value reads as empty bytes."""
+    return [(str(n), b"" if v is None else bytes(v)) for n, v in (record.headers or [])]
+
+
+def _position(record: Any) -> tuple[str, int, int]:
+    return (record.topic, record.partition, record.offset)
 
 
 def _where(record: Any) -> str:

@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from consumers.errors import BrokerUnavailable
+from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
+from producers.send_failures import SendFailure, cause_name, classify
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
 
@@ -51,4 +55,44 @@ def acked_producer(
         acks="all",
         enable_idempotence=True,
         **config,
+    )
+
+
+class FailedSend:
+    """The future of a send the client refused before it was queued (kafka-python raises
+    its size check's ``MessageSizeTooLargeError`` from ``send()`` itself)."""
+
+    is_done = True
+
+    def __init__(self, exception: KafkaError) -> None:
+        self.exception = exception
+
+    def succeeded(self) -> bool:
+        return False
+
+
+def send_or_failed(producer: Any, topic: str, **record: Any) -> Any:
+    """``producer.send(topic, **record)``; a refusal raised at once comes back as a future."""
+    try:
+        return producer.send(topic, **record)
+    except KafkaError as exc:
+        return FailedSend(exc)
+
+
+def send_failure(future: Any) -> SendFailure | None:
+    """How a flushed kafka-python send failed (None: acknowledged).
+
+    A future not done after the flush timed out: retriable, like any timeout.
+    """
+    if future.is_done and future.succeeded():
+        return None
+    error = getattr(future, "exception", None) if future.is_done else None
+    return SendFailure.RETRIABLE if error is None else classify(error)
+
+
+def refusal(topic: str, future: Any) -> SendRefused:
+    """The :class:`SendRefused` for a future that :func:`send_failure` found refused."""
+    exc = future.exception
+    return SendRefused(
+        topic, cause_name(exc), record_refused=classify(exc) is SendFailure.RECORD_REFUSED
     )

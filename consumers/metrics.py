@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from schemas.reasons import POISON
 from schemas.truststore import TrustStore
 
 
@@ -20,6 +21,39 @@ def consumer_lag_gauge(registry: CollectorRegistry) -> Gauge:
         ["group", "topic", "partition"],
         registry=registry,
     )
+
+
+def poison_records_counter(registry: CollectorRegistry) -> Counter:
+    """``corridor_poison_records{stage, reason}``, the same in every hub service."""
+    return Counter(
+        "corridor_poison_records",
+        "Records quarantined for their size or shape rather than their content (reason "
+        "tombstone, record_too_large or unprocessable), by stage and reason",
+        ["stage", "reason"],
+        registry=registry,
+    )
+
+
+def quarantine_truncated_counter(registry: CollectorRegistry) -> Counter:
+    """``corridor_quarantine_truncated{stage}``, the same in every hub service."""
+    return Counter(
+        "corridor_quarantine_truncated",
+        "Quarantine records written with only the SHA-256, size and a prefix of the "
+        "original record, which was too large to keep whole, by stage",
+        ["stage"],
+        registry=registry,
+    )
+
+
+def poison_counters(registry: CollectorRegistry, stage: str) -> tuple[Counter, Counter]:
+    """:func:`poison_records_counter` and :func:`quarantine_truncated_counter` of a service
+    with one stage, at 0 from the start so that increase() sees the first record."""
+    poison = poison_records_counter(registry)
+    truncated = quarantine_truncated_counter(registry)
+    truncated.labels(stage)
+    for reason in POISON:
+        poison.labels(stage, reason)
+    return poison, truncated
 
 
 def key_validity_gauge(registry: CollectorRegistry) -> Gauge:
@@ -64,11 +98,16 @@ class DeliveryMetrics:
     failures: Counter
     end_to_end: Histogram
     lag: Gauge
+    poison: Counter
+    truncated: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> DeliveryMetrics:
         """Register the metrics in ``registry``."""
+        poison, truncated = poison_counters(registry, "delivery")
         return cls(
+            poison=poison,
+            truncated=truncated,
             received=Counter(
                 "corridor_delivery_received",
                 "Verified alerts read by the delivery service",
@@ -164,11 +203,16 @@ class ReceiptMetrics:
     oldest_unacknowledged: Gauge
     latency: Histogram
     lag: Gauge
+    poison: Counter
+    truncated: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ReceiptMetrics:
         """Register the metrics in ``registry``."""
+        poison, truncated = poison_counters(registry, "receipts")
         return cls(
+            poison=poison,
+            truncated=truncated,
             receipts=Counter(
                 "corridor_receipts",
                 "Verified receipts (first of each status per delivery), by agency and status",
@@ -218,11 +262,16 @@ class WebhookMetrics:
     replayed: Counter
     post_seconds: Histogram
     lag: Gauge
+    poison: Counter
+    truncated: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> WebhookMetrics:
         """Register the metrics in ``registry``."""
+        poison, truncated = poison_counters(registry, "webhooks")
         return cls(
+            poison=poison,
+            truncated=truncated,
             attempts=Counter(
                 "corridor_webhook_attempts",
                 "Webhook POSTs by recipient agency and outcome "

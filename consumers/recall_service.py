@@ -29,12 +29,19 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers.errors import BrokerUnavailable, DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.kafka_clients import (
+    acked_producer,
+    kafka_consumer,
+    refusal,
+    send_failure,
+    send_or_failed,
+)
 from consumers.lag import LagReporter
 from consumers.metrics import RecallMetrics
 from consumers.recall import RecallLedger, delivered_alert, revocations, sign_notice
 from consumers.registry_follower import RegistryFollower
 from producers.publisher import request_timeout_ms
+from producers.send_failures import SendFailure
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError
 from schemas.json_mapping import format_timestamp
@@ -174,9 +181,12 @@ class RecallService:
         taskforce = self._settings.taskforce
         for batch in polled.values():
             for record in batch:
-                alert = delivered_alert(
-                    record.key, record.value, list(record.headers or []), taskforce
-                )
+                try:
+                    headers = [(str(n), v or b"") for n, v in (record.headers or [])]
+                    alert = delivered_alert(record.key, record.value, headers, taskforce)
+                except Exception:  # not an alert anyone received: delivery quarantines it
+                    logger.exception("cannot read %s@%d", record.topic, record.offset)
+                    continue
                 if alert is not None:
                     self.ledger.add(alert)
                     count += 1
@@ -208,11 +218,18 @@ class RecallService:
                 record = sign_notice(
                     notice, self._settings.hub_key, self._settings.taskforce, produced_at=issued_at
                 )
-                future = self._producer.send(
-                    record.topic, key=record.key, value=record.value, headers=record.headers
+                future = send_or_failed(
+                    self._producer,
+                    record.topic,
+                    key=record.key,
+                    value=record.value,
+                    headers=record.headers,
                 )
                 pending.append((notice, future))
         self._producer.flush(timeout=self._settings.send_timeout_s)
+        for notice, future in pending:  # what no retry can change ends the process, not a loop
+            if send_failure(future) not in (None, SendFailure.RETRIABLE):
+                raise refusal(self._settings.taskforce.topics.inbox(notice.recipient), future)
         failed = [n for n, f in pending if not (f.is_done and f.succeeded())]
         for notice in failed:
             self._metrics.failures.labels(notice.recipient).inc()

@@ -20,12 +20,13 @@ from kafka.errors import KafkaError
 
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable, DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.kafka_clients import acked_producer, kafka_consumer, refusal, send_failure
 from consumers.lag import LagReporter
 from consumers.metrics import ReceiptMetrics
 from consumers.quarantine_writer import send_to_quarantine
 from consumers.receipts import ReceiptLedger
-from schemas import hub_headers
+from producers.send_failures import SendFailure
+from schemas import hub_headers, reasons
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import VerifyError
 from schemas.taskforce import TaskForce
@@ -118,17 +119,29 @@ class ReceiptTracker:
         """Poll once and account for the records; returns how many were read."""
         polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
         records = [r for batch in polled.values() for r in batch]
-        quarantined = [q for q in (self._handle(r) for r in records) if q is not None]
+        quarantined = [q for q in (self._guarded(r) for r in records) if q is not None]
         if quarantined:
             self._producer.flush(timeout=30)
+            for future in quarantined:  # bounded records: a refusal is the client's, not theirs
+                if send_failure(future) not in (None, SendFailure.RETRIABLE):
+                    raise refusal(self._settings.taskforce.topics.quarantine, future)
             if not all(f.is_done and f.succeeded() for f in quarantined):
                 raise DeliveryError("quarantine records for rejected receipts not acknowledged")
         self._refresh_gauges()
         self._lag.maybe_report()
         return len(records)
 
+    def _guarded(self, record: Any) -> Any:
+        """:meth:`_handle`, quarantining a record of a shape it did not foresee."""
+        try:
+            return self._handle(record)
+        except Exception as exc:  # no record of any shape may stop the tracker
+            logger.exception("cannot track %s@%d", record.topic, record.offset)
+            detail = f"{type(exc).__name__}: {exc}"
+            return self._reject(record, _headers(record), reasons.UNPROCESSABLE, detail)
+
     def _handle(self, record: Any) -> Any:
-        headers = list(record.headers or [])
+        headers = _headers(record)
         agency = self._inbox_agency.get(record.topic)
         if agency is not None:
             raw = hub_headers.header_value(headers, HEADER_DELIVERY_ID)
@@ -140,7 +153,7 @@ class ReceiptTracker:
             return None
         try:
             if record.value is None:
-                raise VerifyError("malformed_envelope", "receipt record has no value")
+                raise VerifyError(reasons.TOMBSTONE, "receipt record has no value (tombstone)")
             verified = verify_receipt(
                 record.value, headers, self._trust.current(), self._settings.taskforce.topics
             )
@@ -183,6 +196,8 @@ class ReceiptTracker:
             stage=STAGE,
             reason=reason,
             detail=detail,
+            poison=self._metrics.poison,
+            truncated=self._metrics.truncated,
         )
 
     def _refresh_gauges(self) -> None:
@@ -198,3 +213,8 @@ class ReceiptTracker:
         """Close the clients."""
         self._producer.close(timeout=30)
         self._consumer.close()
+
+
+def _headers(record: Any) -> list[tuple[str, bytes]]:
+    """A record's headers; a null header value reads as empty bytes."""
+    return [(str(n), b"" if v is None else bytes(v)) for n, v in (record.headers or [])]

@@ -54,7 +54,7 @@ class InboxRecord:
             offset=record.offset,
             key=record.key,
             value=record.value,
-            headers=list(record.headers or []),
+            headers=[(n, b"" if v is None else v) for n, v in (record.headers or [])],
         )
 
     @property

@@ -38,11 +38,14 @@ from consumers.kafka_clients import acked_producer, kafka_consumer
 from consumers.lag import GroupLagMonitor
 from consumers.metrics import WebhookMetrics
 from consumers.offsets import rewind_to_last_commit
+from consumers.quarantine_writer import send_to_quarantine
 from consumers.webhook_body import InboxRecord, webhook_body
 from consumers.webhook_client import PostResult, WebhookClient
 from monitoring.health import LoopHealth
+from producers.errors import SendRefused
 from producers.publisher import request_timeout_ms
-from schemas import audit
+from producers.send_failures import SendFailure, cause_name, classify
+from schemas import audit, reasons
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, CorridorError
 from schemas.taskforce import Member, TaskForce
@@ -50,6 +53,8 @@ from schemas.taskforce import Member, TaskForce
 logger = logging.getLogger(__name__)
 
 _MAX_POLL_INTERVAL_MS = 2**31 - 1
+#: The ``stage`` of the dispatcher's quarantine records.
+STAGE = "webhooks"
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,8 @@ class AgencyWorker:
                 try:
                     self.step(stop)
                     pause = 0.5
+                except SendRefused:
+                    raise  # no retry can change it: the dispatcher stops, an operator acts
                 except (CorridorError, KafkaError) as exc:
                     logger.warning(
                         "webhooks for %s: %s; resuming from the last commit", self.agency, exc
@@ -248,11 +255,18 @@ class AgencyWorker:
         self._send_acknowledged(topic, delivery_id, value, "audit event")
 
     def _send_acknowledged(self, topic: str, delivery_id: str, value: bytes, what: str) -> None:
-        """Write ``value`` keyed by the delivery id; DeliveryError unless acknowledged."""
+        """Write ``value`` keyed by the delivery id; DeliveryError unless acknowledged.
+
+        Raises :class:`SendRefused` instead when no retry can change the failure.
+        """
         try:
             future = self._producer.send(topic, key=delivery_id.encode(), value=value)
             future.get(timeout=self._settings.produce_timeout_s)
         except KafkaError as exc:
+            failure = classify(exc)
+            if failure is not SendFailure.RETRIABLE:
+                refused = failure is SendFailure.RECORD_REFUSED
+                raise SendRefused(topic, cause_name(exc), record_refused=refused) from exc
             raise DeliveryError(f"{what} of {delivery_id} not acknowledged: {exc}") from exc
 
     def _dead_letter(
@@ -276,7 +290,12 @@ class AgencyWorker:
         )
         value = dead_letter_value(letter, dt.datetime.now(dt.UTC))
         topic = self._settings.taskforce.topics.dead_letters
-        self._send_acknowledged(topic, delivery_id, value, "dead letter")
+        try:
+            self._send_acknowledged(topic, delivery_id, value, "dead letter")
+        except SendRefused as exc:
+            if not exc.record_refused:
+                raise
+            self._quarantine(record, f"dead letter of {delivery_id} refused: {exc}")
         self._metrics.dead_lettered.labels(self.agency).inc()
         logger.error(
             "delivery %s to %s dead-lettered after %d attempts: %s",
@@ -285,6 +304,25 @@ class AgencyWorker:
             attempts,
             letter.last_error,
         )
+
+    def _quarantine(self, record: InboxRecord, detail: str) -> None:
+        """Quarantine an inbox record whose dead letter is too large (bounded, acknowledged)."""
+        topics = self._settings.taskforce.topics
+        try:
+            future = send_to_quarantine(
+                self._producer,
+                topics.quarantine,
+                record,
+                record.headers,
+                stage=STAGE,
+                reason=reasons.RECORD_TOO_LARGE,
+                detail=detail,
+                poison=self._metrics.poison,
+                truncated=self._metrics.truncated,
+            )
+            future.get(timeout=self._settings.produce_timeout_s)
+        except KafkaError as exc:
+            raise DeliveryError(f"quarantine of {record.topic}@{record.offset}: {exc}") from exc
 
     def _commit(self) -> None:
         if not self._done:
@@ -377,6 +415,8 @@ class WebhookDispatcher:
         stop.wait()
         for thread in threads:
             thread.join()
+        if crashed.is_set() and isinstance(self._failure, SendRefused):
+            raise self._failure
         if crashed.is_set() and self._failure is not None:
             raise DeliveryError(f"a webhook worker crashed: {self._failure}") from self._failure
 

@@ -20,6 +20,7 @@ from schemas.keys import load_private_key
 from streams.app import create_app, source_topics
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
+from streams.sending import request_stop
 from streams.settings import DEFAULT_FRESHNESS, StreamSettings
 from streams.supervision import AGENTS, AgentSupervision
 
@@ -27,6 +28,18 @@ DAY_S = 24 * 3600.0
 
 
 logger = logging.getLogger(__name__)
+
+
+class _Worker(faust.Worker):
+    """Faust's worker, telling sends being retried that it is asked to stop.
+
+    Faust waits for the event in hand before it stops; an agent retrying a send
+    would keep it waiting for ever (it then exits without committing that record).
+    """
+
+    async def stop(self) -> None:
+        request_stop()
+        await super().stop()
 
 
 def register(sub: Any) -> None:
@@ -163,7 +176,7 @@ def run_worker(args: argparse.Namespace) -> int:
         lag.start()
         # Our logging (text or JSON, see corridor_cli/logs.py) stays in place: Faust's own
         # set-up would replace it with its text format.
-        worker = faust.Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
+        worker = _Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
         worker.spinner = None  # its cursor escapes would break one-JSON-object-a-line logs
         try:
             worker.execute_from_commandline()

@@ -47,6 +47,19 @@ FUTURE_MESSAGE = "future_message"
 REGISTRY_EXPIRED = "registry_expired"
 """The verifier's key registry has expired (or no valid one has been received yet): it
 verifies nothing until a fresh registry arrives."""
+TOMBSTONE = "tombstone"
+"""The record has no value (a Kafka tombstone): a hub service quarantines it before any
+other check, on any topic it reads."""
+RECORD_TOO_LARGE = "record_too_large"
+"""What the hub would pass on for this record was refused by the Kafka client or broker
+for the record itself (too large, invalid): no retry can write it."""
+UNPROCESSABLE = "unprocessable"
+"""The record made a hub stage fail in a way no other reason describes (an unforeseen
+shape); quarantined so that the stage goes on with the next record."""
+
+POISON = (TOMBSTONE, RECORD_TOO_LARGE, UNPROCESSABLE)
+"""Reasons about a record's size or shape rather than its content: counted apart
+(``corridor_poison_records``) and alerted on, whatever the service."""
 
 ALL = (
     MALFORMED_ENVELOPE,
@@ -68,4 +81,7 @@ ALL = (
     STALE_MESSAGE,
     FUTURE_MESSAGE,
     REGISTRY_EXPIRED,
+    TOMBSTONE,
+    RECORD_TOO_LARGE,
+    UNPROCESSABLE,
 )

@@ -19,7 +19,6 @@ the next event, and offsets are committed after that: at-least-once.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -55,6 +54,8 @@ from streams.dedupe_stage import (
 )
 from streams.features import features_of
 from streams.metrics import StreamMetrics
+from streams.outputs import StageOutputs, record_headers, unusable_verified
+from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged
 from streams.settings import StreamSettings
 from streams.supervision import AgentSupervision
 from streams.tables import CorridorTable, changelog_config
@@ -64,52 +65,15 @@ logger = logging.getLogger(__name__)
 
 #: Kafka's timestamp type of a record the broker stamped when appending it.
 LOG_APPEND_TIME = 1
-
-
-def _headers(message: Any) -> RecordHeaders:
-    raw = message.headers or []
-    items = raw.items() if isinstance(raw, dict) else raw
-    return [(str(name), bytes(value)) for name, value in items]
+#: The ``stage`` of the worker's quarantine records.
+STAGE_VERIFY, STAGE_DEDUPE, STAGE_CORRELATE = "verify", "dedupe", "correlate"
 
 
 def _text(raw: bytes | None) -> str | None:
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
-#: Backoff between attempts of a send the broker did not acknowledge.
-RETRY_BACKOFF_S = (0.5, 30.0)
-
-
-async def send_acknowledged(
-    topic: Any,
-    key: bytes | None,
-    value: bytes,
-    headers: RecordHeaders | None = None,
-    *,
-    backoff: tuple[float, float] = RETRY_BACKOFF_S,
-    retried: Any = None,
-) -> None:
-    """Send until the broker acknowledged it (acks=all); retry with backoff meanwhile.
-
-    In Faust an exception escaping an agent still acks the event, and the
-    producer flush before a commit does not fail on a lost send: either way the
-    source offset would be committed without the output. So the send is retried
-    here, and the agent takes no further event (commits nothing new) until it
-    succeeds. ``retried`` (a counter, optional) is incremented for every retry.
-    """
-    delay, ceiling = backoff
-    while True:
-        try:
-            pending = await topic.send(key=key, value=value, headers=headers)
-            await pending
-            return
-        except Exception as exc:  # ProducerSendError, KafkaError, timeouts: all retried
-            name = topic.get_topic_name()
-            logger.warning("send to %s not acknowledged, retrying in %.1fs: %r", name, delay, exc)
-            if retried is not None:
-                retried.inc()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, ceiling)
+__all__ = ["RETRY_BACKOFF_S", "create_app", "send_acknowledged", "source_topics"]
 
 
 #: The correlation topic has one partition; every record carries this key.
@@ -276,39 +240,44 @@ def create_app(
         repeats.state.forget(partitions)
         gate.state.forget(partitions)
 
+    outputs = StageOutputs(quarantine_topic, metrics)
+    quarantine, poison, pass_on = outputs.quarantine, outputs.poison, outputs.pass_on
+
+    def screen(message: Any) -> VerifiedAlert | Rejected | None:
+        """Verify one inbound record (None: the hub's own re-reading of an accepted one)."""
+        headers = record_headers(message)
+        source = SourceRecord.of(message, headers)
+        if message.value is None:  # no digest to look up: straight to its rejection
+            return verifier.check(source, _arrived_at(message))
+        repeat = repeats.check(
+            message.value, message.topic, message.partition, message.offset, _event_ms(message)
+        )
+        if repeat is Repeat.REREAD:
+            return None
+        if repeat is Repeat.REPLAYED:
+            return _replayed(verifier, source, headers)
+        return verifier.check(source, _arrived_at(message))
+
     @app.agent(inbound)
+    @exits_on_unrecoverable
     async def verify(stream: Any) -> None:
         """Drop exact repeats, verify the rest; pass on keyed by the signed id, or quarantine."""
         supervision.started("verify")
         async for event in stream.events():
             message = event.message
             event_ms = _event_ms(message)
-            repeat = repeats.check(
-                message.value, message.topic, message.partition, message.offset, event_ms
-            )
-            if repeat is Repeat.REREAD:
+            try:
+                result = screen(message)
+            except Exception as exc:  # an unforeseen shape must not stop the stage
+                logger.exception("cannot verify %s@%d", message.topic, message.offset)
+                detail = f"{type(exc).__name__}: {exc}"
+                result = poison(message, STAGE_VERIFY, reasons.UNPROCESSABLE, detail)
+            if result is None:
                 continue
-            headers = _headers(message)
-            source = SourceRecord.of(message, headers)
-            if repeat is Repeat.REPLAYED:
-                result: VerifiedAlert | Rejected = _replayed(verifier, source, headers)
-            else:
-                result = verifier.check(source, _arrived_at(message))
             if isinstance(result, Rejected):
-                logger.warning(
-                    "quarantined %s[%d]@%d: %s",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    result.reason,
-                )
-                await send_acknowledged(
-                    quarantine_topic,
-                    message.key,
-                    result.quarantine_value,
-                    retried=metrics.send_retries.labels("quarantine"),
-                )
+                await quarantine(message, result)
                 continue
+            headers = record_headers(message)
             alert = result.alert
             # The record key is not signed: downstream stages are keyed by the signed identity.
             key = message_key(alert["agency"], alert["alert_id"])
@@ -316,28 +285,35 @@ def create_app(
                 *hub_headers.without_hub_headers(headers),
                 (hub_headers.REVISION, str(alert["revision"]).encode()),
             ]
-            await send_acknowledged(
+            if not await pass_on(
+                message,
+                STAGE_VERIFY,
                 verified_topic,
                 key,
                 message.value,
                 forwarded,
-                retried=metrics.send_retries.labels("verified"),
-            )
+                output="verified",
+            ):
+                continue
             repeats.remember(
                 message.value, message.topic, message.partition, message.offset, event_ms
             )
 
     @app.agent(verified_topic)
+    @exits_on_unrecoverable
     async def dedupe(stream: Any) -> None:
         """Pass on new alerts and higher revisions (as updates); drop repeats and stale ones."""
         supervision.started("dedupe")
         async for event in stream.events():
             message = event.message
-            headers = _headers(message)
+            headers = record_headers(message)
             raw_revision = hub_headers.header_value(headers, hub_headers.REVISION)
-            if raw_revision is None or not raw_revision.isdigit():
-                logger.error("verified record without revision header at %d", message.offset)
+            unusable = unusable_verified(message.key, message.value, raw_revision)
+            if unusable is not None:  # the hub wrote neither: quarantined, never dropped
+                reason, detail = unusable
+                await quarantine(message, poison(message, STAGE_DEDUPE, reason, detail))
                 continue
+            assert raw_revision is not None
             revision = int(raw_revision)
             event_ms = _event_ms(message)
             decision = gate.decide(message.key, revision, message.partition, event_ms)
@@ -363,13 +339,16 @@ def create_app(
                 *hub_headers.without_hub_headers(headers),
                 (hub_headers.REVISION_STATUS, status),
             ]
-            await send_acknowledged(
+            if not await pass_on(
+                message,
+                STAGE_DEDUPE,
                 alerts_topic,
                 message.key,
                 message.value,
                 forwarded,
-                retried=metrics.send_retries.labels("alerts"),
-            )
+                output="alerts",
+            ):
+                continue
             _observe_passed_on(metrics, message.value)
             features = _features(message.value)
             if features is not None:
@@ -382,22 +361,41 @@ def create_app(
             gate.passed(message.key, revision, message.partition, event_ms, decision)
 
     @app.agent(correlation_topic)
+    @exits_on_unrecoverable
     async def correlate(stream: Any) -> None:
         """Link alerts of different agencies into incidents; publish each new version."""
         supervision.started("correlate")
         async for event in stream.events():
+            message = event.message
             started = time.perf_counter()
-            publications = correlation.process(event.message.value)
+            if message.value is None:
+                tombstone = "record has no value (tombstone)"
+                await quarantine(
+                    message, poison(message, STAGE_CORRELATE, reasons.TOMBSTONE, tombstone)
+                )
+                continue
+            try:
+                publications = correlation.process(message.value)
+            except Exception as exc:  # an unforeseen shape must not stop the stage
+                logger.exception("cannot correlate %s@%d", message.topic, message.offset)
+                detail = f"{type(exc).__name__}: {exc}"
+                await quarantine(
+                    message, poison(message, STAGE_CORRELATE, reasons.UNPROCESSABLE, detail)
+                )
+                continue
             metrics.correlate_seconds.observe(time.perf_counter() - started)
             for publication in publications:
                 record = publication.record
-                await send_acknowledged(
+                if not await pass_on(
+                    message,
+                    STAGE_CORRELATE,
                     incidents_topic,
                     record.key,
                     record.value,
                     record.headers,
-                    retried=metrics.send_retries.labels("incidents"),
-                )
+                    output="incidents",
+                ):
+                    break
                 correlation.published(publication)
                 metrics.incidents.labels(publication.incident["status"]).inc()
             state = correlation.correlator

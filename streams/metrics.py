@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from consumers.metrics import LATENCY_BUCKETS, consumer_lag_gauge
+from consumers.metrics import (
+    LATENCY_BUCKETS,
+    consumer_lag_gauge,
+    poison_records_counter,
+    quarantine_truncated_counter,
+)
+from schemas import reasons
 
 #: Seconds spent verifying one record: signature checks take tens of microseconds.
 VERIFY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
@@ -14,6 +20,8 @@ VERIFY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.
 
 #: The worker's outputs, the values of ``corridor_stream_send_retries{output}``.
 SEND_OUTPUTS = ("verified", "quarantine", "alerts", "correlation", "incidents")
+#: The worker's stages, the ``stage`` of its quarantine records.
+STAGES = ("verify", "dedupe", "correlate")
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class StreamMetrics:
     produce_to_alerts: Histogram
     send_retries: Counter
     lag: Gauge
+    poison: Counter
+    truncated: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StreamMetrics:
@@ -134,7 +144,13 @@ class StreamMetrics:
                 registry=registry,
             ),
             lag=consumer_lag_gauge(registry),
+            poison=poison_records_counter(registry),
+            truncated=quarantine_truncated_counter(registry),
         )
         for output in SEND_OUTPUTS:  # present at 0 from the start: no retry is news too
             metrics.send_retries.labels(output)
+        for stage in STAGES:  # at 0 from the start, so that increase() sees the first one
+            metrics.truncated.labels(stage)
+            for reason in reasons.POISON:
+                metrics.poison.labels(stage, reason)
         return metrics

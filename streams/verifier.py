@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from schemas import reasons
 from schemas.errors import VerifyError
 from schemas.freshness import FreshnessPolicy, check_freshness
-from schemas.quarantine import SourceRecord, quarantine_record
+from schemas.quarantine import SourceRecord, build_quarantine
 from schemas.topics import TopicNames
 from schemas.truststore import TrustSource
 from schemas.verification import VerifiedAlert, verify_alert
@@ -58,7 +58,7 @@ class Verifier:
         started = time.perf_counter()
         try:
             if source.value is None:
-                raise VerifyError(reasons.MALFORMED_ENVELOPE, "record has no value (tombstone)")
+                raise VerifyError(reasons.TOMBSTONE, "record has no value (tombstone)")
             verified = verify_alert(
                 source.value,
                 source.headers,
@@ -88,7 +88,18 @@ class Verifier:
         self._metrics.quarantined.labels(
             stage=STAGE, reason=reason, agency=self._topic_agency(source.topic)
         ).inc()
-        record = quarantine_record(
-            source, stage=STAGE, reason=reason, detail=detail, at=dt.datetime.now(dt.UTC)
-        )
-        return Rejected(reason=reason, quarantine_value=record)
+        return rejection(self._metrics, source, STAGE, reason, detail)
+
+
+def rejection(
+    metrics: StreamMetrics, source: SourceRecord, stage: str, reason: str, detail: str
+) -> Rejected:
+    """The bounded quarantine record of ``source``; a poison or truncated one is counted."""
+    record = build_quarantine(
+        source, stage=stage, reason=reason, detail=detail, at=dt.datetime.now(dt.UTC)
+    )
+    if reason in reasons.POISON:
+        metrics.poison.labels(stage, reason).inc()
+    if record.truncated:
+        metrics.truncated.labels(stage).inc()
+    return Rejected(reason=reason, quarantine_value=record.data)

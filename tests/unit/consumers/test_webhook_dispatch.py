@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import TopicPartition
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import (
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    TopicAuthorizationFailedError,
+)
 from prometheus_client import CollectorRegistry
 
 from consumers.errors import DeliveryError
@@ -20,6 +24,8 @@ from consumers.metrics import WebhookMetrics
 from consumers.webhook_body import InboxRecord, parse_webhook_body
 from consumers.webhook_client import PostResult
 from consumers.webhook_dispatch import AgencyWorker, WebhookSettings
+from producers.errors import SendRefused
+from schemas import reasons
 from schemas.audit import parse_audit_event
 from schemas.taskforce import Member, TaskForce, Webhook, WebhookPolicy
 from schemas.topics import TopicNames
@@ -239,4 +245,58 @@ def test_an_unacknowledged_audit_event_fails_the_delivery_so_it_is_posted_again(
     worker, _ = _worker(topics, consumer, FakeClient([200]), producer)
     with pytest.raises(DeliveryError, match=r"audit event .* not acknowledged"):
         worker.step(stop)
+    assert consumer.commits == []
+
+
+class _RefusedFuture(FakeFuture):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(fail=False)
+        self._error = error
+
+    def get(self, timeout: float) -> None:
+        raise self._error
+
+
+@dataclass
+class _RefusingProducer(FakeProducer):
+    """Refuses every send to ``topic`` with ``error``; the others are acknowledged."""
+
+    topic: str = ""
+    error: Exception | None = None
+
+    def send(self, topic: str, key: bytes, value: bytes) -> FakeFuture:
+        self.sent.append((topic, key, value))
+        if topic == self.topic and self.error is not None:
+            return _RefusedFuture(self.error)
+        return FakeFuture(False)
+
+
+def test_a_dead_letter_too_large_to_write_quarantines_the_inbox_record(
+    topics: TopicNames, records: list[Consumed], stop: threading.Event
+) -> None:
+    """The dead letter carries the record in base64: over 1 MiB for a large inbox record."""
+    refused = MessageSizeTooLargeError("1398201 bytes")
+    producer = _RefusingProducer(topic=topics.dead_letters, error=refused)
+    consumer = FakeConsumer(records[:1])
+    worker, metrics = _worker(topics, consumer, FakeClient([401]), producer)
+    assert worker.step(stop) == 1
+    assert [sent[0] for sent in producer.sent] == [topics.dead_letters, topics.quarantine]
+    document = json.loads(producer.sent[1][2])
+    assert (document["stage"], document["reason"]) == ("webhooks", reasons.RECORD_TOO_LARGE)
+    assert document["source"]["offset"] == records[0].offset
+    assert "MessageSizeTooLargeError" in document["detail"]
+    assert consumer.commits == [{TopicPartition(records[0].topic, 0): 11}]
+    labels = ("webhooks", reasons.RECORD_TOO_LARGE)
+    assert metrics.poison.labels(*labels)._value.get() == 1
+
+
+def test_a_refusal_of_the_dispatcher_itself_is_not_retried(
+    topics: TopicNames, records: list[Consumed], stop: threading.Event
+) -> None:
+    producer = _RefusingProducer(topic=topics.dead_letters, error=TopicAuthorizationFailedError())
+    consumer = FakeConsumer(records[:1])
+    worker, _ = _worker(topics, consumer, FakeClient([401]), producer)
+    with pytest.raises(SendRefused) as info:
+        worker.step(stop)  # run() lets it through: no rewind and POST again for ever
+    assert not info.value.record_refused
     assert consumer.commits == []

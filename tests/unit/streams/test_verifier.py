@@ -47,7 +47,10 @@ def test_verified_and_rejected_are_counted(
     assert sample("corridor_stream_verified_total", {"agency": "PK-FIA"}) == 1
     # Quarantine is counted by the inbound topic's agency: a claimed originator proves nothing.
     quarantined = {"stage": "verify", "reason": "malformed_envelope", "agency": "PK-FIA"}
-    assert sample("corridor_stream_quarantined_total", quarantined) == 2
+    assert sample("corridor_stream_quarantined_total", quarantined) == 1
+    # A tombstone has its own reason at the hub (recipients' verifiers say malformed_envelope).
+    tombstones = {"stage": "verify", "reason": "tombstone", "agency": "PK-FIA"}
+    assert sample("corridor_stream_quarantined_total", tombstones) == 1
     latency = "corridor_stream_publish_to_verified_seconds_count"
     assert sample(latency, {"agency": "PK-FIA"}) == 1
 

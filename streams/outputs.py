@@ -1,0 +1,93 @@
+"""A stage's outputs and quarantine: no record of any size or shape stops the stage.
+
+Every output is sent acknowledged (:func:`streams.sending.send_acknowledged`). An output
+the Kafka client or broker refuses for the record itself (too large, invalid) can never
+be written: the input is quarantined instead, as ``record_too_large``, and the stage goes
+on. Quarantine records are bounded (:mod:`schemas.quarantine`), so they can always be
+written.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from producers.errors import SendRefused
+from schemas import reasons
+from schemas.envelope import RecordHeaders
+from schemas.quarantine import SourceRecord
+from streams.metrics import StreamMetrics
+from streams.sending import send_acknowledged
+from streams.verifier import Rejected, rejection
+
+logger = logging.getLogger(__name__)
+
+
+def record_headers(message: Any) -> RecordHeaders:
+    """A record's headers as (name, bytes); a null header value reads as empty bytes."""
+    raw = message.headers or []
+    items = raw.items() if isinstance(raw, dict) else raw
+    return [(str(name), b"" if value is None else bytes(value)) for name, value in items]
+
+
+def unusable_verified(
+    key: bytes | None, value: bytes | None, revision: bytes | None
+) -> tuple[str, str] | None:
+    """Why a record of the verified topic cannot be deduplicated (reason, detail), if so."""
+    if value is None:
+        return reasons.TOMBSTONE, "record has no value (tombstone)"
+    if key is None:
+        return reasons.UNPROCESSABLE, "verified record without a key"
+    if revision is None or not revision.isdigit() or len(revision) > 9:
+        return reasons.UNPROCESSABLE, "verified record without a revision header"
+    return None
+
+
+class StageOutputs:
+    """Sends the worker's outputs; quarantines what a stage cannot handle or pass on."""
+
+    def __init__(self, quarantine_topic: Any, metrics: StreamMetrics) -> None:
+        self._quarantine_topic = quarantine_topic
+        self._metrics = metrics
+
+    async def quarantine(self, message: Any, rejected: Rejected) -> None:
+        """Write ``rejected``'s (bounded) quarantine record, acknowledged."""
+        logger.warning(
+            "quarantined %s[%d]@%d: %s",
+            message.topic,
+            message.partition,
+            message.offset,
+            rejected.reason,
+        )
+        await send_acknowledged(
+            self._quarantine_topic,
+            message.key,
+            rejected.quarantine_value,
+            retried=self._metrics.send_retries.labels("quarantine"),
+        )
+
+    def poison(self, message: Any, stage: str, reason: str, detail: str) -> Rejected:
+        """The rejection of a record ``stage`` cannot handle, counted."""
+        self._metrics.quarantined.labels(stage=stage, reason=reason, agency="").inc()
+        source = SourceRecord.of(message, record_headers(message))
+        return rejection(self._metrics, source, stage, reason, detail)
+
+    async def pass_on(
+        self, message: Any, stage: str, topic: Any, *record: Any, output: str
+    ) -> bool:
+        """Send ``record`` acknowledged; False when it was refused and ``message`` quarantined.
+
+        Only a refusal of the record itself (too large, invalid) quarantines the input:
+        retrying could never succeed and would stop the stage behind it. A refusal of the
+        worker itself (authorization) propagates: the process stops.
+        """
+        retried = self._metrics.send_retries.labels(output)
+        try:
+            await send_acknowledged(topic, *record, retried=retried)
+        except SendRefused as exc:
+            if not exc.record_refused:
+                raise
+            refused = self.poison(message, stage, reasons.RECORD_TOO_LARGE, str(exc))
+            await self.quarantine(message, refused)
+            return False
+        return True

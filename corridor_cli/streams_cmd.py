@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
     common.add_config_option(worker)
     common.add_kafka_options(worker)
     common.add_metrics_options(worker, default_port=9401)
+    common.add_group_options(worker)
     worker.add_argument("--web-port", type=int, default=6066, help="Faust web port (health)")
     worker.add_argument("--data-dir", default=".local/streams", help="Faust data directory")
     worker.add_argument("--app-id", default="corridor-streams", help="Faust application id")
@@ -129,6 +130,7 @@ def run_worker(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         web_port=args.web_port,
         security=common.security_from(args),
+        membership=common.membership_from(args),
     )
     with trust.hub_trust(args, taskforce, registry) as keys:
         common.serve_metrics(args, registry)

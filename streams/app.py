@@ -216,6 +216,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
         # Fail a send after 30 s (then retried by send_acknowledged) rather than Faust's 20 min.
         producer_request_timeout=30.0,
         broker_credentials=faust_credentials(settings.security),
+        **settings.membership.faust_settings(),
     )
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)

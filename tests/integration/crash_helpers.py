@@ -1,0 +1,222 @@
+"""A hub whose streams worker the crash tests kill, and a checker that reads the topics.
+
+The checker trusts no counter of the pipeline: it reads what the publishers had
+acknowledged on the inbound topics, and what the worker wrote on the verified and
+alerts topics, and compares them record by record.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consumers.policy import ALERT, decide
+from consumers.topic_reader import group_caught_up, read_to_end
+from processes import stop_process
+from producers.publisher import AlertPublisher
+from producers.scenarios import sample_datum
+from producers.settings import PublisherSettings
+from schemas.codec import decode_single_object
+from schemas.envelope import open_envelope
+from schemas.keys import generate_private_key, write_private_key
+from schemas.marking import Release
+from schemas.taskforce import TaskForce, load_taskforce
+from schemas.truststore import TrustStore, save_trust_store
+from streams.admin import create_topics
+from streams.topology import pipeline_topics
+from tests.integration.conftest import (
+    HUB,
+    TASKFORCE_TOML,
+    start_corridor,
+    streams_worker_args,
+    wait_for,
+)
+
+PUBLISHERS = ("PK-FIA", "TR-SG", "GR-HCG")
+
+#: (alert key ``AGENCY:alert_id``, revision): one revision of one alert.
+Revision = tuple[bytes, int]
+
+
+def backlog(alerts_per_agency: int, revisions: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+    """Per agency, its alerts' revisions in publishing order: each alert's in increasing
+    order, interleaved with the others' at random, so neighbouring records on a partition
+    are often two revisions of one alert."""
+    rng = random.Random(seed)
+    order: dict[str, list[dict[str, Any]]] = {}
+    for agency in PUBLISHERS:
+        pending = {
+            seq: [
+                {**sample_datum(agency, seq), "revision": r, "estimated_persons": 10 + r}
+                for r in range(1, revisions + 1)
+            ]
+            for seq in range(alerts_per_agency)
+        }
+        sequence = []
+        while pending:
+            seq = rng.choice(sorted(pending))
+            sequence.append(pending[seq].pop(0))
+            if not pending[seq]:
+                del pending[seq]
+        order[agency] = sequence
+    return order
+
+
+@dataclass
+class CrashHub:
+    """Topics, keys and a streams worker under a unique prefix; the worker can be killed."""
+
+    bootstrap: str
+    workdir: Path
+    prefix: str
+    config: Path
+    taskforce: TaskForce
+    keys: dict[str, Any]
+    worker: subprocess.Popen[bytes] | None = None
+    delivery: subprocess.Popen[bytes] | None = None
+    restarts: list[float] = field(default_factory=list)
+    """How long each restarted worker took to pass its first new record on (s)."""
+
+    @property
+    def common(self) -> list[str]:
+        return ["--config", str(self.config), "--bootstrap", self.bootstrap]
+
+    @property
+    def worker_group(self) -> str:
+        return f"{self.prefix}-streams"
+
+    @property
+    def delivery_group(self) -> str:
+        return f"{self.prefix}-delivery"
+
+    def publish(self, order: dict[str, list[dict[str, Any]]]) -> None:
+        """Publish every agency's alerts; each acknowledged by the broker."""
+        settings = PublisherSettings(bootstrap=self.bootstrap, topics=self.taskforce.topics)
+        for agency, alerts in order.items():
+            with AlertPublisher(settings, self.keys[agency]) as publisher:
+                outcomes = publisher.publish([publisher.sign(a) for a in alerts])
+            assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+
+    def start_worker(self) -> None:
+        args = [*streams_worker_args(self.common, self.workdir, self.prefix), "--metrics-port", "0"]
+        self.worker = start_corridor(args, self.workdir / "worker.log")
+
+    def kill_worker(self) -> None:
+        """SIGKILL: no commit, no LeaveGroup, nothing flushed."""
+        assert self.worker is not None
+        self.worker.send_signal(signal.SIGKILL)
+        self.worker.wait(timeout=30)
+        self.worker = None
+
+    def start_delivery(self) -> None:
+        args = ["delivery", *self.common, "--metrics-port", "0", "--group", self.delivery_group]
+        self.delivery = start_corridor(args, self.workdir / "delivery.log")
+
+    def alerts_count(self) -> int:
+        return len(read_to_end(self.bootstrap, self.taskforce.topics.alerts))
+
+    def delivery_caught_up(self) -> bool:
+        return group_caught_up(self.bootstrap, self.taskforce.topics.alerts, self.delivery_group)
+
+    def caught_up(self) -> bool:
+        """The worker's group committed the end of every inbound and the verified topic."""
+        topics = self.taskforce.topics
+        names = [topics.inbound(a) for a in PUBLISHERS] + [topics.verified]
+        return all(group_caught_up(self.bootstrap, t, self.worker_group) for t in names)
+
+    def run_with_kills(self, kill_after: list[int], timeout: float) -> None:
+        """Start the worker; SIGKILL and restart it once the alerts topic has each count of
+        ``kill_after`` records; then let it drain the backlog."""
+        self.start_worker()
+        for count in kill_after:
+            wait_for(lambda c=count: self.alerts_count() >= c, timeout, f"{count} alerts")
+            self.kill_worker()
+            before = self.alerts_count()
+            self.start_worker()
+            started = time.monotonic()
+            wait_for(lambda b=before: self.alerts_count() > b, timeout, "the restarted worker")
+            self.restarts.append(time.monotonic() - started)
+        wait_for(self.caught_up, timeout, "the worker to drain the backlog")
+
+    def stop(self) -> None:
+        for process, name in ((self.worker, "streams worker"), (self.delivery, "delivery")):
+            if process is not None:
+                stop_process(process, name)
+
+
+def crash_hub(bootstrap: str, workdir: Path) -> Iterator[CrashHub]:
+    """A fresh hub (topics created, no process started); stops what it started."""
+    prefix = f"crash-{uuid.uuid4().hex[:8]}"
+    config = workdir / "taskforce.toml"
+    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
+    keys = {agency: generate_private_key() for agency in (*PUBLISHERS, HUB)}
+    store = TrustStore(agencies={})
+    for agency, key in keys.items():
+        store = store.with_key(agency, agency, key.public_key())
+    save_trust_store(workdir / "trust-store.json", store)
+    write_private_key(workdir / "hub.key", keys[HUB])
+    taskforce = load_taskforce(config)
+    create_topics(bootstrap, pipeline_topics(taskforce))
+    hub = CrashHub(bootstrap, workdir, prefix, config, taskforce, keys)
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+def revision_of(record: Any) -> int:
+    """The signed alert's revision (not a header: the checker trusts no hub header)."""
+    _, alert = decode_single_object(open_envelope(record.value).payload)
+    return int(alert["revision"])
+
+
+def first_seen_order(records: list[Any]) -> dict[int, list[Revision]]:
+    """Per partition, each (key, revision) in the order it first appears."""
+    seen: set[Revision] = set()
+    order: dict[int, list[Revision]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        item = (bytes(record.key), revision_of(record))
+        if item not in seen:
+            seen.add(item)
+            order[record.partition].append(item)
+    return order
+
+
+def out_of_order(order: dict[int, list[Revision]]) -> list[str]:
+    """Where a revision first appears before a lower revision of the same alert."""
+    problems = []
+    for partition, items in order.items():
+        highest: dict[bytes, int] = {}
+        for key, revision in items:
+            if revision < highest.get(key, 0):
+                problems.append(
+                    f"partition {partition}: {key.decode()} revision {revision} "
+                    f"after revision {highest[key]}"
+                )
+            highest[key] = max(highest.get(key, 0), revision)
+    return problems
+
+
+def entitled(
+    order: dict[str, list[dict[str, Any]]], recipient: str, taskforce: TaskForce
+) -> set[tuple[str, int]]:
+    """(``AGENCY:alert_id``, revision) of every published alert ``recipient`` may receive."""
+    member = taskforce.member(recipient)
+    assert member is not None
+    wanted = set()
+    for agency, alerts in order.items():
+        for alert in alerts:
+            release = Release.of_alert(
+                agency, alert["tlp"], alert["tlp_recipients"], alert["handling_code"]
+            )
+            if decide(ALERT, release, member, taskforce).allowed:
+                wanted.add((f"{agency}:{alert['alert_id']}", alert["revision"]))
+    return wanted

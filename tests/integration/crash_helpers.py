@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka import KafkaConsumer, TopicPartition
+
 from consumers.policy import ALERT, decide
-from consumers.topic_reader import group_caught_up, read_to_end
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -120,36 +121,71 @@ class CrashHub:
         args = ["delivery", *self.common, "--metrics-port", "0", "--group", self.delivery_group]
         self.delivery = start_corridor(args, self.workdir / "delivery.log")
 
-    def alerts_count(self) -> int:
-        return len(read_to_end(self.bootstrap, self.taskforce.topics.alerts))
-
-    def delivery_caught_up(self) -> bool:
-        return group_caught_up(self.bootstrap, self.taskforce.topics.alerts, self.delivery_group)
-
-    def caught_up(self) -> bool:
-        """The worker's group committed the end of every inbound and the verified topic."""
-        topics = self.taskforce.topics
-        names = [topics.inbound(a) for a in PUBLISHERS] + [topics.verified]
-        return all(group_caught_up(self.bootstrap, t, self.worker_group) for t in names)
-
     def run_with_kills(self, kill_after: list[int], timeout: float) -> None:
         """Start the worker; SIGKILL and restart it once the alerts topic has each count of
         ``kill_after`` records; then let it drain the backlog."""
-        self.start_worker()
-        for count in kill_after:
-            wait_for(lambda c=count: self.alerts_count() >= c, timeout, f"{count} alerts")
-            self.kill_worker()
-            before = self.alerts_count()
+        topics = self.taskforce.topics
+        sources = [topics.inbound(a) for a in PUBLISHERS] + [topics.verified]
+        with GroupProgress(self.bootstrap, self.worker_group) as progress:
+
+            def alerts() -> int:
+                return progress.records(topics.alerts)
+
             self.start_worker()
-            started = time.monotonic()
-            wait_for(lambda b=before: self.alerts_count() > b, timeout, "the restarted worker")
-            self.restarts.append(time.monotonic() - started)
-        wait_for(self.caught_up, timeout, "the worker to drain the backlog")
+            for count in kill_after:
+                wait_for(lambda c=count: alerts() >= c, timeout, f"{count} alerts")
+                self.kill_worker()
+                before = alerts()
+                self.start_worker()
+                started = time.monotonic()
+                wait_for(lambda b=before: alerts() > b, timeout, "the restarted worker")
+                self.restarts.append(time.monotonic() - started)
+            wait_for(lambda: progress.caught_up(sources), timeout, "the worker to drain")
+
+    def wait_for_delivery(self, timeout: float) -> None:
+        """Until the delivery service committed the end of the alerts topic."""
+        with GroupProgress(self.bootstrap, self.delivery_group) as progress:
+            alerts = [self.taskforce.topics.alerts]
+            wait_for(lambda: progress.caught_up(alerts), timeout, "the delivery service")
 
     def stop(self) -> None:
         for process, name in ((self.worker, "streams worker"), (self.delivery, "delivery")):
             if process is not None:
                 stop_process(process, name)
+
+
+class GroupProgress:
+    """Records on topics and a group's commits, read by one client for the whole wait.
+
+    (One client per poll would open and drop a connection every few hundred ms.)
+    A consumer that never subscribes does not join the group; it only reads commits.
+    """
+
+    def __init__(self, bootstrap: str, group: str) -> None:
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+
+    def __enter__(self) -> GroupProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._consumer.close()
+
+    def _partitions(self, topic: str) -> list[TopicPartition]:
+        found = self._consumer.partitions_for_topic(topic) or set()
+        return [TopicPartition(topic, p) for p in sorted(found)]
+
+    def records(self, topic: str) -> int:
+        """Records ever written to ``topic`` (the sum of its end offsets)."""
+        return sum(self._consumer.end_offsets(self._partitions(topic)).values())
+
+    def caught_up(self, topics: list[str]) -> bool:
+        """The group committed the end of every partition of ``topics``."""
+        for topic in topics:
+            parts = self._partitions(topic)
+            for tp, end in self._consumer.end_offsets(parts).items():
+                if end and (self._consumer.committed(tp) or 0) < end:
+                    return False
+        return True
 
 
 def crash_hub(bootstrap: str, workdir: Path) -> Iterator[CrashHub]:

@@ -26,7 +26,7 @@ import pytest
 
 from consumers.topic_reader import read_to_end
 from schemas import hub_headers
-from tests.integration.conftest import run_corridor, wait_for
+from tests.integration.conftest import run_corridor
 from tests.integration.crash_helpers import (
     PUBLISHERS,
     CrashHub,
@@ -100,7 +100,7 @@ def test_killed_worker_passes_every_revision_on_in_partition_order(hub: CrashHub
             wrong_status.append((key, revision, status))
     assert wrong_status == []
 
-    wait_for(hub.delivery_caught_up, TIMEOUT, "the delivery service")
+    hub.wait_for_delivery(TIMEOUT)
     db = hub.workdir / "inbox.db"
     result = run_corridor(
         "inbox",

@@ -72,8 +72,8 @@ def add_metrics_options(parser: argparse.ArgumentParser, default_port: int | Non
     )
 
 
-def add_group_options(parser: argparse.ArgumentParser) -> None:
-    """``--session-timeout`` and ``--group-instance-id``: how a hub service sits in its group."""
+def add_group_options(parser: argparse.ArgumentParser, static: bool = True) -> None:
+    """``--session-timeout`` and (``static``) ``--group-instance-id``: a service in its group."""
     parser.add_argument(
         "--session-timeout",
         default=environment.session_timeout() or str(DEFAULT_SESSION_TIMEOUT_S),
@@ -82,6 +82,9 @@ def add_group_options(parser: argparse.ArgumentParser) -> None:
         f"another; heartbeats every third of it (env {environment.CORRIDOR_SESSION_TIMEOUT}; "
         "default %(default)s)",
     )
+    if not static:
+        parser.set_defaults(group_instance_id=None)
+        return
     parser.add_argument(
         "--group-instance-id",
         default=environment.group_instance_id(),

@@ -12,7 +12,7 @@ TASKFORCE ?= deploy/local/taskforce.toml
 KAFKA_MODE := $(if $(SECURED),--secured,)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-unit test-integration demo bench eval kafka-up kafka-down kafka-status monitor monitor-down clean
+.PHONY: help install lint format typecheck test test-unit test-integration faults demo bench eval kafka-up kafka-down kafka-status monitor monitor-down clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ test-unit: $(STAMP) ## Unit tests only (no broker)
 
 test-integration: $(STAMP) ## Integration tests only (real broker)
 	$(BIN)/pytest tests -m integration
+
+faults: $(STAMP) ## Long fault run: SIGKILL the streams worker FAULT_KILLS times (default 12) during a backlog; checks order, dedupe and inbox stores
+	CORRIDOR_FAULT_KILLS=$(or $(FAULT_KILLS),12) $(BIN)/pytest tests/integration/test_crash_order.py
 
 demo: $(STAMP) ## End-to-end demo on the local broker: agencies publish, the task force receives
 	$(PY) deploy/demo.py

@@ -53,6 +53,7 @@ from schemas.envelope import (
     open_envelope,
 )
 from schemas.errors import VerifyError
+from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.marking import Release
 from schemas.personal_data import HEADER as PERSONAL_DATA_HEADER
 from schemas.personal_data import headers_for_recipient
@@ -101,6 +102,8 @@ class DeliverySettings:
     """How the service authenticates (the hub's identity on a secured cluster)."""
     lag_interval_s: float = 5.0
     """How often the consumer lag gauge is measured (two requests to the broker)."""
+    membership: GroupMembership = DYNAMIC
+    """Session timeout and static identity in the consumer group."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ class DeliveryService:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch,
+            **settings.membership.kafka_python_config(),
         )
         self._consumer_factory = consumer_factory
         for member in settings.taskforce.recipients:  # no failure yet is worth showing: 0

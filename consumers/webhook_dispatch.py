@@ -48,6 +48,7 @@ from producers.send_failures import SendFailure, cause_name, classify
 from schemas import audit, reasons
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, CorridorError
+from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import Member, TaskForce
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,9 @@ class WebhookSettings:
     """Deliveries done between offset commits (also committed when the inbox is idle)."""
     produce_timeout_s: float = 30.0
     """How long a dead-letter write may take to be acknowledged."""
-    session_timeout_s: float = 10.0
-    """A dispatcher that died without leaving loses its partitions after this long."""
+    membership: GroupMembership = DYNAMIC
+    """Session timeout (a dispatcher that died loses its partitions after it) and static
+    identity (suffixed with each agency's group) in the consumer groups."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the dispatcher authenticates (the hub's identity on a secured cluster)."""
     lag_interval_s: float = 5.0
@@ -132,7 +134,7 @@ class AgencyWorker:
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch,
             max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
-            session_timeout_ms=int(settings.session_timeout_s * 1000),
+            **settings.membership.for_group(self.agency).kafka_python_config(),
         )
         self._consumer_factory = consumer_factory
         metrics.dead_lettered.labels(self.agency)  # none yet is worth showing: 0

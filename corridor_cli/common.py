@@ -18,6 +18,8 @@ from prometheus_client.exposition import ThreadingWSGIServer
 from corridor_cli import environment
 from monitoring.health import LoopHealth, with_health
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity, load_client_security
+from schemas.errors import ConfigError
+from schemas.group_membership import DEFAULT_SESSION_TIMEOUT_S, GroupMembership
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.topics import TopicNames
 
@@ -73,6 +75,42 @@ def add_metrics_options(parser: argparse.ArgumentParser, default_port: int | Non
     parser.add_argument(
         "--metrics-addr", default="127.0.0.1", help="address to serve metrics on (%(default)s)"
     )
+
+
+def add_group_options(parser: argparse.ArgumentParser, static: bool = True) -> None:
+    """``--session-timeout`` and (``static``) ``--group-instance-id``: a service in its group."""
+    parser.add_argument(
+        "--session-timeout",
+        default=environment.session_timeout() or str(DEFAULT_SESSION_TIMEOUT_S),
+        metavar="SECONDS",
+        help="seconds after which the broker gives a silent (crashed) member's partitions to "
+        f"another; heartbeats every third of it (env {environment.CORRIDOR_SESSION_TIMEOUT}; "
+        "default %(default)s)",
+    )
+    if not static:
+        parser.set_defaults(group_instance_id=None)
+        return
+    parser.add_argument(
+        "--group-instance-id",
+        default=environment.group_instance_id(),
+        metavar="ID",
+        help="static group membership under this id, unique per running instance: a "
+        "restarted instance gets its partitions back at once (env "
+        f"{environment.CORRIDOR_GROUP_INSTANCE_ID}; default: dynamic membership)",
+    )
+
+
+def membership_from(args: argparse.Namespace) -> GroupMembership:
+    """The group membership of ``--session-timeout`` and ``--group-instance-id``."""
+    try:
+        timeout = float(args.session_timeout)
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout < float("inf"):
+        raise ConfigError(
+            f"--session-timeout must be a positive number of seconds, not {args.session_timeout!r}"
+        )
+    return GroupMembership(session_timeout_s=timeout, instance_id=args.group_instance_id)
 
 
 def taskforce_from(args: argparse.Namespace) -> TaskForce:

@@ -24,6 +24,7 @@ def register(sub: Any) -> None:
     common.add_config_option(parser)
     common.add_kafka_options(parser)
     common.add_metrics_options(parser, default_port=9402)
+    common.add_group_options(parser)
     parser.add_argument("--group", default="corridor-delivery", help="consumer group")
     parser.set_defaults(handler=run)
 
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
             group_id=args.group,
             encryption_key_ids=key_ids,
             security=common.security_from(args),
+            membership=common.membership_from(args),
         )
         service = DeliveryService(settings, metrics)
         logger.info(

@@ -28,6 +28,12 @@ DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
 CORRIDOR_LOG_LEVEL = "CORRIDOR_LOG_LEVEL"
 """Python logging level name; default ``INFO``."""
 
+CORRIDOR_GROUP_INSTANCE_ID = "CORRIDOR_GROUP_INSTANCE_ID"
+"""Static consumer-group membership of a hub service under this id; unset: dynamic."""
+
+CORRIDOR_SESSION_TIMEOUT = "CORRIDOR_SESSION_TIMEOUT"
+"""Seconds a hub service's consumer-group session lasts without heartbeats."""
+
 
 def bootstrap() -> str:
     """Kafka bootstrap servers from the environment."""
@@ -62,3 +68,13 @@ def log_level() -> str:
 def prometheus() -> str:
     """Prometheus server URL from the environment."""
     return os.environ.get(CORRIDOR_PROMETHEUS, DEFAULT_PROMETHEUS)
+
+
+def group_instance_id() -> str | None:
+    """Static group instance id from the environment, if set."""
+    return os.environ.get(CORRIDOR_GROUP_INSTANCE_ID) or None
+
+
+def session_timeout() -> str | None:
+    """Consumer-group session timeout (seconds, as text) from the environment, if set."""
+    return os.environ.get(CORRIDOR_SESSION_TIMEOUT) or None

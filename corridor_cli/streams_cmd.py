@@ -55,6 +55,9 @@ def register(sub: Any) -> None:
     common.add_config_option(worker)
     common.add_kafka_options(worker)
     common.add_metrics_options(worker, default_port=9401)
+    # No static membership for the Faust worker: a restarted static member was seen to
+    # stay without partitions (aiokafka 0.14); the short session timeout is enough.
+    common.add_group_options(worker, static=False)
     worker.add_argument("--web-port", type=int, default=6066, help="Faust web port (health)")
     worker.add_argument("--data-dir", default=".local/streams", help="Faust data directory")
     worker.add_argument("--app-id", default="corridor-streams", help="Faust application id")
@@ -145,6 +148,7 @@ def run_worker(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         web_port=args.web_port,
         security=common.security_from(args),
+        membership=common.membership_from(args),
     )
     health = LoopHealth(registry, AGENTS)
 

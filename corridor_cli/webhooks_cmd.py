@@ -40,6 +40,7 @@ def register(sub: Any) -> None:
     )
     _common_options(run_parser)
     common.add_metrics_options(run_parser, default_port=9403)
+    common.add_group_options(run_parser)
     run_parser.add_argument(
         "--group",
         default="corridor-webhooks",
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         group_id=args.group,
         commit_every=args.commit_every,
         security=common.security_from(args),
+        membership=common.membership_from(args),
     )
     dispatcher = WebhookDispatcher(settings, client, metrics)
     stop = common.stop_on_signals()

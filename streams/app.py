@@ -190,6 +190,7 @@ def create_app(
         producer_request_timeout=30.0,
         broker_credentials=faust_credentials(settings.security),
         Table=CorridorTable,
+        **settings.membership.faust_settings(),
     )
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)

@@ -1,21 +1,31 @@
-"""A Faust producer transport that is idempotent with acks=all for every send.
+"""Faust's aiokafka transport with Corridor's two corrections: acknowledged sends, ordered reads.
 
-faust-streaming's aiokafka producer enables idempotence only inside transactions
-(exactly-once mode), and leaves acks at the app's setting; Corridor's contract is
-acks=all and idempotence everywhere. The app's broker URL uses this transport
-(``corridorkafka://host:port``): its consumer is Faust's own, only the producer differs.
+* Producer: faust-streaming's aiokafka producer enables idempotence only inside
+  transactions (exactly-once mode), and leaves acks at the app's setting; Corridor's
+  contract is acks=all and idempotence everywhere.
+* Consumer: Faust can hand an agent a partition's records with a hole after a
+  rebalance (see :mod:`streams.ordering`); :class:`OrderedConsumer` lets a source
+  partition's records through only in offset order, from the committed offset on.
+
+The app's broker URL uses this transport (``corridorkafka://host:port``).
 (``broker_producer`` would not do: Faust builds its producer from the main transport.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import AsyncIterator, Mapping, Set
 from typing import Any
 
 from faust.transport.drivers import TRANSPORTS
-from faust.transport.drivers.aiokafka import Producer, Transport
+from faust.transport.drivers.aiokafka import Consumer, Producer, Transport
+from faust.types import TP
+
+from streams.ordering import Admit, PartitionOrder
 
 SCHEME = "corridorkafka"
+
+logger = logging.getLogger(__name__)
 
 
 class IdempotentProducer(Producer):
@@ -25,10 +35,106 @@ class IdempotentProducer(Producer):
         return {"acks": "all", "enable_idempotence": True}
 
 
+class OrderedConsumer(Consumer):
+    """Faust's aiokafka consumer that never lets an agent skip a record of a partition.
+
+    Table changelogs are left alone: Faust's recovery positions and reads them itself.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = PartitionOrder()
+
+    def _sources(self, partitions: Set[TP]) -> set[TP]:
+        return {tp for tp in partitions if not self._is_changelog_tp(tp)}
+
+    async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+        self.order.revoked(revoked)
+        await super().on_partitions_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Set[TP], generation_id: int = 0) -> None:
+        # Before Faust's own handling: nothing fetched from here on reaches an agent
+        # until perform_seek has put each partition back at its committed offset.
+        self.order.assigned(self._sources(assigned))
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        """Seek every assigned partition to its committed offset, the log start if none.
+
+        aiokafka leaves a partition without a committed offset where it is, which may be
+        past records fetched and dropped in a rebalance: the worker reads from the start
+        then (``auto_offset_reset=earliest``), so it is sought there explicitly. A batch
+        fetched between aiokafka's seek and this method's return was dropped (not
+        positioned yet): every partition is sought once more once positioned.
+        """
+        committed = dict(await super().seek_to_committed())
+        sources = self._sources(set(committed))
+        uncommitted = [tp for tp in sources if not committed[tp]]
+        starts = dict(await self.earliest_offsets(*uncommitted)) if uncommitted else {}
+        positions = {tp: committed[tp] or starts[tp] for tp in sources}
+        for tp, offset in positions.items():
+            self.order.positioned(tp, offset)
+        await self._seek_in_thread(positions)
+        return committed
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        if not self._is_changelog_tp(partition):
+            self.order.positioned(partition, offset)
+
+    async def _seek_in_thread(self, positions: Mapping[TP, int]) -> None:
+        """Seek in the consumer's own thread, as Faust's seek to committed offsets does."""
+        consumer = self._thread._ensure_consumer()
+
+        async def seek() -> None:
+            for tp, offset in positions.items():
+                consumer.seek(tp, offset)
+
+        await self._thread.call_thread(seek)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        """Faust's batch, minus records out of their partition's offset order."""
+        self.order.new_batch()
+        async for tp, message in super().getmany(timeout):
+            if self._is_changelog_tp(tp):
+                yield tp, message
+                continue
+            verdict = self.order.admit(tp, message.offset)
+            if verdict is Admit.DELIVER:
+                yield tp, message
+            elif verdict is Admit.DELIVER_AFTER_GAP:
+                logger.warning(
+                    "%s[%d]: offsets before %d no longer exist; continuing from there",
+                    tp.topic,
+                    tp.partition,
+                    message.offset,
+                )
+                yield tp, message
+            elif verdict is Admit.SEEK_BACK:
+                expected = self.order.next_offset(tp)
+                assert expected is not None
+                logger.warning(
+                    "%s[%d]: offset %d fetched while %d is next (records skipped); "
+                    "reading again from %d",
+                    tp.topic,
+                    tp.partition,
+                    message.offset,
+                    expected,
+                    expected,
+                )
+                await self._seek_in_thread({tp: expected})
+                self._read_offset[tp] = expected or None
+            else:
+                logger.debug(
+                    "%s[%d]@%d dropped: %s", tp.topic, tp.partition, message.offset, verdict.value
+                )
+
+
 class IdempotentTransport(Transport):
-    """Faust's aiokafka transport with :class:`IdempotentProducer`."""
+    """Faust's aiokafka transport with :class:`IdempotentProducer` and :class:`OrderedConsumer`."""
 
     Producer = IdempotentProducer
+    Consumer = OrderedConsumer
 
 
 def register() -> str:

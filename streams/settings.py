@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from schemas.access import DEFAULT_STREAMS_APP_ID
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.freshness import FreshnessPolicy
+from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import TaskForce
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 
@@ -53,3 +54,5 @@ class StreamSettings:
     """A value counts fully while at most this many alerts share it, then less."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the worker authenticates (the hub's identity on a secured cluster)."""
+    membership: GroupMembership = DYNAMIC
+    """Session timeout and static identity in the Faust consumer group."""

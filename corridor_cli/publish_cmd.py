@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from corridor_cli import common
-from producers.alert_input import RawAlert, parse_alerts
+from producers.alert_input import RawAlert, parse_alert_bytes
 from producers.errors import InputError
 from producers.publisher import AlertPublisher, PublishOutcome, sign_for
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
-from schemas.errors import ValidationError
+from schemas.errors import DocumentError, ValidationError
 from schemas.json_mapping import alert_from_json
 from schemas.keys import load_private_key
 from schemas.signing import SignedRecord
 from schemas.truststore import load_trust_store
+from schemas.user_files import read_bytes
 from schemas.validation import check_alert, check_personal_data
 
 
@@ -55,15 +56,14 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _read(name: str) -> str:
+def _read(name: str) -> bytes:
+    """The alerts file's bytes (decoded later, strictly, so a bad byte is named)."""
     if name == "-":
-        return sys.stdin.read()
+        return sys.stdin.buffer.read()
     try:
-        return Path(name).read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"alerts file {name} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read alerts file {name}: {exc}") from exc
+        return read_bytes(Path(name), "alerts file")
+    except DocumentError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def _prepare(raw: RawAlert, agency: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate and sign everything first, then publish and report each alert."""
     key = load_private_key(args.key)
     name = "stdin" if args.file == "-" else args.file
-    raws = parse_alerts(_read(args.file), name)
+    raws = parse_alert_bytes(_read(args.file), name)
     topics = common.topics_from(args)
     records: list[SignedRecord] = []
     invalid = 0

@@ -11,7 +11,8 @@ from typing import Any
 from corridor_cli import common
 from producers.alert_input import RawAlert, parse_alert_bytes
 from producers.errors import InputError
-from producers.publisher import AlertPublisher, PublishOutcome, sign_for
+from producers.outcomes import FAILED, PUBLISHED, UNKNOWN, PublishOutcome
+from producers.publisher import AlertPublisher, sign_for
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
 from schemas.errors import DocumentError, ValidationError
@@ -29,10 +30,12 @@ def register(sub: Any) -> None:
         "publish",
         help="sign and publish alerts",
         description="Validate alerts (JSON object, JSON array or JSON Lines), sign them with "
-        "the agency's key and publish them. Each alert's outcome is printed; exit 0 only when "
-        "the broker acknowledged every alert. An alert's personal_data is encrypted to the "
-        "encryption keys of the members cleared for it (task-force file and trust store); "
-        "if none can receive it, nothing is published (exit 2).",
+        "the agency's key and publish them. Each alert's outcome is printed as soon as it is "
+        "known: published (partition and offset), failed (not on the topic), or unknown (sent "
+        "but not acknowledged within --delivery-timeout); exit 0 only when the broker "
+        "acknowledged every alert, 1 if any failed or is unknown. An alert's personal_data is "
+        "encrypted to the encryption keys of the members cleared for it (task-force file and "
+        "trust store); if none can receive it, nothing is published (exit 2).",
     )
     parser.add_argument("--agency", required=True, help="publishing agency id, e.g. PK-FIA")
     parser.add_argument("--key", required=True, type=Path, help="the agency's private key file")
@@ -45,6 +48,14 @@ def register(sub: Any) -> None:
         help="publish the valid alerts even if some are invalid (default: publish none)",
     )
     parser.add_argument("--json", action="store_true", help="print outcomes as JSON Lines")
+    parser.add_argument(
+        "--delivery-timeout",
+        type=_positive_seconds,
+        default=PublisherSettings.delivery_timeout_s,
+        metavar="SECONDS",
+        help="give up waiting for acknowledgements after this long; what is still "
+        "unacknowledged is reported unknown (default %(default)s)",
+    )
     common.add_config_option(parser)
     parser.add_argument(
         "--trust-store",
@@ -54,6 +65,16 @@ def register(sub: Any) -> None:
     )
     common.add_kafka_options(parser)
     parser.set_defaults(handler=run)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 < s < 86400)")
+    return value
 
 
 def _read(name: str) -> bytes:
@@ -98,12 +119,10 @@ def _report(outcome: PublishOutcome, as_json: bool) -> None:
     if outcome.ok:
         where = f"{outcome.topic}[{outcome.partition}]@{outcome.offset}"
         text = f"published  {ident}  {where}"
-        status = "published"
     else:
-        text = f"FAILED     {ident}  {outcome.error}"
-        status = "failed"
+        text = f"{outcome.status.upper():<10} {ident}  {outcome.error}"
     document = {
-        "status": status,
+        "status": outcome.status,
         "alert_id": outcome.alert_id,
         "revision": outcome.revision,
         "message_id": outcome.message_id,
@@ -161,15 +180,26 @@ def run(args: argparse.Namespace) -> int:
         print("corridor: no valid alerts to publish", file=sys.stderr)
         return common.EXIT_USAGE
     settings = PublisherSettings(
-        bootstrap=args.bootstrap, topics=topics, security=common.security_from(args)
+        bootstrap=args.bootstrap,
+        topics=topics,
+        security=common.security_from(args),
+        delivery_timeout_s=args.delivery_timeout,
     )
+    counts = dict.fromkeys((PUBLISHED, FAILED, UNKNOWN), 0)
     with AlertPublisher(settings, key) as publisher:
-        outcomes = publisher.publish(records)
-    for outcome in outcomes:
-        _report(outcome, args.json)
-    failed = sum(not o.ok for o in outcomes)
+        for outcome in publisher.publish_each(records):
+            _report(outcome, args.json)
+            counts[outcome.status] += 1
     print(
-        f"corridor: {len(outcomes) - failed} published, {failed} failed, {invalid} invalid",
+        f"corridor: {counts[PUBLISHED]} published, {counts[FAILED]} failed, "
+        f"{counts[UNKNOWN]} unknown, {invalid} invalid",
         file=sys.stderr,
     )
-    return common.EXIT_OK if failed == 0 and invalid == 0 else common.EXIT_FAILED
+    if counts[UNKNOWN]:
+        print(
+            f"corridor: {counts[UNKNOWN]} sent but not acknowledged: they may or may not be on "
+            "the topic; publishing them again is safe (the hub drops repeats)",
+            file=sys.stderr,
+        )
+    done = counts[PUBLISHED] == len(records) and invalid == 0
+    return common.EXIT_OK if done else common.EXIT_FAILED

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from corridor_cli import common
 from producers.alert_input import RawAlert, parse_alert_bytes
@@ -15,11 +18,12 @@ from producers.outcomes import FAILED, PUBLISHED, UNKNOWN, PublishOutcome
 from producers.publisher import AlertPublisher, sign_for
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
-from schemas.errors import DocumentError, ValidationError
+from producers.signing_key_check import signing_key_problem
+from schemas.errors import ConfigError, DocumentError, ValidationError
 from schemas.json_mapping import alert_from_json
-from schemas.keys import load_private_key
+from schemas.keys import key_id, load_private_key
 from schemas.signing import SignedRecord
-from schemas.truststore import load_trust_store
+from schemas.truststore import TrustStore, load_trust_store
 from schemas.user_files import read_bytes
 from schemas.validation import check_alert, check_personal_data
 
@@ -60,8 +64,9 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--trust-store",
         type=Path,
-        help="trust store with the recipients' encryption keys (default: the task-force "
-        "file's); read only when an alert has personal_data",
+        help="trust store (default: the task-force file's, if both files exist): --key must "
+        "be an active key of --agency in it, else nothing is published; it also holds the "
+        "recipients' encryption keys for personal_data",
     )
     common.add_kafka_options(parser)
     parser.set_defaults(handler=run)
@@ -144,9 +149,42 @@ def _warn_without_key(sealing: Sealing, alert: dict[str, Any]) -> None:
         )
 
 
+def _key_check_store(args: argparse.Namespace) -> tuple[TrustStore, Path] | None:
+    """The trust store to check ``--key`` against: ``--trust-store``, else the task-force
+    file's if both files exist; None when there is none at hand."""
+    if args.trust_store is not None:
+        return load_trust_store(args.trust_store), args.trust_store
+    if not Path(args.config).is_file():
+        return None
+    path = common.taskforce_from(args).trust_store
+    return (load_trust_store(path), path) if path.is_file() else None
+
+
+def _check_key(args: argparse.Namespace, key: Ed25519PrivateKey) -> None:
+    """Refuse a key the trust store does not let sign for ``--agency`` (exit 2)."""
+    found = _key_check_store(args)
+    if found is None:
+        print(
+            f"corridor: warning: --key not checked against a trust store (none at hand: pass "
+            f"--trust-store); the hub rejects alerts whose key is not {args.agency}'s",
+            file=sys.stderr,
+        )
+        return
+    store, path = found
+    problem = signing_key_problem(
+        store, args.agency, key_id(key.public_key()), dt.datetime.now(dt.UTC)
+    )
+    if problem is not None:
+        raise ConfigError(
+            f"--key {args.key}: {problem} in trust store {path}; the hub would reject every "
+            "alert signed with it: nothing published"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate and sign everything first, then publish and report each alert."""
     key = load_private_key(args.key)
+    _check_key(args, key)
     name = "stdin" if args.file == "-" else args.file
     raws = parse_alert_bytes(_read(args.file), name)
     topics = common.topics_from(args)

@@ -132,10 +132,10 @@ def test_broker_killed_mid_publish(broker: local_kafka.LocalKafka, tmp_path: Pat
             stderr=err,
         )
         try:
-            first = _first_line(process, timeout=120)
+            first = _first_line(process, timeout=300)  # a loaded machine starts slowly
             _kill(broker)
             killed_at = time.monotonic()
-            rest, _ = process.communicate(timeout=120)
+            rest, _ = process.communicate(timeout=300)
             ended_after = time.monotonic() - killed_at
         finally:
             if process.poll() is None:
@@ -144,8 +144,9 @@ def test_broker_killed_mid_publish(broker: local_kafka.LocalKafka, tmp_path: Pat
     errors = stderr.read_text("utf-8", "replace")
     assert "Traceback" not in errors, errors
     assert process.returncode == 1, errors
-    # Bounded: the delivery timeout, the producer's expiry grace and closing; not 73 s.
-    assert ended_after < DELIVERY_TIMEOUT_S + 15, f"{ended_after:.1f}s after the kill"
+    # Bounded: the delivery timeout, the producer's expiry grace (2 s) and closing (at most
+    # 5 s), with room for a loaded machine; before, it was over twice the timeout plus 13 s.
+    assert ended_after < DELIVERY_TIMEOUT_S + 20, f"{ended_after:.1f}s after the kill"
 
     outcomes = [json.loads(line) for line in (first + rest).decode().splitlines()]
     assert len(outcomes) == ALERTS, errors
@@ -157,7 +158,6 @@ def test_broker_killed_mid_publish(broker: local_kafka.LocalKafka, tmp_path: Pat
     assert by_status["published"], "the first outcome printed was an acknowledgement"
     assert by_status["unknown"] or by_status["failed"], "the kill came after every ack"
     assert all(o["error"] for o in by_status["unknown"] + by_status["failed"])
-    print("STATS", {k: len(v) for k, v in by_status.items()}, f"{ended_after:.1f}s")
     summary = (
         f"{len(by_status['published'])} published, {len(by_status['failed'])} failed, "
         f"{len(by_status['unknown'])} unknown, 0 invalid"

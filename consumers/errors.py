@@ -34,9 +34,16 @@ class WebhookFormatError(CorridorError):
 
 
 class StoreError(CorridorError):
-    """The receiver's SQLite store could not be opened or written."""
+    """The receiver's SQLite store could not be written (busy, disk full): retry later."""
 
     retriable = True
+
+
+class StoreOpenError(StoreError):
+    """The receiver's SQLite store cannot be opened: the path is a directory, not a SQLite
+    file, or not writable. A local file problem (exit 2), not an outage to wait out."""
+
+    retriable = False
 
 
 class InboxMissing(CorridorError):

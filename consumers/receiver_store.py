@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from consumers.errors import StoreError
+from consumers.errors import StoreError, StoreOpenError
 from consumers.inbox import InboxItem
 from schemas.json_mapping import format_timestamp
 
@@ -103,16 +103,22 @@ class ReceiverStore:
     def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
         self.path = path
         self._lock = threading.Lock()
+        if path.is_dir():
+            raise StoreOpenError(f"delivery store {path} is a directory, not a SQLite file")
+        db: sqlite3.Connection | None = None
         try:
-            self._db = sqlite3.connect(
+            db = sqlite3.connect(
                 path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(_SCHEMA)
-            self._db.execute(_RECALLS_SCHEMA)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute(_SCHEMA)
+            db.execute(_RECALLS_SCHEMA)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the delivery store {path}: {exc}") from exc
+            if db is not None:
+                db.close()
+            raise StoreOpenError(f"cannot open the delivery store {path}: {exc}") from exc
+        self._db = db
 
     def store(
         self, item: InboxItem, *, channel: str, received_at: dt.datetime | None = None

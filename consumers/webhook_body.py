@@ -21,6 +21,8 @@ from typing import Any
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import WebhookFormatError
 from schemas.envelope import RecordHeaders
+from schemas.errors import DocumentError
+from schemas.user_files import loads_json_bytes
 from schemas.validation import is_agency_id
 
 FORMAT = "corridor-webhook/1"
@@ -140,8 +142,8 @@ def parse_webhook_body(body: bytes) -> WebhookDelivery:
     The record's ``corridor-delivery-id`` header must equal the body's delivery id.
     """
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = loads_json_bytes(body, "POST body")
+    except DocumentError as exc:
         raise WebhookFormatError(f"body is not JSON: {exc}") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise WebhookFormatError(f"body is not a {FORMAT} document")

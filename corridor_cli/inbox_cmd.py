@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -105,18 +106,22 @@ def _read(
     registry: CollectorRegistry,
     key: Ed25519PrivateKey | None,
 ) -> int:
-    common.serve_metrics(args, registry)
-    stop = common.stop_on_signals()
-    reader = InboxReader(settings, keys, metrics)
-    sender = (
-        ReceiptSender(args.bootstrap, args.agency, key, settings.topics, security=settings.security)
-        if key is not None
-        else None
-    )
-    rejected = 0
-    store = ReceiverStore(args.db) if args.db else None
-    out: TextIO = args.output.open("a", encoding="utf-8") if args.output else sys.stdout
-    try:
+    with contextlib.ExitStack() as stack:
+        # Local files first: a store or output file that cannot be opened is a local
+        # problem (exit 2), whatever Kafka's state.
+        store = stack.enter_context(ReceiverStore(args.db)) if args.db else None
+        out: TextIO = stack.enter_context(_output(args.output)) if args.output else sys.stdout
+        common.serve_metrics(args, registry)
+        stop = common.stop_on_signals()
+        reader = InboxReader(settings, keys, metrics)
+        stack.callback(reader.close)
+        sender = None
+        if key is not None:
+            sender = ReceiptSender(
+                args.bootstrap, args.agency, key, settings.topics, security=settings.security
+            )
+            stack.callback(sender.close)
+        rejected = 0
         # The reader commits a poll's offsets only when asked for the item after its last,
         # i.e. after every item of the poll was stored and written out.
         for item in reader.items(stop):
@@ -128,12 +133,12 @@ def _read(
             if sender is not None:
                 # Acknowledged before the reader commits this delivery's offset.
                 sender.for_item(item)
-    finally:
-        reader.close()
-        if sender is not None:
-            sender.close()
-        if store is not None:
-            store.close()
-        if args.output:
-            out.close()
     return common.EXIT_FAILED if rejected else common.EXIT_OK
+
+
+def _output(path: Path) -> TextIO:
+    """``--output``, opened for appending (an unusable path is a one-line error)."""
+    try:
+        return path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot open --output {path}: {exc.strerror}") from exc

@@ -13,7 +13,7 @@ from typing import Any
 
 from corridor_cli import common
 from schemas import registry as reg
-from schemas.errors import ConfigError, TrustStoreError
+from schemas.errors import ConfigError, RegistryError, TrustStoreError
 from schemas.json_mapping import format_timestamp
 from schemas.key_lifecycle import revoke, rotate
 from schemas.keys import (
@@ -199,9 +199,13 @@ def run_list(args: argparse.Namespace) -> int:
     """Print one line per key (after the registry's version and expiry, for a registry)."""
     if args.registry is not None:
         try:
-            signed = reg.parse_signed(args.registry.read_bytes())
+            data = args.registry.read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read {args.registry}: {exc.strerror}") from exc
+        try:
+            signed = reg.parse_signed(data)
+        except RegistryError as exc:
+            raise RegistryError(exc.reason, f"{args.registry}: {exc.detail}") from exc
         registry = reg.parse_document(signed.document)
         expired = " (EXPIRED)" if registry.expired(dt.datetime.now(dt.UTC)) else ""
         print(

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corridor",
         description="Signed, real-time sharing of smuggling-route alerts between task-force "
-        "agencies. Exit codes: 0 done; 1 some items failed; 2 bad input or configuration; "
+        "agencies. Exit codes: 0 done; 1 some items failed (or, for publish, their outcome is "
+        "unknown); 2 bad input or configuration; "
         "3 Kafka unreachable (retry later).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from corridor_cli import common
-from producers.alert_input import RawAlert, parse_alerts
+from producers.alert_input import RawAlert, parse_alert_bytes
 from producers.errors import InputError
-from producers.publisher import AlertPublisher, PublishOutcome, sign_for
+from producers.outcomes import FAILED, PUBLISHED, UNKNOWN, PublishOutcome
+from producers.publisher import AlertPublisher, sign_for
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
-from schemas.errors import ValidationError
+from producers.signing_key_check import signing_key_problem
+from schemas.errors import ConfigError, DocumentError, ValidationError
 from schemas.json_mapping import alert_from_json
-from schemas.keys import load_private_key
+from schemas.keys import key_id, load_private_key
 from schemas.signing import SignedRecord
-from schemas.truststore import load_trust_store
+from schemas.truststore import TrustStore, load_trust_store
+from schemas.user_files import read_bytes
 from schemas.validation import check_alert, check_personal_data
 
 
@@ -28,10 +34,12 @@ def register(sub: Any) -> None:
         "publish",
         help="sign and publish alerts",
         description="Validate alerts (JSON object, JSON array or JSON Lines), sign them with "
-        "the agency's key and publish them. Each alert's outcome is printed; exit 0 only when "
-        "the broker acknowledged every alert. An alert's personal_data is encrypted to the "
-        "encryption keys of the members cleared for it (task-force file and trust store); "
-        "if none can receive it, nothing is published (exit 2).",
+        "the agency's key and publish them. Each alert's outcome is printed as soon as it is "
+        "known: published (partition and offset), failed (not on the topic), or unknown (sent "
+        "but not acknowledged within --delivery-timeout); exit 0 only when the broker "
+        "acknowledged every alert, 1 if any failed or is unknown. An alert's personal_data is "
+        "encrypted to the encryption keys of the members cleared for it (task-force file and "
+        "trust store); if none can receive it, nothing is published (exit 2).",
     )
     parser.add_argument("--agency", required=True, help="publishing agency id, e.g. PK-FIA")
     parser.add_argument("--key", required=True, type=Path, help="the agency's private key file")
@@ -44,26 +52,44 @@ def register(sub: Any) -> None:
         help="publish the valid alerts even if some are invalid (default: publish none)",
     )
     parser.add_argument("--json", action="store_true", help="print outcomes as JSON Lines")
+    parser.add_argument(
+        "--delivery-timeout",
+        type=_positive_seconds,
+        default=PublisherSettings.delivery_timeout_s,
+        metavar="SECONDS",
+        help="give up waiting for acknowledgements after this long; what is still "
+        "unacknowledged is reported unknown (default %(default)s)",
+    )
     common.add_config_option(parser)
     parser.add_argument(
         "--trust-store",
         type=Path,
-        help="trust store with the recipients' encryption keys (default: the task-force "
-        "file's); read only when an alert has personal_data",
+        help="trust store (default: the task-force file's, if both files exist): --key must "
+        "be an active key of --agency in it, else nothing is published; it also holds the "
+        "recipients' encryption keys for personal_data",
     )
     common.add_kafka_options(parser)
     parser.set_defaults(handler=run)
 
 
-def _read(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
+def _positive_seconds(text: str) -> float:
     try:
-        return Path(name).read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"alerts file {name} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read alerts file {name}: {exc}") from exc
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 < s < 86400)")
+    return value
+
+
+def _read(name: str) -> bytes:
+    """The alerts file's bytes (decoded later, strictly, so a bad byte is named)."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return read_bytes(Path(name), "alerts file")
+    except DocumentError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def _prepare(raw: RawAlert, agency: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -98,12 +124,10 @@ def _report(outcome: PublishOutcome, as_json: bool) -> None:
     if outcome.ok:
         where = f"{outcome.topic}[{outcome.partition}]@{outcome.offset}"
         text = f"published  {ident}  {where}"
-        status = "published"
     else:
-        text = f"FAILED     {ident}  {outcome.error}"
-        status = "failed"
+        text = f"{outcome.status.upper():<10} {ident}  {outcome.error}"
     document = {
-        "status": status,
+        "status": outcome.status,
         "alert_id": outcome.alert_id,
         "revision": outcome.revision,
         "message_id": outcome.message_id,
@@ -125,11 +149,44 @@ def _warn_without_key(sealing: Sealing, alert: dict[str, Any]) -> None:
         )
 
 
+def _key_check_store(args: argparse.Namespace) -> tuple[TrustStore, Path] | None:
+    """The trust store to check ``--key`` against: ``--trust-store``, else the task-force
+    file's if both files exist; None when there is none at hand."""
+    if args.trust_store is not None:
+        return load_trust_store(args.trust_store), args.trust_store
+    if not Path(args.config).is_file():
+        return None
+    path = common.taskforce_from(args).trust_store
+    return (load_trust_store(path), path) if path.is_file() else None
+
+
+def _check_key(args: argparse.Namespace, key: Ed25519PrivateKey) -> None:
+    """Refuse a key the trust store does not let sign for ``--agency`` (exit 2)."""
+    found = _key_check_store(args)
+    if found is None:
+        print(
+            f"corridor: warning: --key not checked against a trust store (none at hand: pass "
+            f"--trust-store); the hub rejects alerts whose key is not {args.agency}'s",
+            file=sys.stderr,
+        )
+        return
+    store, path = found
+    problem = signing_key_problem(
+        store, args.agency, key_id(key.public_key()), dt.datetime.now(dt.UTC)
+    )
+    if problem is not None:
+        raise ConfigError(
+            f"--key {args.key}: {problem} in trust store {path}; the hub would reject every "
+            "alert signed with it: nothing published"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate and sign everything first, then publish and report each alert."""
     key = load_private_key(args.key)
+    _check_key(args, key)
     name = "stdin" if args.file == "-" else args.file
-    raws = parse_alerts(_read(args.file), name)
+    raws = parse_alert_bytes(_read(args.file), name)
     topics = common.topics_from(args)
     records: list[SignedRecord] = []
     invalid = 0
@@ -161,15 +218,26 @@ def run(args: argparse.Namespace) -> int:
         print("corridor: no valid alerts to publish", file=sys.stderr)
         return common.EXIT_USAGE
     settings = PublisherSettings(
-        bootstrap=args.bootstrap, topics=topics, security=common.security_from(args)
+        bootstrap=args.bootstrap,
+        topics=topics,
+        security=common.security_from(args),
+        delivery_timeout_s=args.delivery_timeout,
     )
+    counts = dict.fromkeys((PUBLISHED, FAILED, UNKNOWN), 0)
     with AlertPublisher(settings, key) as publisher:
-        outcomes = publisher.publish(records)
-    for outcome in outcomes:
-        _report(outcome, args.json)
-    failed = sum(not o.ok for o in outcomes)
+        for outcome in publisher.publish_each(records):
+            _report(outcome, args.json)
+            counts[outcome.status] += 1
     print(
-        f"corridor: {len(outcomes) - failed} published, {failed} failed, {invalid} invalid",
+        f"corridor: {counts[PUBLISHED]} published, {counts[FAILED]} failed, "
+        f"{counts[UNKNOWN]} unknown, {invalid} invalid",
         file=sys.stderr,
     )
-    return common.EXIT_OK if failed == 0 and invalid == 0 else common.EXIT_FAILED
+    if counts[UNKNOWN]:
+        print(
+            f"corridor: {counts[UNKNOWN]} sent but not acknowledged: they may or may not be on "
+            "the topic; publishing them again is safe (the hub drops repeats)",
+            file=sys.stderr,
+        )
+    done = counts[PUBLISHED] == len(records) and invalid == 0
+    return common.EXIT_OK if done else common.EXIT_FAILED

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from producers.errors import InputError
-from schemas.json_mapping import loads_strict
+from schemas.errors import DocumentError
+from schemas.user_files import decode_utf8, loads_json
 
 
 @dataclass(frozen=True)
@@ -21,18 +21,30 @@ class RawAlert:
     """The decoded JSON value."""
 
 
+def parse_alert_bytes(data: bytes, name: str) -> list[RawAlert]:
+    """:func:`parse_alerts` of a file's bytes, which must be UTF-8."""
+    try:
+        text = decode_utf8(data, name)
+    except DocumentError as exc:
+        raise InputError(str(exc)) from exc
+    return parse_alerts(text, name)
+
+
 def parse_alerts(text: str, name: str) -> list[RawAlert]:
     """Parse a JSON object, a JSON array of objects, or JSON Lines.
 
-    Raises :class:`InputError` naming the line of the first syntax error.
+    Raises :class:`InputError` naming the line of the first syntax error, or of a
+    duplicate key, too deep a nesting or a lone surrogate (:mod:`schemas.user_files`).
     """
     stripped = text.strip()
     if not stripped:
         raise InputError(f"{name}: no alerts (the input is empty)")
     if stripped[0] in "[{":
         try:
-            document = loads_strict(stripped)
-        except (json.JSONDecodeError, ValueError):
+            document = loads_json(text, name)
+        except DocumentError as exc:
+            if not exc.syntax:
+                raise InputError(str(exc)) from exc
             document = None  # not one JSON value: try JSON Lines below
         else:
             items = document if isinstance(document, list) else [document]
@@ -41,14 +53,12 @@ def parse_alerts(text: str, name: str) -> list[RawAlert]:
 
 
 def _json_lines(text: str, name: str) -> Iterator[RawAlert]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028 and other
+    # characters a JSON string may hold literally.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            yield RawAlert(f"{name} line {number}", loads_strict(line))
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{name} line {number}: invalid JSON at column {exc.colno}: {exc.msg}"
-            ) from exc
-        except ValueError as exc:
-            raise InputError(f"{name} line {number}: {exc}") from exc
+            yield RawAlert(f"{name} line {number}", loads_json(line, name, first_line=number))
+        except DocumentError as exc:
+            raise InputError(str(exc)) from exc

@@ -1,14 +1,16 @@
 """Publishing signed alerts with kafka-python: acknowledged by all in-sync replicas or failed.
 
 A send counts as done only once its future resolved to broker metadata; anything
-else is reported as failed with the broker's reason, never as sent.
+else is reported as failed (with the broker's reason) or unknown, never as sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -16,40 +18,22 @@ from kafka import KafkaProducer
 from kafka.errors import AuthorizationError, KafkaConfigurationError, KafkaError
 
 from producers.errors import BrokerUnavailable, PublishError, TopicMissing
-from producers.kafka_client import access_error, client_config, connect, is_access_error
+from producers.kafka_client import access_error, client_config, connect
+from producers.outcomes import NotSent, PublishOutcome, outcome_of
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
-from schemas.client_security import ClientSecurity
 from schemas.errors import SealError
 from schemas.signing import SignedRecord, sign_alert
 from schemas.topics import TopicNames
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["AlertPublisher", "PublishOutcome", "producer_config", "sign_for"]
 
-@dataclass(frozen=True)
-class PublishOutcome:
-    """What happened to one alert."""
-
-    alert_id: str
-    """The alert's id."""
-    revision: int
-    """The alert's revision."""
-    message_id: str
-    """Envelope message id (for tracing)."""
-    topic: str
-    """Destination topic."""
-    partition: int | None = None
-    """Partition the broker stored it in, when acknowledged."""
-    offset: int | None = None
-    """Offset the broker assigned, when acknowledged."""
-    error: str | None = None
-    """Why it failed, when it did."""
-
-    @property
-    def ok(self) -> bool:
-        """True when the broker acknowledged the record."""
-        return self.error is None
+EXPIRY_GRACE_S = 2.0
+"""After the delivery timeout, how long the producer may take to report its own expiry."""
+CLOSE_TIMEOUT_S = 5.0
+"""Upper bound for closing the producer once every record has its outcome."""
 
 
 def request_timeout_ms(delivery_timeout_s: float) -> int:
@@ -91,6 +75,7 @@ class AlertPublisher:
         self._key = private_key
         self._sealing = sealing
         self._checked_topics: set[str] = set()
+        self._abandoned = False
         try:
             self._producer = connect(
                 producer_factory,
@@ -131,33 +116,72 @@ class AlertPublisher:
         self._checked_topics.add(topic)
 
     def publish(self, records: Sequence[SignedRecord]) -> list[PublishOutcome]:
-        """Send ``records``, wait for every acknowledgement, report each one.
+        """Send ``records`` and report each one (see :meth:`publish_each`)."""
+        return list(self.publish_each(records))
 
+    def publish_each(self, records: Sequence[SignedRecord]) -> Iterator[PublishOutcome]:
+        """Send ``records``; yield each one's outcome, in order, as soon as it is known.
+
+        Every record gets an outcome (:mod:`producers.outcomes`) within the settings'
+        delivery timeout (plus a short grace for the producer to report its own expiry),
+        even if the broker dies: what is still unacknowledged then is *unknown*.
         Raises :class:`TopicMissing` before sending anything if a topic is absent.
         """
         for topic in {r.topic for r in records}:
             self._ensure_topic(topic)
-        futures = []
+        timeout_s = self._settings.delivery_timeout_s
+        deadline = time.monotonic() + timeout_s
+        pending: deque[tuple[SignedRecord, Any]] = deque()
+        security = self._settings.security
         for record in records:
-            try:
-                future = self._producer.send(
-                    record.topic, key=record.key, value=record.value, headers=record.headers
-                )
-            except KafkaError as exc:
-                futures.append(exc)
-            else:
-                futures.append(future)
+            pending.append((record, self._send(record, deadline)))
+            while pending and _settled(pending[0][1]):
+                yield outcome_of(*pending.popleft(), security, timeout_s)
+        while pending:
+            record, handle = pending.popleft()
+            _wait(handle, deadline + EXPIRY_GRACE_S - time.monotonic())
+            if not _settled(handle):
+                self._abandoned = True
+            yield outcome_of(record, handle, security, timeout_s)
+
+    def _send(self, record: SignedRecord, deadline: float) -> Any:
+        """The producer's future for ``record``, or the exception that kept it from the producer."""
+        if time.monotonic() >= deadline:
+            return NotSent("not sent: the delivery timeout passed before its turn")
         try:
-            self._producer.flush(timeout=self._settings.delivery_timeout_s + 5)
+            return self._producer.send(
+                record.topic, key=record.key, value=record.value, headers=record.headers
+            )
         except KafkaError as exc:
-            logger.warning("flush did not complete: %s", exc)
-        return [
-            _outcome(r, f, self._settings.security) for r, f in zip(records, futures, strict=True)
-        ]
+            return exc
 
     def close(self) -> None:
-        """Flush and close the underlying producer."""
-        self._producer.close(timeout=self._settings.delivery_timeout_s)
+        """Close the producer within a bounded time; never raises.
+
+        kafka-python's ``close`` first waits for every pending record, and raises
+        KafkaTimeoutError if one is still pending when its timeout ends; with the broker
+        gone, records may never complete (after expiring a batch that was in flight the
+        idempotent producer waits for a new producer id before expiring the others).
+        Their outcomes were reported already, as unknown, so they are abandoned.
+        """
+        timeout = 0.0 if self._abandoned else CLOSE_TIMEOUT_S
+        try:
+            self._producer.close(timeout=timeout)
+        except Exception as exc:  # closing must not hide the outcomes already reported
+            logger.warning("abandoning records still unacknowledged at close: %s", exc)
+            self._force_close()
+
+    def _force_close(self) -> None:
+        # kafka-python has no public way to close with records pending: stop its sender
+        # thread (which fails the pending futures), then close what is left.
+        sender = getattr(self._producer, "_sender", None)
+        if sender is not None:
+            sender.force_close()
+            sender.join(CLOSE_TIMEOUT_S)
+        try:
+            self._producer.close(timeout=0)
+        except Exception as exc:
+            logger.warning("the Kafka producer did not close cleanly: %s", exc)
 
     def __enter__(self) -> AlertPublisher:
         return self
@@ -190,27 +214,13 @@ def sign_for(
     )
 
 
-def _outcome(record: SignedRecord, future: Any, security: ClientSecurity) -> PublishOutcome:
-    def outcome(**result: Any) -> PublishOutcome:
-        return PublishOutcome(
-            alert_id=record.alert_id,
-            revision=record.revision,
-            message_id=record.header.message_id,
-            topic=record.topic,
-            **result,
-        )
-
-    if isinstance(future, Exception):
-        return outcome(error=_reason(future, record.topic, security))
-    if not future.is_done:
-        return outcome(error="not acknowledged before the delivery timeout")
-    if future.failed():
-        return outcome(error=_reason(future.exception, record.topic, security))
-    return outcome(partition=future.value.partition, offset=future.value.offset)
+def _settled(handle: Any) -> bool:
+    return isinstance(handle, BaseException) or bool(handle.is_done)
 
 
-def _reason(exc: BaseException, topic: str, security: ClientSecurity) -> str:
-    """Why a send failed; an ACL refusal names the topic and the principal."""
-    if isinstance(exc, KafkaError) and is_access_error(exc):
-        return str(access_error(exc, security, action="write", resource=topic))
-    return str(exc)
+def _wait(handle: Any, timeout_s: float) -> None:
+    """Wait up to ``timeout_s`` for a send to complete; its result is read afterwards."""
+    if _settled(handle) or timeout_s <= 0:
+        return
+    with contextlib.suppress(Exception):  # success or failure: outcome_of reads it
+        handle.get(timeout=timeout_s)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import ssl
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, DocumentError
+from schemas.user_files import decode_utf8, read_bytes, read_toml_file
 
 PLAINTEXT = "PLAINTEXT"
 SSL = "SSL"
@@ -175,9 +175,10 @@ def _password(document: dict[str, Any], base: Path) -> str | None:
     if path is None:
         return None
     try:
-        return path.read_text("utf-8").strip() or None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"password_file: cannot read {path}: {exc}") from exc
+        text = decode_utf8(read_bytes(path, "password file"), f"password file {path}")
+    except DocumentError as exc:
+        raise ConfigError(f"password_file: {exc}") from exc
+    return text.strip() or None
 
 
 def parse_client_security(document: dict[str, Any], base: Path) -> ClientSecurity:
@@ -202,13 +203,9 @@ def parse_client_security(document: dict[str, Any], base: Path) -> ClientSecurit
 def load_client_security(path: Path) -> ClientSecurity:
     """Read a client security file (see the module docstring)."""
     try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"Kafka security file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read Kafka security file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Kafka security file {path} is not valid TOML: {exc}") from exc
+        document = read_toml_file(path, "Kafka security file")
+    except DocumentError as exc:
+        raise ConfigError(str(exc)) from exc
     try:
         return parse_client_security(document, path.parent)
     except ConfigError as exc:

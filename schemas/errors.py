@@ -18,6 +18,33 @@ class ConfigError(CorridorError):
     """A configuration file or setting is missing or invalid."""
 
 
+class DocumentError(CorridorError):
+    """A JSON or TOML file written by a person cannot be read: missing, not UTF-8, not valid,
+    nested too deeply, a duplicate key or a lone surrogate (see :mod:`schemas.user_files`).
+
+    The message names the file and, where there is one, the line and column.
+    """
+
+    def __init__(self, message: str, *, syntax: bool = False) -> None:
+        super().__init__(message)
+        #: True for a syntax error (the text is not JSON, or not TOML, at all).
+        self.syntax = syntax
+
+    @classmethod
+    def at(
+        cls,
+        source: str,
+        line: int,
+        problem: str,
+        column: int | None = None,
+        *,
+        syntax: bool = False,
+    ) -> DocumentError:
+        """``SOURCE line N: PROBLEM (column C)``."""
+        where = "" if column is None else f" (column {column})"
+        return cls(f"{source} line {line}: {problem}{where}", syntax=syntax)
+
+
 class SchemaError(CorridorError):
     """A schema file cannot be loaded or is unknown."""
 

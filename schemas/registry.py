@@ -32,10 +32,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from schemas import reasons
-from schemas.errors import RegistryError, TrustStoreError, VerifyError
+from schemas.errors import DocumentError, RegistryError, TrustStoreError, VerifyError
 from schemas.json_mapping import format_timestamp
 from schemas.keys import key_id, public_key_b64, public_key_from_b64
 from schemas.truststore import TrustStore, dump_trust_store, parse_trust_store
+from schemas.user_files import loads_json_bytes, read_json_file
 
 DOCUMENT_FORMAT = "corridor-key-registry/1"
 SIGNED_FORMAT = "corridor-signed-registry/1"
@@ -221,9 +222,9 @@ def parse_signed(value: bytes) -> SignedRegistry:
     if len(value) > MAX_SIGNED_LEN:
         raise RegistryError(MALFORMED, f"{len(value)} bytes is more than {MAX_SIGNED_LEN}")
     try:
-        outer = json.loads(value.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegistryError(MALFORMED, f"not UTF-8 JSON: {exc}") from exc
+        outer = loads_json_bytes(value, "signed registry")
+    except DocumentError as exc:
+        raise RegistryError(MALFORMED, str(exc)) from exc
     if not isinstance(outer, dict) or outer.get("format") != SIGNED_FORMAT:
         raise RegistryError(MALFORMED, f'expected "format": "{SIGNED_FORMAT}"')
     document = _b64(outer.get("document"), "document")
@@ -257,9 +258,9 @@ def _timestamp(value: Any, where: str) -> dt.datetime:
 def parse_document(document: bytes) -> Registry:
     """Read a registry document's fields (its signatures are checked elsewhere)."""
     try:
-        body = json.loads(document.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegistryError(MALFORMED, f"document is not UTF-8 JSON: {exc}") from exc
+        body = loads_json_bytes(document, "registry document")
+    except DocumentError as exc:
+        raise RegistryError(MALFORMED, str(exc)) from exc
     if not isinstance(body, dict) or body.get("format") != DOCUMENT_FORMAT:
         raise RegistryError(MALFORMED, f'document: expected "format": "{DOCUMENT_FORMAT}"')
     version = body.get("version")
@@ -381,13 +382,9 @@ def make_roots(public_keys: Sequence[tuple[str, Ed25519PublicKey]], threshold: i
 def load_roots(path: Path) -> RootKeys:
     """Read and validate the root file at ``path``."""
     try:
-        document = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise RegistryError(MALFORMED, f"root file {path} does not exist") from exc
-    except OSError as exc:
-        raise RegistryError(MALFORMED, f"cannot read root file {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise RegistryError(MALFORMED, f"root file {path} is not valid JSON: {exc}") from exc
+        document = read_json_file(path, "root file")
+    except DocumentError as exc:
+        raise RegistryError(MALFORMED, str(exc)) from exc
     try:
         return parse_roots(document)
     except RegistryError as exc:

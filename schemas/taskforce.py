@@ -7,14 +7,14 @@ Everything is validated when the file is loaded, with the offending key in the m
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, DocumentError
 from schemas.marking import TLP_LEVELS
 from schemas.topics import DEFAULT_PREFIX, TopicNames
+from schemas.user_files import read_toml_file
 from schemas.validation import is_agency_id
 
 ROLES = (
@@ -265,13 +265,9 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
 def load_taskforce(path: Path, *, topic_prefix: str | None = None) -> TaskForce:
     """Read the task-force file; ``topic_prefix`` overrides the file's prefix."""
     try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"task-force config {path} does not exist") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read task-force config {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"task-force config {path} is not valid TOML: {exc}") from exc
+        document = read_toml_file(path, "task-force config")
+    except DocumentError as exc:
+        raise ConfigError(str(exc)) from exc
     if topic_prefix is not None:
         document["topic_prefix"] = topic_prefix
     try:

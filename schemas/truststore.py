@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from schemas import reasons
-from schemas.errors import TrustStoreError, VerifyError
+from schemas.errors import DocumentError, TrustStoreError, VerifyError
 from schemas.json_mapping import format_timestamp
 from schemas.keys import (
     encryption_key_from_b64,
@@ -30,6 +30,7 @@ from schemas.keys import (
     public_key_b64,
     public_key_from_b64,
 )
+from schemas.user_files import read_json_file
 from schemas.validation import is_agency_id
 
 _K = TypeVar("_K")
@@ -267,13 +268,9 @@ def parse_trust_store(document: Any) -> TrustStore:
 def load_trust_store(path: Path) -> TrustStore:
     """Read and validate the trust store file at ``path``."""
     try:
-        document = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise TrustStoreError(f"trust store {path} does not exist") from exc
-    except OSError as exc:
-        raise TrustStoreError(f"cannot read trust store {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise TrustStoreError(f"trust store {path} is not valid JSON: {exc}") from exc
+        document = read_json_file(path, "trust store")
+    except DocumentError as exc:
+        raise TrustStoreError(str(exc)) from exc
     try:
         return parse_trust_store(document)
     except TrustStoreError as exc:

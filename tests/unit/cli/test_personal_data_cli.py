@@ -84,9 +84,19 @@ def test_personal_data_that_nobody_may_read_is_not_published(
     (tmp_path / "taskforce.toml").write_text(
         TASKFORCE.format(cleared=str(cleared).lower()), "utf-8"
     )
-    main(["keys", "generate", "--agency", "PK-FIA", "--out-dir", str(tmp_path)])
-    (tmp_path / "trust.json").write_text(
-        '{"format": "corridor-trust-store/1", "agencies": {}}', "utf-8"
+    # The trust store holds PK-FIA's keys (publish checks its signing key) and no others.
+    store = str(tmp_path / "trust.json")
+    main(
+        [
+            "keys",
+            "generate",
+            "--agency",
+            "PK-FIA",
+            "--out-dir",
+            str(tmp_path),
+            "--trust-store",
+            store,
+        ]
     )
     capsys.readouterr()
     alert = sample_alert("PK-FIA", 1)

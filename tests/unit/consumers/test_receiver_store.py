@@ -117,3 +117,15 @@ def test_concurrent_stores_of_one_id_store_it_once(tmp_path: Path) -> None:
 def test_an_unwritable_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open"):
         ReceiverStore(tmp_path / "missing-dir" / "r.db")
+
+
+@pytest.mark.parametrize("kind", ["directory", "not-sqlite"])
+def test_a_path_that_cannot_be_a_store_is_not_retriable(tmp_path: Path, kind: str) -> None:
+    path = tmp_path
+    if kind == "not-sqlite":
+        path = tmp_path / "notes.txt"
+        path.write_text("not a database\n" * 100, "utf-8")
+    with pytest.raises(StoreError) as info:
+        ReceiverStore(path)
+    assert not info.value.retriable, "a local file problem is exit 2, not 'retry later'"
+    assert str(path) in str(info.value)

@@ -98,8 +98,6 @@ def run(args: argparse.Namespace) -> int:
     client = _client(args, taskforce.webhooks.timeout_s)
     registry = CollectorRegistry()
     metrics = WebhookMetrics.create(registry)
-    health = LoopHealth(registry)
-    common.serve_metrics(args, registry, health)
     settings = WebhookSettings(
         bootstrap=args.bootstrap,
         taskforce=taskforce,
@@ -108,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
         security=common.security_from(args),
         membership=common.membership_from(args),
     )
-    dispatcher = WebhookDispatcher(settings, client, metrics)
+    dispatcher = WebhookDispatcher(settings, client, metrics)  # checks the members first
+    health = LoopHealth(registry)
+    common.serve_metrics(args, registry, health)
     stop = common.stop_on_signals()
     try:
         dispatcher.run(stop, health)

@@ -54,7 +54,7 @@ def operation(dice: Dice, world: World, op_id: str) -> tuple[OperationTruth, lis
     world.smugglers.extend(subject.network.aliases)
     slots: list[Slot] = []
     for agency in agencies:
-        view = report_view(rng, dice.k, world.profiles[agency], route, segment)
+        view = report_view(dice, world.profiles[agency], route, segment)
         if len(view) > 1 and dice.happens("followup_alert"):
             cut = rng.randrange(1, len(view))
             slots += [Slot(agency, view[:cut]), Slot(agency, view[cut:])]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from producers.simulation.agencies import Profile
 from producers.simulation.gazetteer import ROUTES, leg_modes
-from producers.simulation.knobs import Knobs
+from producers.simulation.knobs import Dice
 from producers.simulation.truth import World
 
 
@@ -48,13 +48,13 @@ def slice_view(rng: random.Random, view: list[int], longest: int) -> list[int]:
     return view[first : first + length]
 
 
-def report_view(
-    rng: random.Random, k: Knobs, profile: Profile, route: str, segment: range
-) -> list[int]:
+def report_view(dice: Dice, profile: Profile, route: str, segment: range) -> list[int]:
+    """The waypoints an agency reports: what it sees, an international body a stretch of it."""
+    rng = dice.rng
     view = coverage_view(profile, route, segment) or list(segment)
     if profile.coverage is None and len(view) > 1 and rng.random() < 0.5:
         view = slice_view(rng, view, len(view))
-    if len(view) > 1 and rng.random() < k.trim_view:
+    if len(view) > 1 and dice.happens("trim_view"):
         view = slice_view(rng, view, len(view) - 1)
     return view
 

@@ -27,7 +27,7 @@ class Row:
     baseline: ClusteringScores
     """The naive baseline's incidents."""
     rate: float
-    """Correlator's in-process rate, alerts per second."""
+    """Correlator's in-process rate (``Correlator.add`` alone), alerts per second."""
     dedupe: PairScores | None = None
     """Deduplication scores (broker runs only)."""
     seconds: float | None = None

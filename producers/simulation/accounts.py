@@ -6,6 +6,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from producers.simulation.agencies import Profile
 from producers.simulation.knobs import Dice
 from producers.simulation.phones import Phone, write_phone
 
@@ -148,11 +149,11 @@ def new_payment(rng: random.Random, country: str, phone: Phone, attempt: int) ->
     return Payment(method, "T" + "".join(rng.choice(_BASE58) for _ in range(33)))
 
 
-def write_payment(dice: Dice, payment: Payment, writer_country: str | None, language: str) -> str:
+def write_payment(dice: Dice, payment: Payment, writer: Profile) -> str:
     """The payment identifier as written."""
     rng = dice.rng
     if payment.method == "MOBILE_MONEY" and payment.phone is not None:
-        number = write_phone(dice, payment.phone, writer_country, language)
+        number = write_phone(dice, payment.phone, writer)
         return f"{rng.choice(('JazzCash', 'Easypaisa'))} {number}" if rng.random() < 0.3 else number
     if payment.method == "BANK_TRANSFER":
         grouped = " ".join(payment.value[i : i + 4] for i in range(0, len(payment.value), 4))

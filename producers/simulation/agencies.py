@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 
 import phonenumbers
@@ -24,17 +25,23 @@ class Profile:
     """Decimals of the coordinates it writes."""
     opener: str
     """How its narratives start."""
+    phone_style: str = "compact"
+    """The desk's house format for numbers: one of :data:`PHONE_STYLES`."""
 
 
+#: How a desk writes phone numbers by habit (an officer departs from it now and then).
+PHONE_STYLES = ("compact", "spaces", "dashes", "dots", "brackets")
 PROFILES = {
-    "PK-MOI": Profile("PK", "ur", ("PK",), 3, "Ministry of Interior reports"),
-    "PK-FIA": Profile("PK", "ur", ("PK", "AE"), 4, "FIA Anti-Human Smuggling Circle reports"),
-    "IR-BG": Profile("IR", "fa", ("IR",), 3, "Border guard units report"),
-    "TR-SG": Profile("TR", "tr", ("TR",), 4, "Sahil Guvenlik units report"),
-    "GR-HCG": Profile("GR", "el", ("GR",), 5, "Hellenic Coast Guard station reports"),
+    "PK-MOI": Profile("PK", "ur", ("PK",), 3, "Ministry of Interior reports", "dashes"),
+    "PK-FIA": Profile(
+        "PK", "ur", ("PK", "AE"), 4, "FIA Anti-Human Smuggling Circle reports", "dashes"
+    ),
+    "IR-BG": Profile("IR", "fa", ("IR",), 3, "Border guard units report", "spaces"),
+    "TR-SG": Profile("TR", "tr", ("TR",), 4, "Sahil Guvenlik units report", "spaces"),
+    "GR-HCG": Profile("GR", "el", ("GR",), 5, "Hellenic Coast Guard station reports", "compact"),
     "UNODC": Profile(None, "en", None, 2, "UNODC smuggling-of-migrants observatory notes"),
-    "IOM": Profile(None, "en", None, 4, "IOM field staff report"),
-    "EU-EUROPOL": Profile(None, "en", None, 3, "EMSC analysis indicates"),
+    "IOM": Profile(None, "en", None, 4, "IOM field staff report", "spaces"),
+    "EU-EUROPOL": Profile(None, "en", None, 3, "EMSC analysis indicates", "compact"),
 }
 LANGUAGE_OF_COUNTRY = {"PK": "ur", "AF": "fa", "IR": "fa", "TR": "tr", "GR": "el", "LY": "ar"}
 ROUTE_COUNTRIES = frozenset(point[1] for points in ROUTES.values() for point in points)
@@ -51,7 +58,8 @@ def profile_of(agency: str) -> Profile:
         country = prefix
     coverage = (country,) if country in ROUTE_COUNTRIES else None
     language = LANGUAGE_OF_COUNTRY.get(country or "", "en")
-    return Profile(country, language, coverage, 4, f"{agency} reports")
+    style = PHONE_STYLES[zlib.crc32(agency.encode()) % len(PHONE_STYLES)]
+    return Profile(country, language, coverage, 4, f"{agency} reports", style)
 
 
 def alert_id(agency: str, seq: int, issued: dt.datetime, station: str) -> str:

@@ -17,8 +17,8 @@ class Knobs:
     """Rates (probabilities) and sizes of one difficulty level."""
 
     # phones
-    phone_separators: float
-    """A number is written with spaces, dashes, dots or parentheses (not its plain form)."""
+    phone_off_house_style: float
+    """A number is written in another format than the desk's house format (compact, spaces...)."""
     phone_foreign_national: float
     """A foreign number is written in its owner country's national format, without country."""
     phone_intl_prefix: float
@@ -129,7 +129,7 @@ class Knobs:
 
 #: (value at difficulty 0, value at difficulty 1) of every knob.
 RANGES: dict[str, tuple[float, float]] = {
-    "phone_separators": (0.3, 0.7),
+    "phone_off_house_style": (0.1, 0.5),
     "phone_foreign_national": (0.05, 0.35),
     "phone_intl_prefix": (0.1, 0.3),
     "phone_eastern_digits": (0.02, 0.15),

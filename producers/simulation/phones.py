@@ -7,10 +7,11 @@ cards, adverts and police forms in each country), not a formatter's output.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import phonenumbers
 
+from producers.simulation.agencies import PHONE_STYLES, Profile
 from producers.simulation.knobs import Dice
 
 #: country -> (calling code, trunk prefix, mobile prefixes of the national significant number)
@@ -83,9 +84,10 @@ def _spoil(rng: random.Random, national: str) -> str:
     return rng.choice("124") + national[1:]
 
 
-def write_phone(dice: Dice, phone: Phone, writer_country: str | None, language: str) -> str:
-    """How an officer of ``writer_country`` writes ``phone`` in a report."""
+def write_phone(dice: Dice, phone: Phone, writer: Profile) -> str:
+    """How an officer of the ``writer`` agency writes ``phone`` in a report."""
     rng = dice.rng
+    writer_country, language = writer.country, writer.language
     code, trunk, _ = COUNTRIES[phone.country]
     digits = phone.national
     if dice.happens("phone_typo"):
@@ -99,20 +101,20 @@ def write_phone(dice: Dice, phone: Phone, writer_country: str | None, language: 
         head, body = f"+{code}", digits
     if partial:
         body = body[:-1] if rng.random() < 0.5 else body[:-2] + "xx"
-    if dice.happens("phone_separators"):
-        text = _grouped(rng, head, body, GROUPING[phone.country])
-    else:
-        text = head + body
+    style = writer.phone_style
+    if dice.happens("phone_off_house_style"):
+        style = rng.choice([s for s in PHONE_STYLES if s != style])
+    text = _grouped(style, head, body, GROUPING[phone.country])
     if language in ("ur", "fa") and dice.happens("phone_eastern_digits"):
         text = text.translate(EASTERN_DIGITS)
     return text
 
 
-def write_whatsapp(dice: Dice, phone: Phone, writer_country: str | None) -> str:
+def write_whatsapp(dice: Dice, phone: Phone, writer: Profile) -> str:
     """A WhatsApp account as written: the number in Latin digits, or a ``wa.me`` link."""
     if dice.rng.random() < 0.3:
         return f"wa.me/{COUNTRIES[phone.country][0]}{phone.national}"
-    return write_phone(dice, phone, writer_country, "en")
+    return write_phone(dice, phone, replace(writer, language="en"))
 
 
 def _typo(rng: random.Random, digits: str) -> str:
@@ -129,8 +131,10 @@ def _typo(rng: random.Random, digits: str) -> str:
     return digits[:-1] + str((int(digits[-1]) + 1) % 10)
 
 
-def _grouped(rng: random.Random, head: str, body: str, groups: tuple[int, ...]) -> str:
-    """The digits in the country's groups, with one of the usual separator styles."""
+def _grouped(style: str, head: str, body: str, groups: tuple[int, ...]) -> str:
+    """The digits in ``style``: compact, or in the country's groups with a separator."""
+    if style == "compact":
+        return head + body
     parts, at = [], 0
     for size in groups[:-1]:
         if at < len(body):
@@ -141,8 +145,7 @@ def _grouped(rng: random.Random, head: str, body: str, groups: tuple[int, ...]) 
     national = head in ("0", "")
     first, rest = (head + parts[0], parts[1:]) if national else (parts[0], parts[1:])
     lead = [] if national else [head]
-    style = rng.randrange(4)
-    if style == 3:  # (0532) 123 45 67 / +90 (532) 123 45 67
+    if style == "brackets":  # (0532) 123 45 67 / +90 (532) 123 45 67
         return " ".join([*lead, f"({first})", *rest])
-    separator = (" ", "-", ".")[style]
+    separator = {"spaces": " ", "dashes": "-", "dots": "."}[style]
     return separator.join([*lead, first, *rest])

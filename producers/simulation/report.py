@@ -89,9 +89,7 @@ def draft_report(
     if extras.hotline:
         countries = {ROUTES[subject.route][i][1] for i in view}
         hotline = HOTLINES["sea" if countries & {"GR", "TR", "LY"} else "land"]
-        indicators["phone_numbers"].append(
-            write_phone(dice, hotline, profile.country, profile.language)
-        )
+        indicators["phone_numbers"].append(write_phone(dice, hotline, profile))
     for alias in extras.names:
         indicators["smuggler_aliases"].append(write_alias(dice, alias, profile.language))
     persons = (
@@ -196,7 +194,7 @@ def identifiers(
 ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
     """The conveyances and indicators of the carried identifiers, as this agency writes them."""
     network = subject.network
-    country, language = profile.country, profile.language
+    language = profile.language
     conveyances: list[dict[str, Any]] = []
     found: dict[str, list[Any]] = {
         "phone_numbers": [],
@@ -209,11 +207,11 @@ def identifiers(
         if kind == "phone":
             phone = network.phones[index]
             if dice.happens("phone_whatsapp"):
-                handle = write_whatsapp(dice, phone, country)
+                handle = write_whatsapp(dice, phone, profile)
                 platform = dice.rng.choice(("whatsapp", "WhatsApp", "whatsapp"))
                 found["messaging_handles"].append({"platform": platform, "handle": handle})
             else:
-                found["phone_numbers"].append(write_phone(dice, phone, country, language))
+                found["phone_numbers"].append(write_phone(dice, phone, profile))
         elif kind == "account":
             account = network.accounts[index]
             social = account.platform in ("facebook", "instagram", "tiktok")
@@ -221,7 +219,7 @@ def identifiers(
             found[field].append(write_account(dice, account))
         elif kind == "payment":
             payment = network.payments[index]
-            identifier = write_payment(dice, payment, country, language)
+            identifier = write_payment(dice, payment, profile)
             found["payment_channels"].append({"method": payment.method, "identifier": identifier})
         elif kind == "alias":
             found["smuggler_aliases"].append(write_alias(dice, network.aliases[index], language))

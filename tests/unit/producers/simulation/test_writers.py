@@ -9,12 +9,17 @@ import re
 import phonenumbers
 import pytest
 
+from producers.simulation.agencies import PROFILES, Profile
 from producers.simulation.conveyances import Vehicle, write_plate
 from producers.simulation.knobs import Dice, Knobs, knobs
 from producers.simulation.names import Alias, strip_diacritics, typo, write_alias
 from producers.simulation.phones import COUNTRIES, Phone, new_phone, write_phone
 
 TURKISH = Phone("TR", "5321234567", True)
+
+
+def desk(country: str | None, language: str = "en", style: str = "compact") -> Profile:
+    return Profile(country, language, None, 4, "", style)
 
 
 def dice(**rates: float) -> Dice:
@@ -39,39 +44,53 @@ def digits(text: str) -> str:
     ],
 )
 def test_phone_forms_by_writer(writer: str | None, rates: dict[str, float], expected: str) -> None:
-    assert write_phone(dice(**rates), TURKISH, writer, "en") == expected
+    assert write_phone(dice(**rates), TURKISH, desk(writer)) == expected
 
 
 def test_intl_prefix_is_00_or_bare_digits() -> None:
     d = dice(phone_intl_prefix=1.0)
-    forms = {write_phone(d, TURKISH, "PK", "en") for _ in range(30)}
+    forms = {write_phone(d, TURKISH, desk("PK")) for _ in range(30)}
     assert forms == {"00905321234567", "905321234567"}
 
 
-def test_separators_keep_the_digits() -> None:
-    d = dice(phone_separators=1.0)
-    for _ in range(30):
-        text = write_phone(d, TURKISH, "TR", "en")
-        assert re.search(r"[ .()-]", text) and digits(text) == "05321234567", text
+@pytest.mark.parametrize(
+    ("agency", "expected"),
+    [
+        pytest.param("TR-SG", "0532 123 45 67", id="turkish-desk-spaces"),
+        pytest.param("PK-FIA", "+90-532-123-45-67", id="pakistani-desk-dashes"),
+        pytest.param("GR-HCG", "+905321234567", id="greek-desk-compact"),
+    ],
+)
+def test_each_desk_writes_in_its_house_format(agency: str, expected: str) -> None:
+    assert write_phone(dice(), TURKISH, PROFILES[agency]) == expected
+
+
+def test_officers_depart_from_the_house_format_keeping_the_digits() -> None:
+    d = dice(phone_off_house_style=1.0)
+    forms = {write_phone(d, TURKISH, PROFILES["TR-SG"]) for _ in range(40)}
+    assert "0532 123 45 67" not in forms
+    assert forms == {"05321234567", "0532-123-45-67", "0532.123.45.67", "(0532) 123 45 67"}
+    assert {digits(f) for f in forms} == {"05321234567"}
 
 
 @pytest.mark.parametrize("language", ["ur", "fa"])
 def test_eastern_digits_by_urdu_and_persian_writers(language: str) -> None:
-    text = write_phone(dice(phone_eastern_digits=1.0), TURKISH, "PK", language)
+    text = write_phone(dice(phone_eastern_digits=1.0), TURKISH, desk("PK", language))
     assert text == "+۹۰۵۳۲۱۲۳۴۵۶۷"
-    assert write_phone(dice(phone_eastern_digits=1.0), TURKISH, "GR", "el") == "+905321234567"
+    greek = write_phone(dice(phone_eastern_digits=1.0), TURKISH, desk("GR", "el"))
+    assert greek == "+905321234567"
 
 
 def test_partial_numbers_lose_a_digit_or_end_in_xx() -> None:
     d = dice(phone_partial=1.0)
-    forms = {write_phone(d, TURKISH, "TR", "en") for _ in range(30)}
+    forms = {write_phone(d, TURKISH, desk("TR")) for _ in range(30)}
     assert forms == {"0532123456", "05321234567"[:-2] + "xx"}
 
 
 def test_typos_change_one_or_two_digits_after_the_prefix() -> None:
     d = dice(phone_typo=1.0)
     for _ in range(50):
-        text = write_phone(d, TURKISH, "TR", "en")
+        text = write_phone(d, TURKISH, desk("TR"))
         assert text != "05321234567" and len(text) == 11
         assert text.startswith("053")
         differing = sum(a != b for a, b in zip(text, "05321234567", strict=True))
@@ -162,4 +181,4 @@ def test_plate_variants() -> None:
 
 def test_knobs_at_zero_write_the_canonical_forms() -> None:
     assert knobs(0.0).phone_typo == 0.0
-    assert write_phone(dice(), Phone("PK", "3001234567", True), "PK", "ur") == "03001234567"
+    assert write_phone(dice(), Phone("PK", "3001234567", True), desk("PK", "ur")) == "03001234567"

@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
@@ -124,17 +124,11 @@ def _wait(condition: Any, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
-def run_pipeline(bootstrap: str, scenario: Scenario) -> PipelineRun:
-    """Run ``scenario`` through a fresh pipeline; read back deliveries and incidents."""
-    prefix = f"eval-{uuid.uuid4().hex[:6]}"
-    workdir = WORKDIR / prefix
-    workdir.mkdir(parents=True)
-    scenario_dir = workdir / "scenario"
-    scenario.write(scenario_dir)
-    taskforce, keys_dir = _deploy(workdir, prefix, bootstrap)
-    app_id = f"{prefix}-streams"
-    log = workdir / "run.log"
-    worker = subprocess.Popen(
+def _start_worker(
+    workdir: Path, prefix: str, bootstrap: str, hub_key: Path, log: BinaryIO
+) -> subprocess.Popen[bytes]:
+    """The Faust worker of this run, logging to ``log`` (closed by the caller after it stops)."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -154,40 +148,56 @@ def run_pipeline(bootstrap: str, scenario: Scenario) -> PipelineRun:
             "--data-dir",
             str(workdir / "streams"),
             "--app-id",
-            app_id,
+            f"{prefix}-streams",
             "--hub-key",
-            str(keys_dir / f"{taskforce.hub_id}.key"),
+            str(hub_key),
         ],
         cwd=REPO,
-        stdout=(workdir / "worker.log").open("wb"),
+        stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    try:
-        started = time.monotonic()
-        for path in sorted(scenario_dir.glob("alerts-*.jsonl")):
-            agency = path.stem.removeprefix("alerts-")
-            code = _corridor(
-                "publish",
-                "--agency",
-                agency,
-                "--key",
-                str(keys_dir / f"{agency}.key"),
-                "--file",
-                str(path),
-                "--bootstrap",
-                bootstrap,
-                "--topic-prefix",
-                prefix,
-                log=log,
-            )
-            if code != 0:
-                raise SystemExit(f"eval: corridor publish failed for {agency} (see {log})")
-        replayed = _replay(bootstrap, taskforce)
-        _wait(lambda: _caught_up(bootstrap, taskforce, app_id), 600, "the worker to catch up")
-        seconds = time.monotonic() - started
-    finally:
-        stop_process(worker, "streams worker")
+
+
+def run_pipeline(bootstrap: str, scenario: Scenario) -> PipelineRun:
+    """Run ``scenario`` through a fresh pipeline; read back deliveries and incidents."""
+    prefix = f"eval-{uuid.uuid4().hex[:6]}"
+    workdir = WORKDIR / prefix
+    workdir.mkdir(parents=True)
+    scenario_dir = workdir / "scenario"
+    scenario.write(scenario_dir)
+    taskforce, keys_dir = _deploy(workdir, prefix, bootstrap)
+    app_id = f"{prefix}-streams"
+    log = workdir / "run.log"
+    with (workdir / "worker.log").open("wb") as worker_log:
+        worker = _start_worker(
+            workdir, prefix, bootstrap, keys_dir / f"{taskforce.hub_id}.key", worker_log
+        )
+        try:
+            started = time.monotonic()
+            for path in sorted(scenario_dir.glob("alerts-*.jsonl")):
+                agency = path.stem.removeprefix("alerts-")
+                code = _corridor(
+                    "publish",
+                    "--agency",
+                    agency,
+                    "--key",
+                    str(keys_dir / f"{agency}.key"),
+                    "--file",
+                    str(path),
+                    "--bootstrap",
+                    bootstrap,
+                    "--topic-prefix",
+                    prefix,
+                    log=log,
+                )
+                if code != 0:
+                    raise SystemExit(f"eval: corridor publish failed for {agency} (see {log})")
+            replayed = _replay(bootstrap, taskforce)
+            _wait(lambda: _caught_up(bootstrap, taskforce, app_id), 600, "the worker to catch up")
+            seconds = time.monotonic() - started
+        finally:
+            stop_process(worker, "streams worker")
 
     inbound = {
         m.agency_id: read_to_end(bootstrap, taskforce.topics.inbound(m.agency_id))

@@ -4,7 +4,8 @@ The one function below is the adapter between the simulator's alert lines and
 the correlator's API; when that API changes, only it is re-wired. It follows the
 worker's path (``streams/app.py``): dedupe passes an alert's first line and its
 higher revisions only; features are extracted from the Avro datum and travel as
-JSON on the correlation topic; the correlator takes them one by one.
+JSON on the correlation topic; the correlator takes them one by one, and forgets
+alerts past the retention window as the correlation stage does.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from typing import Any
 
 from schemas.catalog import alert_schema
 from schemas.json_mapping import from_json
+from streams.correlation_stage import EVICT_EVERY
 from streams.correlator import Correlator
 from streams.features import AlertFeatures, features_of
+
+#: The worker's default ``--correlation-retention-days`` (30), in milliseconds.
+RETENTION_MS = 30 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,11 @@ def correlate_in_process(documents: Iterable[Mapping[str, Any]]) -> InProcessRun
         features = AlertFeatures.from_json(features_of(datum).to_json())
         extracted = time.process_time()
         correlator.add(features)
+        passed += 1
+        if passed % EVICT_EVERY == 0:
+            correlator.evict_before(features.observed_to_ms - RETENTION_MS)
         seconds += time.process_time() - extracted
         feature_seconds += extracted - started
-        passed += 1
     membership = {
         f"{m['agency']}:{m['alert_id']}": incident["incident_id"]
         for incident in correlator.active_incidents()

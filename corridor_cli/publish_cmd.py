@@ -12,11 +12,13 @@ from corridor_cli import common
 from producers.alert_input import RawAlert, parse_alerts
 from producers.errors import InputError
 from producers.publisher import AlertPublisher, PublishOutcome, sign_for
+from producers.registry_sealing import sealing_from_topic
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
 from schemas.errors import ValidationError
 from schemas.json_mapping import alert_from_json
 from schemas.keys import load_private_key
+from schemas.registry import load_roots
 from schemas.signing import SignedRecord
 from schemas.truststore import load_trust_store
 from schemas.validation import check_alert, check_personal_data
@@ -30,8 +32,9 @@ def register(sub: Any) -> None:
         description="Validate alerts (JSON object, JSON array or JSON Lines), sign them with "
         "the agency's key and publish them. Each alert's outcome is printed; exit 0 only when "
         "the broker acknowledged every alert. An alert's personal_data is encrypted to the "
-        "encryption keys of the members cleared for it (task-force file and trust store); "
-        "if none can receive it, nothing is published (exit 2).",
+        "encryption keys of the members cleared for it: from the signed key registry with "
+        "--registry-roots (or the task-force file's registry_roots), else from the task-force "
+        "file and trust store; if none can receive it, nothing is published (exit 2).",
     )
     parser.add_argument("--agency", required=True, help="publishing agency id, e.g. PK-FIA")
     parser.add_argument("--key", required=True, type=Path, help="the agency's private key file")
@@ -50,6 +53,14 @@ def register(sub: Any) -> None:
         type=Path,
         help="trust store with the recipients' encryption keys (default: the task-force "
         "file's); read only when an alert has personal_data",
+    )
+    parser.add_argument(
+        "--registry-roots",
+        type=Path,
+        metavar="FILE",
+        help="the task force's root-key file: take the sealing recipients (clearances and "
+        "encryption keys) from the signed key registry on <prefix>.keys, verified against "
+        "these roots, instead of the task-force file and trust store",
     )
     common.add_kafka_options(parser)
     parser.set_defaults(handler=run)
@@ -83,10 +94,25 @@ def _prepare(raw: RawAlert, agency: str) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def _sealing(args: argparse.Namespace) -> Sealing:
-    """The task-force file and trust store, read once the first alert has personal data."""
+    """Whom to seal to, read once the first alert has personal data: the verified registry
+    when there are registry roots, else the task-force file and trust store."""
+    if args.registry_roots is not None:
+        roots = load_roots(args.registry_roots)
+        return sealing_from_topic(
+            args.bootstrap, common.topics_from(args), roots, common.security_from(args)
+        )
     taskforce = common.taskforce_from(args)
-    trust_store = load_trust_store(args.trust_store or taskforce.trust_store)
-    return Sealing(taskforce=taskforce, trust_store=trust_store)
+    if taskforce.registry_roots is not None and args.trust_store is None:
+        return sealing_from_topic(
+            args.bootstrap,
+            taskforce.topics,
+            load_roots(taskforce.registry_roots),
+            common.security_from(args),
+        )
+    trust_store = load_trust_store(
+        args.trust_store or taskforce.trust_store, hub_id=taskforce.hub_id
+    )
+    return Sealing.from_taskforce(taskforce, trust_store)
 
 
 def _print(document: dict[str, Any], as_json: bool, text: str) -> None:

@@ -34,7 +34,9 @@ LAW_ENFORCEMENT_ROLES = (*ROLES[:4], "eu_partner")
 DEFAULT_HUB_ID = "TF-HUB"
 #: Highest TLP (below RED, which goes to named recipients only) a member receives by default.
 DEFAULT_TLP_CLEARANCE = "AMBER_STRICT"
-_CLEARABLE_TLP = TLP_LEVELS[:-1]
+#: TLP levels a member can be cleared for (RED goes to named recipients only).
+CLEARABLE_TLP = TLP_LEVELS[:-1]
+_CLEARABLE_TLP = CLEARABLE_TLP
 _MEMBER_KEYS = {
     "id",
     "name",

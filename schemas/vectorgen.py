@@ -31,6 +31,7 @@ from schemas.truststore import TrustStore, dump_trust_store
 VECTORS_PATH = Path(__file__).parent / "vectors" / "envelope-v1.json"
 PERSONAL_DATA_VECTORS_PATH = Path(__file__).parent / "vectors" / "personal-data-v1.json"
 MESSAGE_VECTORS_PATH = Path(__file__).parent / "vectors" / "messages-v1.json"
+REGISTRY_VECTORS_PATH = Path(__file__).parent / "vectors" / "registry-v1.json"
 TOPICS = TopicNames("corridor")
 PRODUCED_AT = dt.datetime(2026, 11, 24, 8, 30, 0, 250000, tzinfo=dt.UTC)
 
@@ -314,12 +315,21 @@ def render_messages() -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_registry() -> str:
+    """The key-registry and sealing-recipients vectors file's text."""
+    from schemas import message_vectors, registry_vectors
+
+    document = registry_vectors.build({a: _key(a) for a in SEEDS}, message_vectors.hub_key())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def renderers() -> dict[Path, Callable[[], str]]:
     """Every vectors file and the function that writes its text."""
     return {
         VECTORS_PATH: render,
         PERSONAL_DATA_VECTORS_PATH: render_personal_data,
         MESSAGE_VECTORS_PATH: render_messages,
+        REGISTRY_VECTORS_PATH: render_registry,
     }
 
 

@@ -32,6 +32,8 @@ VECTORS_PATH = Path(__file__).parent / "vectors" / "envelope-v1.json"
 PERSONAL_DATA_VECTORS_PATH = Path(__file__).parent / "vectors" / "personal-data-v1.json"
 MESSAGE_VECTORS_PATH = Path(__file__).parent / "vectors" / "messages-v1.json"
 REGISTRY_VECTORS_PATH = Path(__file__).parent / "vectors" / "registry-v1.json"
+WEBHOOK_VECTORS_PATH = Path(__file__).parent / "vectors" / "webhooks-v1.json"
+AUDIT_VECTORS_PATH = Path(__file__).parent / "vectors" / "audit-v1.json"
 TOPICS = TopicNames("corridor")
 PRODUCED_AT = dt.datetime(2026, 11, 24, 8, 30, 0, 250000, tzinfo=dt.UTC)
 
@@ -323,6 +325,22 @@ def render_registry() -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_webhooks() -> str:
+    """The webhook-request vectors file's text."""
+    from schemas import exchange_vectors
+
+    document = exchange_vectors.build_webhooks(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_audit() -> str:
+    """The audit-chain vectors file's text."""
+    from schemas import exchange_vectors
+
+    document = exchange_vectors.build_audit(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def renderers() -> dict[Path, Callable[[], str]]:
     """Every vectors file and the function that writes its text."""
     return {
@@ -330,6 +348,8 @@ def renderers() -> dict[Path, Callable[[], str]]:
         PERSONAL_DATA_VECTORS_PATH: render_personal_data,
         MESSAGE_VECTORS_PATH: render_messages,
         REGISTRY_VECTORS_PATH: render_registry,
+        WEBHOOK_VECTORS_PATH: render_webhooks,
+        AUDIT_VECTORS_PATH: render_audit,
     }
 
 

@@ -34,6 +34,7 @@ MESSAGE_VECTORS_PATH = Path(__file__).parent / "vectors" / "messages-v1.json"
 REGISTRY_VECTORS_PATH = Path(__file__).parent / "vectors" / "registry-v1.json"
 WEBHOOK_VECTORS_PATH = Path(__file__).parent / "vectors" / "webhooks-v1.json"
 AUDIT_VECTORS_PATH = Path(__file__).parent / "vectors" / "audit-v1.json"
+EVOLUTION_VECTORS_PATH = Path(__file__).parent / "vectors" / "alert-v2.json"
 TOPICS = TopicNames("corridor")
 PRODUCED_AT = dt.datetime(2026, 11, 24, 8, 30, 0, 250000, tzinfo=dt.UTC)
 
@@ -341,6 +342,20 @@ def render_audit() -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_evolution() -> str:
+    """The schema-evolution vectors file's text."""
+    from schemas import evolution_vectors
+
+    document = evolution_vectors.build(
+        TOPICS,
+        _key("PK-FIA"),
+        _alert_json("PK-FIA", "PK-FIA-2026-000042"),
+        first_alert(),
+        PRODUCED_AT,
+    )
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def renderers() -> dict[Path, Callable[[], str]]:
     """Every vectors file and the function that writes its text."""
     return {
@@ -350,6 +365,7 @@ def renderers() -> dict[Path, Callable[[], str]]:
         REGISTRY_VECTORS_PATH: render_registry,
         WEBHOOK_VECTORS_PATH: render_webhooks,
         AUDIT_VECTORS_PATH: render_audit,
+        EVOLUTION_VECTORS_PATH: render_evolution,
     }
 
 

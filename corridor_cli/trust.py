@@ -66,6 +66,6 @@ def hub_trust(
             yield follower
         return
     path = getattr(args, "trust_store", None) or taskforce.trust_store
-    store = load_trust_store(Path(path))
+    store = load_trust_store(Path(path), hub_id=taskforce.hub_id)
     set_key_validity(key_validity_gauge(registry), store)
     yield store

@@ -339,8 +339,10 @@ def parse_trust_store(document: Any, *, hub_id: str | None = None) -> TrustStore
             if body.get("member") is None
             else parse_clearance(body["member"], f"{where}.member"),
         )
-    store = TrustStore(agencies=agencies, hub=hub if hub is not None else hub_id)
-    _check_hub(store)
+    store = TrustStore(agencies=agencies, hub=hub)
+    # A hub id known from elsewhere is checked, not written into the store: loading and
+    # saving a file leaves it as it was.
+    _check_hub(store if hub is not None or hub_id is None else replace(store, hub=hub_id))
     return store
 
 

@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from consumers.topic_reader import read_to_end
+from corridor_cli.main import main
 from producers.scenarios import sample_alert
 from schemas import personal_data as pd
 from schemas.keys import encryption_key_id, generate_private_key, write_private_key
@@ -23,8 +24,6 @@ from schemas.taskforce import load_taskforce
 from schemas.truststore import TrustStore, save_trust_store
 from streams.admin import create_topics
 from streams.topology import pipeline_topics
-from tests.integration.conftest import run_corridor
-from tests.integration.registry_helpers import ROOT_NAMES, create_roots, ok
 
 pytestmark = pytest.mark.integration
 
@@ -40,35 +39,30 @@ def _taskforce(prefix: str, gr_hcg_cleared: bool) -> str:
     )
 
 
+ROOT_NAMES = ("chair", "deputy", "auditor")
+
+
+def _ok(*argv: str) -> None:
+    """Run ``corridor ARGV`` in this process; it must succeed."""
+    assert main(list(argv)) == 0, argv
+
+
+def _create_roots(workdir: Path) -> None:
+    for name in ROOT_NAMES:
+        _ok("registry", "new-root", "--name", name, "--out-dir", str(workdir))
+    roots = [arg for n in ROOT_NAMES for arg in ("--root", str(workdir / f"{n}.root.pub"))]
+    _ok("registry", "init", "--threshold", "2", "--out", str(workdir / "roots.json"), *roots)
+
+
 def _publish_version(workdir: Path, config: Path, version: int, kafka: list[str]) -> None:
     draft = workdir / f"v{version}.json"
     previous = ["--previous", str(workdir / f"v{version - 1}.json")] if version > 1 else []
-    ok(
-        run_corridor(
-            "registry",
-            "draft",
-            "--trust-store",
-            str(workdir / "trust-store.json"),
-            "--config",
-            str(config),
-            *previous,
-            "--valid-for",
-            "1d",
-            "--out",
-            str(draft),
-        )
-    )
+    trust = str(workdir / "trust-store.json")
+    draft_args = ["--config", str(config), *previous, "--valid-for", "1d", "--out", str(draft)]
+    _ok("registry", "draft", "--trust-store", trust, *draft_args)
     for name in ROOT_NAMES[:2]:
-        ok(
-            run_corridor(
-                "registry", "sign", str(draft), "--root-key", str(workdir / f"{name}.root.key")
-            )
-        )
-    ok(
-        run_corridor(
-            "registry", "publish", str(draft), "--roots", str(workdir / "roots.json"), *kafka
-        )
-    )
+        _ok("registry", "sign", str(draft), "--root-key", str(workdir / f"{name}.root.key"))
+    _ok("registry", "publish", str(draft), "--roots", str(workdir / "roots.json"), *kafka)
 
 
 def _wrapped_key_ids(bootstrap: str, topic: str) -> dict[str, list[str]]:
@@ -91,7 +85,7 @@ def test_publish_seals_to_the_members_the_registry_clears(
     taskforce = load_taskforce(config)
     create_topics(kafka_bootstrap, pipeline_topics(taskforce))
     kafka = ["--bootstrap", kafka_bootstrap, "--topic-prefix", prefix]
-    create_roots(tmp_path)
+    _create_roots(tmp_path)
     fia = generate_private_key()
     write_private_key(tmp_path / "PK-FIA.key", fia)
     encryption = {a: X25519PrivateKey.generate() for a in ("GR-HCG", "EU-EUROPOL", "TR-SG")}
@@ -122,7 +116,7 @@ def test_publish_seals_to_the_members_the_registry_clears(
         *kafka,
     ]
     alerts.write_text(json.dumps(alert), "utf-8")
-    ok(run_corridor(*publish))
+    _ok(*publish)
 
     ids = {a: encryption_key_id(k.public_key()) for a, k in encryption.items()}
     inbound = taskforce.topics.inbound("PK-FIA")
@@ -133,41 +127,43 @@ def test_publish_seals_to_the_members_the_registry_clears(
     config.write_text(_taskforce(prefix, gr_hcg_cleared=False), "utf-8")
     _publish_version(tmp_path, config, 2, kafka)
     alerts.write_text(json.dumps({**alert, "alert_id": "PK-FIA-2026-900002"}), "utf-8")
-    ok(run_corridor(*publish))
+    _ok(*publish)
     assert _wrapped_key_ids(kafka_bootstrap, inbound)["PK-FIA:PK-FIA-2026-900002"] == [
         ids["EU-EUROPOL"]
     ]
 
 
 def test_publish_without_an_acceptable_registry_publishes_nothing(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prefix = f"seal-{uuid.uuid4().hex[:8]}"
     config = tmp_path / "taskforce.toml"
     config.write_text(_taskforce(prefix, gr_hcg_cleared=True), "utf-8")
     taskforce = load_taskforce(config)
     create_topics(kafka_bootstrap, pipeline_topics(taskforce))
-    create_roots(tmp_path)
+    _create_roots(tmp_path)
     write_private_key(tmp_path / "PK-FIA.key", generate_private_key())
     alert = sample_alert("PK-FIA", 1)
     alert["personal_data"] = {"persons": [{"role": "VICTIM", "full_name": "Test Person"}]}
     (tmp_path / "alerts.json").write_text(json.dumps(alert), "utf-8")
-    result = run_corridor(
-        "publish",
-        "--agency",
-        "PK-FIA",
-        "--key",
-        str(tmp_path / "PK-FIA.key"),
-        "--file",
-        str(tmp_path / "alerts.json"),
-        "--registry-roots",
-        str(tmp_path / "roots.json"),
-        "--bootstrap",
-        kafka_bootstrap,
-        "--topic-prefix",
-        prefix,
+    code = main(
+        [
+            "publish",
+            "--agency",
+            "PK-FIA",
+            "--key",
+            str(tmp_path / "PK-FIA.key"),
+            "--file",
+            str(tmp_path / "alerts.json"),
+            "--registry-roots",
+            str(tmp_path / "roots.json"),
+            "--bootstrap",
+            kafka_bootstrap,
+            "--topic-prefix",
+            prefix,
+        ]
     )
-    assert result.returncode == 2, result.stderr
-    assert "no key registry has been published yet" in result.stderr
-    assert "Traceback" not in result.stderr
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "no key registry has been published yet" in err
     assert read_to_end(kafka_bootstrap, taskforce.topics.inbound("PK-FIA")) == []

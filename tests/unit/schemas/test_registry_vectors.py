@@ -73,3 +73,15 @@ def test_a_producer_seals_to_the_expected_recipients(case: dict[str, Any]) -> No
     assert list(plan.without_key) == case["expected_without_key"]
     ids = {k.key_id: a for a in plan.cleared for k in registry.trust_store.sealing_keys(a)}
     assert [[ids[r.key_id], r.key_id] for r in plan.recipients] == case["expected_recipients"]
+
+
+def test_the_wire_format_document_shows_every_sealing_case() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[3] / "docs" / "wire-format.md").read_text("utf-8")
+    section = doc[doc.index("### 6.8") : doc.index("## 7. Producer algorithm")]
+    for case in VECTORS["sealing"]["cases"]:
+        row = next(line for line in section.splitlines() if f"`{case['name']}`" in line)
+        assert ", ".join(case["expected_cleared"]) in row
+        for _, key in case["expected_recipients"]:
+            assert key in section

@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     if args.registry_roots is None:
         store = load_trust_store(args.trust_store, hub_id=args.hub_id)
         return _read(args, settings, store, metrics, registry, key)
-    with trust.following(args, settings.topics, args.registry_roots, registry) as follower:
+    roots = args.registry_roots
+    with trust.following(args, settings.topics, roots, registry, args.hub_id) as follower:
         return _read(args, settings, follower, metrics, registry, key)
 
 

@@ -142,3 +142,21 @@ def test_a_registry_carrying_a_hub_encryption_key_is_refused_as_malformed() -> N
     with pytest.raises(RegistryError, match="must have no encryption key") as info:
         reg.open_registry(forged.to_bytes(), roots)
     assert info.value.reason == reg.MALFORMED
+
+
+def test_a_follower_that_knows_the_hub_refuses_a_version_giving_it_an_encryption_key() -> None:
+    """Even when the document does not name the hub (drafted by hand or by an older tool)."""
+    store = TrustStore(agencies={}).with_encryption_key(
+        "TF-HUB", "hub", X25519PrivateKey.generate().public_key()
+    )
+    root = Ed25519PrivateKey.generate()
+    roots = reg.make_roots([("chair", root.public_key())], 1)
+    value = (
+        reg.draft(store, version=1, issued_at=T0, expires_at=T0 + dt.timedelta(days=30))
+        .signed_by(root)
+        .to_bytes()
+    )
+    assert reg.RegistryState(roots).apply(value, T0) is not None
+    with pytest.raises(RegistryError, match="must have no encryption key") as info:
+        reg.RegistryState(roots, hub_id="TF-HUB").apply(value, T0)
+    assert info.value.reason == reg.MALFORMED

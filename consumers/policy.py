@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from schemas.marking import Release, tlp_rank
-from schemas.taskforce import Member, TaskForce
+from schemas.taskforce import Member
 
 ALLOWED = "allowed"
 NOT_A_RECIPIENT = "not_a_recipient"
@@ -48,6 +49,20 @@ ALERT = "alert"
 INCIDENT = "incident"
 
 
+class Directory(Protocol):
+    """Where the policy looks members up: the task-force file (the hub) or the members a
+    verified key registry lists (a producer, ``schemas.clearances.SignedDirectory``)."""
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        """Every member, in a fixed order."""
+        ...
+
+    def member(self, agency_id: str) -> Member | None:
+        """The member with this id, if any."""
+        ...
+
+
 @dataclass(frozen=True)
 class Decision:
     """The policy's answer for one recipient."""
@@ -62,7 +77,7 @@ class Decision:
     """Whether it receives the personal-data fields (encrypted to its key)."""
 
 
-def decide(kind: str, release: Release, recipient: Member, taskforce: TaskForce) -> Decision:
+def decide(kind: str, release: Release, recipient: Member, taskforce: Directory) -> Decision:
     """Whether ``recipient`` may receive an item of ``kind`` with ``release``."""
 
     def deny(reason: str) -> Decision:
@@ -95,7 +110,7 @@ def decide(kind: str, release: Release, recipient: Member, taskforce: TaskForce)
 
 
 def decide_all(
-    kind: str, release: Release, taskforce: TaskForce, members: Iterable[Member] | None = None
+    kind: str, release: Release, taskforce: Directory, members: Iterable[Member] | None = None
 ) -> list[Decision]:
     """One decision per member (all members by default), in member order."""
     chosen = taskforce.members if members is None else members

@@ -48,9 +48,12 @@ class RegistryFollower:
         poll_timeout_ms: int = 500,
         clock: Callable[[], dt.datetime] = reg.utc_now,
         consumer_factory: Callable[..., Any] = KafkaConsumer,
+        hub_id: str | None = None,
     ) -> None:
         self._topic = topics.keys
-        self._state = reg.RegistryState(roots, clock=clock)
+        # With the hub id, a version giving the hub an encryption key is refused even if
+        # its document does not name the hub.
+        self._state = reg.RegistryState(roots, clock=clock, hub_id=hub_id)
         self._metrics = metrics
         self._clock = clock
         self._poll_timeout_ms = poll_timeout_ms

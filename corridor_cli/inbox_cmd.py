@@ -93,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
         security=common.security_from(args),
     )
     if args.registry_roots is None:
-        return _read(args, settings, load_trust_store(args.trust_store), metrics, registry, key)
-    with trust.following(args, settings.topics, args.registry_roots, registry) as follower:
+        store = load_trust_store(args.trust_store, hub_id=args.hub_id)
+        return _read(args, settings, store, metrics, registry, key)
+    roots = args.registry_roots
+    with trust.following(args, settings.topics, roots, registry, args.hub_id) as follower:
         return _read(args, settings, follower, metrics, registry, key)
 
 

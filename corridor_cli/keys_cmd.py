@@ -25,6 +25,7 @@ from schemas.keys import (
     write_private_key,
     write_public_key,
 )
+from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.truststore import TrustStore, load_trust_store, save_trust_store
 from schemas.validation import is_agency_id
 
@@ -40,13 +41,19 @@ def register(sub: Any) -> None:
         description="Writes AGENCY.key (private signing key, mode 0600), AGENCY.pub, "
         "AGENCY.x25519.key (private decryption key for personal data, mode 0600) and "
         "AGENCY.x25519.pub into --out-dir and, with --trust-store, registers both public "
-        "keys there.",
+        "keys there. For the hub id only the signing key is made: the hub never reads "
+        "personal data, and the trust store records which id is the hub.",
     )
     generate.add_argument("--agency", required=True, help="agency id, e.g. PK-FIA")
     generate.add_argument("--name", help="agency's name for the trust store")
     generate.add_argument("--out-dir", type=Path, default=Path(), help="where to write the keys")
     generate.add_argument("--trust-store", type=Path, help="trust store file to add the key to")
     generate.add_argument("--force", action="store_true", help="overwrite an existing key file")
+    generate.add_argument(
+        "--hub-id",
+        help=f"the hub's id (default: the trust store's hub, else {DEFAULT_HUB_ID}); for it "
+        "no encryption key is made",
+    )
     generate.set_defaults(handler=run_generate)
 
     rotation = keys_sub.add_parser(
@@ -99,6 +106,14 @@ def run_generate(args: argparse.Namespace) -> int:
     """Generate, write, optionally register."""
     if not is_agency_id(args.agency):
         raise TrustStoreError(f"{args.agency!r} is not an agency id like PK-FIA")
+    store = (
+        load_trust_store(args.trust_store)
+        if args.trust_store is not None and args.trust_store.exists()
+        else TrustStore(agencies={})
+    )
+    hub_id = args.hub_id or store.hub or DEFAULT_HUB_ID
+    if args.agency == hub_id:
+        return _generate_hub(args, store)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     key = generate_private_key()
     private_path = args.out_dir / f"{args.agency}.key"
@@ -118,16 +133,33 @@ def run_generate(args: argparse.Namespace) -> int:
         f"public {encryption_path}"
     )
     if args.trust_store is not None:
-        store = (
-            load_trust_store(args.trust_store)
-            if args.trust_store.exists()
-            else TrustStore(agencies={})
-        )
         name = args.name or args.agency
         store = store.with_key(args.agency, name, key.public_key())
         store = store.with_encryption_key(args.agency, name, decryption.public_key())
         save_trust_store(args.trust_store, store)
         print(f"registered keys {kid} and {eid} for {args.agency} in {args.trust_store}")
+    return 0
+
+
+def _generate_hub(args: argparse.Namespace, store: TrustStore) -> int:
+    """The hub's signing key only; the trust store names it the hub."""
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    key = generate_private_key()
+    private_path = args.out_dir / f"{args.agency}.key"
+    public_path = args.out_dir / f"{args.agency}.pub"
+    write_private_key(private_path, key, overwrite=args.force)
+    write_public_key(public_path, key.public_key())
+    kid = key_id(key.public_key())
+    print(
+        f"key {kid} for the hub {args.agency}: private {private_path} (0600), public "
+        f"{public_path}; no encryption key (the hub never reads personal data)"
+    )
+    if args.trust_store is not None:
+        store = store.with_hub(args.agency).with_key(
+            args.agency, args.name or args.agency, key.public_key()
+        )
+        save_trust_store(args.trust_store, store)
+        print(f"registered key {kid} for the hub {args.agency} in {args.trust_store}")
     return 0
 
 

@@ -19,6 +19,7 @@ from corridor_cli import (
     recalls_cmd,
     receipts_cmd,
     registry_cmd,
+    schemas_cmd,
     simulate_cmd,
     status_cmd,
     streams_cmd,
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         webhook_receiver_cmd,
         audit_cmd,
         status_cmd,
+        schemas_cmd,
     ):
         module.register(sub)
     return parser

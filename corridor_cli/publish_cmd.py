@@ -16,12 +16,14 @@ from producers.alert_input import RawAlert, parse_alert_bytes
 from producers.errors import InputError
 from producers.outcomes import FAILED, PUBLISHED, UNKNOWN, PublishOutcome
 from producers.publisher import AlertPublisher, sign_for
+from producers.registry_sealing import sealing_from_topic
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
 from producers.signing_key_check import signing_key_problem
 from schemas.errors import ConfigError, DocumentError, ValidationError
 from schemas.json_mapping import alert_from_json
 from schemas.keys import key_id, load_private_key
+from schemas.registry import load_roots
 from schemas.signing import SignedRecord
 from schemas.truststore import TrustStore, load_trust_store
 from schemas.user_files import read_bytes
@@ -38,8 +40,10 @@ def register(sub: Any) -> None:
         "known: published (partition and offset), failed (not on the topic), or unknown (sent "
         "but not acknowledged within --delivery-timeout); exit 0 only when the broker "
         "acknowledged every alert, 1 if any failed or is unknown. An alert's personal_data is "
-        "encrypted to the encryption keys of the members cleared for it (task-force file and "
-        "trust store); if none can receive it, nothing is published (exit 2).",
+        "encrypted to the encryption keys of the members cleared for it: from the signed key "
+        "registry with --registry-roots (or the task-force file's registry_roots), else from "
+        "the task-force file and trust store; if none can receive it, nothing is published "
+        "(exit 2).",
     )
     parser.add_argument("--agency", required=True, help="publishing agency id, e.g. PK-FIA")
     parser.add_argument("--key", required=True, type=Path, help="the agency's private key file")
@@ -67,6 +71,14 @@ def register(sub: Any) -> None:
         help="trust store (default: the task-force file's, if both files exist): --key must "
         "be an active key of --agency in it, else nothing is published; it also holds the "
         "recipients' encryption keys for personal_data",
+    )
+    parser.add_argument(
+        "--registry-roots",
+        type=Path,
+        metavar="FILE",
+        help="the task force's root-key file: take the sealing recipients (clearances and "
+        "encryption keys) from the signed key registry on <prefix>.keys, verified against "
+        "these roots, instead of the task-force file and trust store",
     )
     common.add_kafka_options(parser)
     parser.set_defaults(handler=run)
@@ -109,10 +121,25 @@ def _prepare(raw: RawAlert, agency: str) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def _sealing(args: argparse.Namespace) -> Sealing:
-    """The task-force file and trust store, read once the first alert has personal data."""
+    """Whom to seal to, read once the first alert has personal data: the verified registry
+    when there are registry roots, else the task-force file and trust store."""
+    if args.registry_roots is not None:
+        roots = load_roots(args.registry_roots)
+        return sealing_from_topic(
+            args.bootstrap, common.topics_from(args), roots, common.security_from(args)
+        )
     taskforce = common.taskforce_from(args)
-    trust_store = load_trust_store(args.trust_store or taskforce.trust_store)
-    return Sealing(taskforce=taskforce, trust_store=trust_store)
+    if taskforce.registry_roots is not None and args.trust_store is None:
+        return sealing_from_topic(
+            args.bootstrap,
+            taskforce.topics,
+            load_roots(taskforce.registry_roots),
+            common.security_from(args),
+        )
+    trust_store = load_trust_store(
+        args.trust_store or taskforce.trust_store, hub_id=taskforce.hub_id
+    )
+    return Sealing.from_taskforce(taskforce, trust_store)
 
 
 def _print(document: dict[str, Any], as_json: bool, text: str) -> None:

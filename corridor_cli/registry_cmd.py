@@ -23,6 +23,7 @@ from corridor_cli import common
 from corridor_cli.keys_cmd import print_keys
 from producers.registry_publisher import publish_registry
 from schemas import registry as reg
+from schemas.clearances import clearances_of
 from schemas.errors import ConfigError, RegistryError
 from schemas.json_mapping import format_timestamp
 from schemas.keys import (
@@ -33,6 +34,7 @@ from schemas.keys import (
     write_private_key,
     write_public_key,
 )
+from schemas.taskforce import load_taskforce
 from schemas.truststore import load_trust_store
 
 DEFAULT_VALIDITY = "30d"
@@ -68,7 +70,14 @@ def register(sub: Any) -> None:
     init.add_argument("--out", type=Path, required=True, help="root file to write")
     init.set_defaults(handler=run_init)
 
-    draft = actions.add_parser("draft", help="turn a trust-store file into the next version")
+    draft = actions.add_parser(
+        "draft",
+        help="turn a trust-store file and the task-force file's clearances into the next version",
+        description="The draft carries the trust store's keys, the hub id and every member's "
+        "clearances (role, receives, tlp_clearance, personal_data, h2_share_with) from the "
+        "task-force file (--config), so producers compute their sealing recipients from "
+        "signed data (docs/wire-format.md sections 6.8 and 9.4).",
+    )
     draft.add_argument("--trust-store", type=Path, required=True, help="the keys to publish")
     draft.add_argument(
         "--previous",
@@ -84,6 +93,7 @@ def register(sub: Any) -> None:
         help=f"lifetime, e.g. 7d (default {DEFAULT_VALIDITY}); publish the next one before",
     )
     draft.add_argument("--out", type=Path, required=True, help="draft file to write")
+    common.add_config_option(draft)
     draft.set_defaults(handler=run_draft)
 
     sign = actions.add_parser("sign", help="add one root's signature to a draft (in place)")
@@ -163,8 +173,10 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_draft(args: argparse.Namespace) -> int:
-    """Write an unsigned registry of the trust-store file."""
-    store = load_trust_store(args.trust_store)
+    """Write an unsigned registry of the trust-store file and the members' clearances."""
+    taskforce = load_taskforce(Path(args.config))
+    store = load_trust_store(args.trust_store, hub_id=taskforce.hub_id)
+    store = store.with_hub(taskforce.hub_id).with_clearances(clearances_of(taskforce))
     previous_digest = None
     version = args.version or 1
     if args.previous is not None:

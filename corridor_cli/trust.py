@@ -38,6 +38,7 @@ def following(
     topics: TopicNames,
     roots_path: Path,
     registry: CollectorRegistry,
+    hub_id: str | None = None,
 ) -> Iterator[RegistryFollower]:
     """A started registry follower (its metrics in ``registry``), closed on exit."""
     follower = RegistryFollower(
@@ -46,6 +47,7 @@ def following(
         load_roots(roots_path),
         RegistryMetrics.create(registry),
         security=common.security_from(args),
+        hub_id=hub_id,
     )
     try:
         installed = follower.start()
@@ -62,10 +64,11 @@ def hub_trust(
     """The hub service's keys: the registry if the task-force file names its roots, else the
     trust-store file (``--trust-store`` where the command has it)."""
     if taskforce.registry_roots is not None:
-        with following(args, taskforce.topics, taskforce.registry_roots, registry) as follower:
+        roots = taskforce.registry_roots
+        with following(args, taskforce.topics, roots, registry, taskforce.hub_id) as follower:
             yield follower
         return
     path = getattr(args, "trust_store", None) or taskforce.trust_store
-    store = load_trust_store(Path(path))
+    store = load_trust_store(Path(path), hub_id=taskforce.hub_id)
     set_key_validity(key_validity_gauge(registry), store)
     yield store

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_skew <= 0:
         raise ConfigError("--max-skew must be positive")
     host, port = parse_listen(args.listen)
-    trust_store = load_trust_store(args.trust_store)
+    trust_store = load_trust_store(args.trust_store, hub_id=args.hub_id)
     registry = CollectorRegistry()
     metrics = ReceiverMetrics.create(registry)
     common.serve_metrics(args, registry)

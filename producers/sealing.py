@@ -1,8 +1,12 @@
 """Who an originator seals personal data to: cleared task-force members with an encryption key.
 
-The originator's SDK decides this from the task-force file and the trust store it
-already holds; the hub only ever sees ciphertext. The originator never seals to
-itself: the plaintext came from its own system.
+The rule is the hub's sharing policy (``consumers.policy``) applied to the members'
+clearances, then every active encryption key of each member it clears for personal
+data (docs/wire-format.md section 6.8). A producer takes both from the signed key
+registry it verified (:meth:`Sealing.from_registry`); the task-force file plus a
+trust-store file (:meth:`Sealing.from_taskforce`) is the hub-side and legacy path.
+The hub only ever sees ciphertext and never has an encryption key. The originator
+never seals to itself: the plaintext came from its own system.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from consumers.policy import ALERT, decide_all
+from consumers.policy import ALERT, Directory, decide_all
 from schemas.errors import SealError
 from schemas.marking import Release
 from schemas.personal_data import RecipientKey
+from schemas.registry import Registry
 from schemas.taskforce import TaskForce
 from schemas.truststore import TrustStore
 
@@ -34,10 +39,21 @@ class SealingPlan:
 class Sealing:
     """What an originator needs to seal personal data: the members and their keys."""
 
-    taskforce: TaskForce
-    """Members, their clearances and the TLP routing."""
+    directory: Directory
+    """Members and their clearances (the task-force file, or a verified registry's)."""
     trust_store: TrustStore
     """Members' X25519 encryption keys."""
+
+    @classmethod
+    def from_registry(cls, registry: Registry) -> Sealing:
+        """Clearances and keys from one verified registry version (what a producer uses)."""
+        store = registry.trust_store
+        return cls(directory=store.directory(), trust_store=store)
+
+    @classmethod
+    def from_taskforce(cls, taskforce: TaskForce, trust_store: TrustStore) -> Sealing:
+        """Clearances from the task-force file, keys from a trust store (hub side, legacy)."""
+        return cls(directory=taskforce, trust_store=trust_store)
 
     def plan(self, alert: dict[str, Any]) -> SealingPlan:
         """The recipients of ``alert``'s personal data (pure).
@@ -48,9 +64,11 @@ class Sealing:
         release = Release.of_alert(
             alert["agency"], alert["tlp"], alert["tlp_recipients"], alert["handling_code"]
         )
-        cleared = [
-            d.recipient for d in decide_all(ALERT, release, self.taskforce) if d.personal_data
-        ]
+        # Agency-id order (not the task-force file's), so every producer makes the same
+        # wraps in the same order from the same signed data.
+        cleared = sorted(
+            d.recipient for d in decide_all(ALERT, release, self.directory) if d.personal_data
+        )
         recipients: list[RecipientKey] = []
         without_key: list[str] = []
         for agency in cleared:

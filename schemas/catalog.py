@@ -20,6 +20,8 @@ PERSONAL_DATA_SCHEMA_FILE = "PersonalData.v1.avsc"
 ATTACHMENT_SCHEMA_FILE = "PersonalDataAttachment.v1.avsc"
 RECEIPT_SCHEMA_FILE = "Receipt.v1.avsc"
 RECALL_SCHEMA_FILE = "Recall.v1.avsc"
+#: An example evolution (docs/wire-format.md 14.1): not a payload schema verifiers accept.
+ALERT_V2_EXAMPLE_FILE = "SmugglingRouteAlert.v2.avsc"
 
 #: Field-level property marking personal data (victims, migrants, witnesses).
 PERSONAL_DATA_PROPERTY = "corridor.personal_data"
@@ -96,6 +98,13 @@ def receipt_schema() -> SchemaInfo:
 def recall_schema() -> SchemaInfo:
     """The Recall v1 schema (signed by the hub: a delivered alert is withdrawn)."""
     return _load(RECALL_SCHEMA_FILE)
+
+
+@functools.cache
+def alert_v2_example_schema() -> SchemaInfo:
+    """SmugglingRouteAlert v2, the worked example of a compatible evolution (not accepted
+    by verifiers until the task force adopts it: section 14)."""
+    return _load(ALERT_V2_EXAMPLE_FILE)
 
 
 @functools.cache

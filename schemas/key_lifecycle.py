@@ -49,7 +49,7 @@ def rotate(
         keys[kid] = key
     keys[new_id] = TrustedKey(key_id=new_id, public_key=new_key, status="active", valid_from=now)
     agencies = {**store.agencies, agency_id: replace(agency, keys=keys)}
-    return TrustStore(agencies=agencies)
+    return replace(store, agencies=agencies)
 
 
 def revoke(
@@ -75,4 +75,4 @@ def revoke(
         **store.agencies,
         agency_id: replace(agency, keys={**agency.keys, kid: revoked}),
     }
-    return TrustStore(agencies=agencies)
+    return replace(store, agencies=agencies)

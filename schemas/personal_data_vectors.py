@@ -21,8 +21,9 @@ from schemas import reasons
 from schemas.catalog import alert_schema, attachment_schema, personal_data_schema
 from schemas.codec import decode_single_object
 from schemas.envelope import RecordHeaders, open_envelope
-from schemas.json_mapping import alert_from_json, to_json
+from schemas.json_mapping import alert_from_json, format_timestamp, to_json
 from schemas.keys import encryption_key_id, raw_public_key
+from schemas.message_vectors import delivery_id
 from schemas.signing import SignedRecord, sign_alert
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore, dump_trust_store
@@ -174,11 +175,18 @@ def build(
     for agency, maybe_key in delivery_keys:
         cleared = maybe_key is not None
         key_ids = [encryption_key_id(maybe_key.public_key())] if maybe_key is not None else []
-        headers = pd.headers_for_recipient(record.headers, cleared=cleared, key_ids=key_ids)
+        # As the hub delivers a first revision (wire format 12.1): the forwarded headers
+        # in order with the attachment rewritten, the revision status, the delivery id.
+        headers = [
+            *pd.headers_for_recipient(record.headers, cleared=cleared, key_ids=key_ids),
+            ("corridor-revision-status", b"new"),
+            ("corridor-delivery-id", delivery_id(agency, MESSAGE_ID).encode()),
+        ]
         deliveries.append(
             {
                 "recipient": agency,
                 "cleared": cleared,
+                "topic": topics.inbox(agency),
                 "headers": _headers_hex(headers),
                 "expected_personal_data": PERSONAL_DATA_JSON if cleared else pd.REDACTED,
             }
@@ -233,6 +241,11 @@ def build(
             **_steps(alert, record),
         },
         "record": {
+            # What a producer needs to reproduce the signed record: the alert as written
+            # (Corridor JSON, with personal_data in clear), produced_at and message_id.
+            "alert": _alert_json(alert["alert_id"]),
+            "produced_at": format_timestamp(record.header.produced_at),
+            "message_id": record.header.message_id,
             "topic": record.topic,
             "key_hex": record.key.hex(),
             "headers": _headers_hex(record.headers),

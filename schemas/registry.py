@@ -255,8 +255,12 @@ def _timestamp(value: Any, where: str) -> dt.datetime:
     return parsed.astimezone(dt.UTC)
 
 
-def parse_document(document: bytes) -> Registry:
-    """Read a registry document's fields (its signatures are checked elsewhere)."""
+def parse_document(document: bytes, hub_id: str | None = None) -> Registry:
+    """Read a registry document's fields (its signatures are checked elsewhere).
+
+    ``hub_id`` (the follower's own, from its task-force file): a version that gives that
+    id an encryption key, or names another hub, is malformed.
+    """
     try:
         body = loads_json_bytes(document, "registry document")
     except DocumentError as exc:
@@ -278,7 +282,7 @@ def parse_document(document: bytes) -> Registry:
     ):
         raise RegistryError(MALFORMED, "previous_digest: expected 64 lower-case hex digits")
     try:
-        trust_store = parse_trust_store(body.get("trust_store"))
+        trust_store = parse_trust_store(body.get("trust_store"), hub_id=hub_id)
     except TrustStoreError as exc:
         raise RegistryError(MALFORMED, f"trust_store: {exc}") from exc
     return Registry(
@@ -306,7 +310,7 @@ def valid_signers(signed: SignedRegistry, roots: RootKeys) -> frozenset[str]:
     return frozenset(signers)
 
 
-def verify_signed(signed: SignedRegistry, roots: RootKeys) -> Registry:
+def verify_signed(signed: SignedRegistry, roots: RootKeys, hub_id: str | None = None) -> Registry:
     """The registry, if at least ``roots.threshold`` distinct roots signed its exact bytes."""
     signers = valid_signers(signed, roots)
     if len(signers) < roots.threshold:
@@ -315,12 +319,12 @@ def verify_signed(signed: SignedRegistry, roots: RootKeys) -> Registry:
             f"{len(signers)} valid root signature(s) of {roots.threshold} required "
             f"({len(signed.signatures)} present)",
         )
-    return parse_document(signed.document)
+    return parse_document(signed.document, hub_id)
 
 
-def open_registry(value: bytes, roots: RootKeys) -> Registry:
+def open_registry(value: bytes, roots: RootKeys, hub_id: str | None = None) -> Registry:
     """Parse a signed registry and verify its signatures against ``roots``."""
-    return verify_signed(parse_signed(value), roots)
+    return verify_signed(parse_signed(value), roots, hub_id)
 
 
 def parse_roots(document: Any) -> RootKeys:
@@ -398,8 +402,15 @@ class RegistryState:
     the accepted registry is replaced as a whole, by one reference assignment.
     """
 
-    def __init__(self, roots: RootKeys, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        roots: RootKeys,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        hub_id: str | None = None,
+    ) -> None:
         self._roots = roots
+        self._hub_id = hub_id
         self._clock = clock
         self._registry: Registry | None = None
         self._lock = threading.Lock()
@@ -415,7 +426,7 @@ class RegistryState:
         Raises:
             RegistryError: with the reason it is refused.
         """
-        candidate = open_registry(value, self._roots)
+        candidate = open_registry(value, self._roots, self._hub_id)
         current = self._registry
         if current is not None:
             if candidate.digest == current.digest:
@@ -476,7 +487,7 @@ class RegistryState:
         head: tuple[bytes, Registry] | None = None
         for value in values:
             try:
-                candidate = open_registry(value, self._roots)
+                candidate = open_registry(value, self._roots, self._hub_id)
             except RegistryError as exc:
                 refused.append(exc)
                 continue

@@ -34,8 +34,17 @@ LAW_ENFORCEMENT_ROLES = (*ROLES[:4], "eu_partner")
 DEFAULT_HUB_ID = "TF-HUB"
 #: Highest TLP (below RED, which goes to named recipients only) a member receives by default.
 DEFAULT_TLP_CLEARANCE = "AMBER_STRICT"
-_CLEARABLE_TLP = TLP_LEVELS[:-1]
-_MEMBER_KEYS = {
+#: TLP levels a member can be cleared for (RED goes to named recipients only).
+CLEARABLE_TLP = TLP_LEVELS[:-1]
+_CLEARABLE_TLP = CLEARABLE_TLP
+#: Keys of the file's top level, of an [[agency]] table, of [webhooks] and of [agency.webhook]
+#: (docs/taskforce-file.md documents each; a test checks that the two agree).
+TOP_LEVEL_KEYS = frozenset(
+    {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks", "registry_roots"}
+)
+WEBHOOK_POLICY_KEYS = frozenset({"max_attempts", "initial_backoff_s", "max_backoff_s", "timeout_s"})
+WEBHOOK_KEYS = frozenset({"url"})
+MEMBER_KEYS = _MEMBER_KEYS = {
     "id",
     "name",
     "role",
@@ -184,7 +193,7 @@ def _webhook(raw: Any, where: str) -> Webhook | None:
         return None
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table with a url")
-    unknown = set(raw) - {"url"}
+    unknown = set(raw) - WEBHOOK_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     url = raw.get("url")
@@ -199,7 +208,7 @@ def _webhook_policy(raw: Any) -> WebhookPolicy:
     if not isinstance(raw, dict):
         raise ConfigError("webhooks: expected a table")
     defaults = WebhookPolicy()
-    unknown = set(raw) - {"max_attempts", "initial_backoff_s", "max_backoff_s", "timeout_s"}
+    unknown = set(raw) - WEBHOOK_POLICY_KEYS
     if unknown:
         raise ConfigError(f"webhooks: unknown keys {', '.join(sorted(unknown))}")
     attempts = raw.get("max_attempts", defaults.max_attempts)
@@ -247,8 +256,7 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
     registry_roots = document.get("registry_roots")
     if registry_roots is not None and (not isinstance(registry_roots, str) or not registry_roots):
         raise ConfigError("registry_roots: expected a path")
-    known = {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks", "registry_roots"}
-    unknown = set(document) - known
+    unknown = set(document) - TOP_LEVEL_KEYS
     if unknown:
         raise ConfigError(f"unknown top-level keys {', '.join(sorted(unknown))}")
     return TaskForce(

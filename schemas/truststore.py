@@ -21,6 +21,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from schemas import reasons
+from schemas.clearances import (
+    Clearance,
+    SignedDirectory,
+    dump_clearance,
+    parse_clearance,
+)
 from schemas.errors import DocumentError, TrustStoreError, VerifyError
 from schemas.json_mapping import format_timestamp
 from schemas.keys import (
@@ -94,6 +100,8 @@ class Agency:
     """Its signing keys by key id."""
     encryption_keys: Mapping[str, EncryptionKey] = field(default_factory=dict)
     """Its X25519 encryption keys by key id."""
+    clearance: Clearance | None = None
+    """What the sharing policy knows of it as a member (None: not a member, e.g. the hub)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,9 @@ class TrustStore:
 
     agencies: Mapping[str, Agency]
     """Agencies by id."""
+    hub: str | None = None
+    """The hub's signing id, when the document names it: that entry may hold no
+    encryption key and no clearance (the hub never reads personal data)."""
 
     def current(self) -> TrustStore:
         """Itself: a fixed trust store is a :class:`TrustSource` that never changes."""
@@ -128,22 +139,53 @@ class TrustStore:
         trusted = TrustedKey(key_id=key_id(public_key), public_key=public_key)
         keys = {**agency.keys, trusted.key_id: trusted}
         agencies = {**self.agencies, agency_id: replace(agency, keys=keys)}
-        return TrustStore(agencies=agencies)
+        return replace(self, agencies=agencies)
 
     def with_encryption_key(
         self, agency_id: str, name: str, public_key: X25519PublicKey
     ) -> TrustStore:
         """A copy with ``public_key`` added as an active encryption key of ``agency_id``."""
+        if agency_id == self.hub:
+            raise TrustStoreError(_hub_key_problem(agency_id))
         agency = self.agencies.get(agency_id, Agency(agency_id=agency_id, name=name))
         entry = EncryptionKey(key_id=encryption_key_id(public_key), public_key=public_key)
         keys = {**agency.encryption_keys, entry.key_id: entry}
         agencies = {**self.agencies, agency_id: replace(agency, encryption_keys=keys)}
-        return TrustStore(agencies=agencies)
+        return replace(self, agencies=agencies)
+
+    def with_hub(self, hub_id: str) -> TrustStore:
+        """A copy that names ``hub_id`` as the hub (refused if it has an encryption key)."""
+        checked = replace(self, hub=hub_id)
+        _check_hub(checked)
+        return checked
+
+    def with_clearances(self, clearances: Mapping[str, Clearance]) -> TrustStore:
+        """A copy whose agencies carry these clearances (agencies not listed get none)."""
+        agencies = {
+            agency_id: replace(agency, clearance=clearances.get(agency_id))
+            for agency_id, agency in self.agencies.items()
+        }
+        checked = replace(self, agencies=agencies)
+        _check_hub(checked)
+        return checked
+
+    def directory(self) -> SignedDirectory:
+        """The members this trust store lists with a clearance, for the sharing policy."""
+        return SignedDirectory(
+            tuple(
+                agency.clearance.as_member(agency.agency_id, agency.name)
+                for agency in sorted(self.agencies.values(), key=lambda a: a.agency_id)
+                if agency.clearance is not None and agency.agency_id != self.hub
+            )
+        )
 
     def sealing_keys(self, agency_id: str) -> list[EncryptionKey]:
-        """The active encryption keys of ``agency_id``: what an originator seals to."""
+        """The active encryption keys of ``agency_id``: what an originator seals to.
+
+        Never any for the hub, whatever a document says.
+        """
         agency = self.agencies.get(agency_id)
-        if agency is None:
+        if agency is None or agency_id == self.hub:
             return []
         return [k for k in agency.encryption_keys.values() if k.status == "active"]
 
@@ -153,6 +195,30 @@ class TrustStore:
         if agency is None:
             return frozenset()
         return frozenset(k.key_id for k in agency.encryption_keys.values() if k.status != "revoked")
+
+
+def _hub_key_problem(hub_id: str) -> str:
+    return (
+        f"agencies.{hub_id}.encryption_keys: {hub_id} is the hub, which must have no "
+        "encryption key (personal data is sealed to members only; the hub must not be able "
+        "to read it): remove the key"
+    )
+
+
+def _check_hub(store: TrustStore) -> None:
+    """Refuse a trust store whose hub entry has an encryption key or a clearance."""
+    if store.hub is None:
+        return
+    agency = store.agencies.get(store.hub)
+    if agency is None:
+        return
+    if agency.encryption_keys:
+        raise TrustStoreError(_hub_key_problem(store.hub))
+    if agency.clearance is not None:
+        raise TrustStoreError(
+            f"agencies.{store.hub}.member: {store.hub} is the hub, not a member; it has no "
+            "clearance"
+        )
 
 
 class TrustSource(Protocol):
@@ -234,10 +300,19 @@ def _parse_encryption_key(entry: Any, where: str) -> EncryptionKey:
     return EncryptionKey(key_id=derived, public_key=public_key, status=status)
 
 
-def parse_trust_store(document: Any) -> TrustStore:
-    """Build a :class:`TrustStore` from its decoded JSON document."""
+def parse_trust_store(document: Any, *, hub_id: str | None = None) -> TrustStore:
+    """Build a :class:`TrustStore` from its decoded JSON document.
+
+    ``hub_id`` (from the task-force file) names the hub when the document does not; a
+    document that names another hub, or gives the hub an encryption key, is refused.
+    """
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise TrustStoreError(f'not a trust store: expected "format": "{FORMAT}"')
+    hub = document.get("hub")
+    if hub is not None and (not isinstance(hub, str) or not is_agency_id(hub)):
+        raise TrustStoreError(f"hub: {hub!r} is not an id like TF-HUB")
+    if hub is not None and hub_id is not None and hub != hub_id:
+        raise TrustStoreError(f"hub: the document names {hub}, the task-force file {hub_id}")
     raw_agencies = document.get("agencies")
     if not isinstance(raw_agencies, dict):
         raise TrustStoreError("agencies: expected an object keyed by agency id")
@@ -261,18 +336,26 @@ def parse_trust_store(document: Any) -> TrustStore:
             name=str(body.get("name", agency_id)),
             keys={k.key_id: k for k in keys},
             encryption_keys={k.key_id: k for k in encryption},
+            clearance=None
+            if body.get("member") is None
+            else parse_clearance(body["member"], f"{where}.member"),
         )
-    return TrustStore(agencies=agencies)
+    store = TrustStore(agencies=agencies, hub=hub)
+    # A hub id known from elsewhere is checked, not written into the store: loading and
+    # saving a file leaves it as it was.
+    _check_hub(store if hub is not None or hub_id is None else replace(store, hub=hub_id))
+    return store
 
 
-def load_trust_store(path: Path) -> TrustStore:
-    """Read and validate the trust store file at ``path``."""
+def load_trust_store(path: Path, *, hub_id: str | None = None) -> TrustStore:
+    """Read and validate the trust store file at ``path`` (``hub_id``: see
+    :func:`parse_trust_store`)."""
     try:
         document = read_json_file(path, "trust store")
     except DocumentError as exc:
         raise TrustStoreError(str(exc)) from exc
     try:
-        return parse_trust_store(document)
+        return parse_trust_store(document, hub_id=hub_id)
     except TrustStoreError as exc:
         raise TrustStoreError(f"trust store {path}: {exc}") from exc
 
@@ -285,6 +368,7 @@ def dump_trust_store(store: TrustStore) -> dict[str, Any]:
     """The JSON document of ``store``."""
     return {
         "format": FORMAT,
+        **({} if store.hub is None else {"hub": store.hub}),
         "agencies": {
             agency.agency_id: {
                 "name": agency.name,
@@ -301,6 +385,9 @@ def dump_trust_store(store: TrustStore) -> dict[str, Any]:
                     for k in agency.keys.values()
                 ],
                 **_dump_encryption_keys(agency),
+                **(
+                    {} if agency.clearance is None else {"member": dump_clearance(agency.clearance)}
+                ),
             }
             for agency in sorted(store.agencies.values(), key=lambda a: a.agency_id)
         },

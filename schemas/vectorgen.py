@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,11 @@ from schemas.truststore import TrustStore, dump_trust_store
 
 VECTORS_PATH = Path(__file__).parent / "vectors" / "envelope-v1.json"
 PERSONAL_DATA_VECTORS_PATH = Path(__file__).parent / "vectors" / "personal-data-v1.json"
+MESSAGE_VECTORS_PATH = Path(__file__).parent / "vectors" / "messages-v1.json"
+REGISTRY_VECTORS_PATH = Path(__file__).parent / "vectors" / "registry-v1.json"
+WEBHOOK_VECTORS_PATH = Path(__file__).parent / "vectors" / "webhooks-v1.json"
+AUDIT_VECTORS_PATH = Path(__file__).parent / "vectors" / "audit-v1.json"
+EVOLUTION_VECTORS_PATH = Path(__file__).parent / "vectors" / "alert-v2.json"
 TOPICS = TopicNames("corridor")
 PRODUCED_AT = dt.datetime(2026, 11, 24, 8, 30, 0, 250000, tzinfo=dt.UTC)
 
@@ -299,12 +305,75 @@ def render_personal_data() -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def first_alert() -> SignedRecord:
+    """Envelope vector 1 (``amber-boat-departure``), which the other vectors refer to."""
+    return _signed("PK-FIA", "PK-FIA-2026-000042", "0b9f8a52-3a43-4f0e-9a58-7b1c2d9e6a11")
+
+
+def render_messages() -> str:
+    """The incident, receipt and recall vectors file's text."""
+    from schemas import message_vectors
+
+    document = message_vectors.build({a: _key(a) for a in SEEDS}, TOPICS, first_alert())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_registry() -> str:
+    """The key-registry and sealing-recipients vectors file's text."""
+    from schemas import message_vectors, registry_vectors
+
+    document = registry_vectors.build({a: _key(a) for a in SEEDS}, message_vectors.hub_key())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_webhooks() -> str:
+    """The webhook-request vectors file's text."""
+    from schemas import exchange_vectors
+
+    document = exchange_vectors.build_webhooks(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_audit() -> str:
+    """The audit-chain vectors file's text."""
+    from schemas import exchange_vectors
+
+    document = exchange_vectors.build_audit(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_evolution() -> str:
+    """The schema-evolution vectors file's text."""
+    from schemas import evolution_vectors
+
+    document = evolution_vectors.build(
+        TOPICS,
+        _key("PK-FIA"),
+        _alert_json("PK-FIA", "PK-FIA-2026-000042"),
+        first_alert(),
+        PRODUCED_AT,
+    )
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def renderers() -> dict[Path, Callable[[], str]]:
+    """Every vectors file and the function that writes its text."""
+    return {
+        VECTORS_PATH: render,
+        PERSONAL_DATA_VECTORS_PATH: render_personal_data,
+        MESSAGE_VECTORS_PATH: render_messages,
+        REGISTRY_VECTORS_PATH: render_registry,
+        WEBHOOK_VECTORS_PATH: render_webhooks,
+        AUDIT_VECTORS_PATH: render_audit,
+        EVOLUTION_VECTORS_PATH: render_evolution,
+    }
+
+
 def main() -> int:
     """Write the vectors files."""
-    VECTORS_PATH.write_text(render(), "utf-8")
-    print(f"wrote {VECTORS_PATH}", file=sys.stderr)
-    PERSONAL_DATA_VECTORS_PATH.write_text(render_personal_data(), "utf-8")
-    print(f"wrote {PERSONAL_DATA_VECTORS_PATH}", file=sys.stderr)
+    for path, text in renderers().items():
+        path.write_text(text(), "utf-8")
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -108,6 +108,7 @@ def _replayed(verifier: Verifier, source: SourceRecord, headers: RecordHeaders) 
     run again so that tampered headers get their own reason whatever arrived first.
     """
     assert source.value is not None
+    verifier.count_received(source)
     try:
         check_record_headers(open_envelope(source.value).header, headers)
     except VerifyError as exc:

@@ -54,7 +54,7 @@ class Verifier:
 
     def check(self, source: SourceRecord, arrived_at: dt.datetime) -> VerifiedAlert | Rejected:
         """Verify ``source``, which the broker appended at ``arrived_at``; never raises."""
-        self._metrics.received.labels(self._topic_agency(source.topic)).inc()
+        self.count_received(source)
         started = time.perf_counter()
         try:
             if source.value is None:
@@ -78,6 +78,11 @@ class Verifier:
             max((dt.datetime.now(dt.UTC) - header.produced_at).total_seconds(), 0.0)
         )
         return verified
+
+    def count_received(self, source: SourceRecord) -> None:
+        """Count one inbound record read: once per record, whether it is verified here or
+        refused before verification (a replay)."""
+        self._metrics.received.labels(self._topic_agency(source.topic)).inc()
 
     def _topic_agency(self, topic: str) -> str:
         """The agency whose inbound topic ``topic`` is."""

@@ -184,3 +184,82 @@ def test_the_wire_format_document_states_the_current_schemas_and_constants() -> 
     for recipient in VECTORS["recipients"]:
         assert recipient["key_id"] in doc
     assert SEAL["ciphertext_sha256_hex"] in doc.replace(" ", "")
+
+
+def test_a_producer_reproduces_the_signed_record_from_the_vector_alone() -> None:
+    """record.alert, produced_at and message_id plus seal's fixed randomness give the bytes."""
+    import datetime as dt
+
+    from schemas import personal_data as pd
+    from schemas.json_mapping import alert_from_json
+    from schemas.keys import encryption_key_id
+    from schemas.signing import sign_alert
+
+    alert, personal = alert_from_json(RECORD["alert"])
+    recipients = [
+        pd.RecipientKey.of(_private(r["agency"]).public_key()) for r in VECTORS["recipients"]
+    ]
+    assert [r.key_id for r in recipients] == [w["key_id"] for w in SEAL["wraps"]]
+    assert all(encryption_key_id(r.public_key) == r.key_id for r in recipients)
+    record = sign_alert(
+        alert,
+        vectorgen._key(alert["agency"]),
+        TOPICS,
+        personal_data=personal,
+        recipients=recipients,
+        produced_at=dt.datetime.fromisoformat(RECORD["produced_at"]),
+        message_id=RECORD["message_id"],
+        seal_randomness=pd.SealRandomness(
+            content_key=_hex("content_key_hex"),
+            nonce=_hex("nonce_hex"),
+            ephemeral_keys=tuple(
+                X25519PrivateKey.from_private_bytes(bytes.fromhex(w["ephemeral_private_hex"]))
+                for w in SEAL["wraps"]
+            ),
+        ),
+    )
+    assert record.value.hex() == RECORD["value_hex"]
+    assert [[n, v.hex()] for n, v in record.headers] == RECORD["headers"]
+
+
+@pytest.mark.parametrize("delivery", VECTORS["deliveries"], ids=lambda d: d["recipient"])
+def test_each_delivery_carries_the_headers_the_hub_writes(delivery: dict[str, Any]) -> None:
+    """The delivery service's own plan, from the alerts-topic record, gives these headers."""
+    from pathlib import Path
+
+    from consumers.delivery import plan_delivery
+    from consumers.routing import delivery_id
+    from schemas.taskforce import Member, TaskForce
+
+    members = (
+        Member("PK-FIA", "PK-FIA", "investigation_agency", True, True, personal_data=True),
+        *(
+            Member(
+                d["recipient"],
+                d["recipient"],
+                "coast_guard",
+                True,
+                True,
+                personal_data=d["cleared"],
+            )
+            for d in VECTORS["deliveries"]
+        ),
+    )
+    taskforce = TaskForce("t", TOPICS, Path("t.json"), members)
+    key_ids = {r["agency"]: [r["key_id"]] for r in VECTORS["recipients"]}
+    alerts_topic_headers = [*_headers(RECORD["headers"]), ("corridor-revision-status", b"new")]
+    plan = plan_delivery(
+        bytes.fromhex(RECORD["key_hex"]),
+        bytes.fromhex(RECORD["value_hex"]),
+        alerts_topic_headers,
+        taskforce,
+        key_ids,
+    )
+    write = next(w for w in plan.writes if w.recipient == delivery["recipient"])
+    assert write.topic == delivery["topic"]
+    assert [[n, v.hex()] for n, v in write.headers] == delivery["headers"]
+    headers = dict(_headers(delivery["headers"]))
+    assert headers["corridor-revision-status"] == b"new"
+    assert headers["corridor-delivery-id"].decode() == delivery_id(
+        delivery["recipient"], RECORD["message_id"]
+    )

@@ -63,3 +63,15 @@ def test_invalid_vectors_fail_with_the_expected_reason(vector: dict[str, Any]) -
             read_topic=vector["read_topic"],
         )
     assert info.value.reason == vector["expected_reason"]
+
+
+def test_every_vectors_file_is_generated_and_documented() -> None:
+    """A partner finds every file in docs/wire-format.md, and each one is regenerated."""
+    from pathlib import Path
+
+    files = set(vectorgen.VECTORS_PATH.parent.glob("*.json"))
+    assert files == set(vectorgen.renderers())
+    doc = (Path(__file__).parents[3] / "docs" / "wire-format.md").read_text("utf-8")
+    for path in files:
+        assert path.read_text("utf-8") == vectorgen.renderers()[path]()
+        assert path.name in doc, path.name

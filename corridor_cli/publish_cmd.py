@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
         description="Validate alerts (JSON object, JSON array or JSON Lines), sign them with "
         "the agency's key and publish them. Each alert's outcome is printed as soon as it is "
         "known: published (partition and offset), failed (not on the topic), or unknown (sent "
-        "but not acknowledged within --delivery-timeout); exit 0 only when the broker "
+        "but not acknowledged when the broker stopped answering); exit 0 only when the broker "
         "acknowledged every alert, 1 if any failed or is unknown. An alert's personal_data is "
         "encrypted to the encryption keys of the members cleared for it: from the signed key "
         "registry with --registry-roots (or the task-force file's registry_roots), else from "
@@ -61,8 +61,9 @@ def register(sub: Any) -> None:
         type=_positive_seconds,
         default=PublisherSettings.delivery_timeout_s,
         metavar="SECONDS",
-        help="give up waiting for acknowledgements after this long; what is still "
-        "unacknowledged is reported unknown (default %(default)s)",
+        help="give up on a broker that has answered no send for this long: what it has "
+        "not acknowledged is reported unknown, what was not sent yet failed "
+        "(default %(default)s)",
     )
     common.add_config_option(parser)
     parser.add_argument(

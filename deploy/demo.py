@@ -96,7 +96,8 @@ def corridor_quiet(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def publish_file(agency: str, path: Path, kafka: tuple[str, ...]) -> None:
-    """``corridor publish`` of one agency's JSON Lines file with its own key."""
+    """``corridor publish`` of one agency's JSON Lines file with its own key (checked against
+    the trust store before anything is sent)."""
     corridor(
         "publish",
         "--agency",
@@ -105,6 +106,8 @@ def publish_file(agency: str, path: Path, kafka: tuple[str, ...]) -> None:
         str(WORKDIR / "keys" / f"{agency}.key"),
         "--file",
         str(path),
+        "--trust-store",
+        str(WORKDIR / "trust-store.json"),
         *kafka,
     )
 

@@ -3,8 +3,9 @@
 *published*: the broker acknowledged the record (acks=all) at a partition and offset.
 *failed*: the record is not on the topic: it was never handed to the producer, or the
 broker refused it (authorization, size, a corrupt record).
-*unknown*: the record was handed to the producer but no acknowledgement came before the
-deadline (the broker died, or the connection dropped while it was in flight). It may or
+*unknown*: the record was handed to the producer but no acknowledgement came: the
+producer expired it, or the broker answered no send at all for the delivery timeout (it
+died, or the connection dropped while the record was in flight). It may or
 may not be on the topic; publishing the same alert revision again is safe, because the
 hub drops repeats of an alert revision it has passed already.
 """
@@ -95,7 +96,7 @@ def outcome_of(
         return outcome(error=_reason(handle, record.topic, security))
     if not handle.is_done:
         return outcome(
-            error=f"sent but not acknowledged within the delivery timeout ({timeout_s:g} s)",
+            error=f"sent, not acknowledged; the broker answered nothing for {timeout_s:g} s",
             unknown=True,
         )
     if handle.failed():

@@ -19,7 +19,7 @@ from kafka.errors import AuthorizationError, KafkaConfigurationError, KafkaError
 
 from producers.errors import BrokerUnavailable, PublishError, TopicMissing
 from producers.kafka_client import access_error, client_config, connect
-from producers.outcomes import NotSent, PublishOutcome, outcome_of
+from producers.outcomes import NotSent, PublishOutcome, may_have_been_written, outcome_of
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
 from schemas.errors import SealError
@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["AlertPublisher", "PublishOutcome", "producer_config", "sign_for"]
 
 EXPIRY_GRACE_S = 2.0
-"""After the delivery timeout, how long the producer may take to report its own expiry."""
+"""After the delivery timeout, how long the producer may take to report its own expiry;
+no send completing for the two together means the broker is given up on."""
 CLOSE_TIMEOUT_S = 5.0
 """Upper bound for closing the producer once every record has its outcome."""
 
@@ -122,38 +123,49 @@ class AlertPublisher:
     def publish_each(self, records: Sequence[SignedRecord]) -> Iterator[PublishOutcome]:
         """Send ``records``; yield each one's outcome, in order, as soon as it is known.
 
-        Every record gets an outcome (:mod:`producers.outcomes`) within the settings'
-        delivery timeout (plus a short grace for the producer to report its own expiry),
-        even if the broker dies: what is still unacknowledged then is *unknown*.
-        Raises :class:`TopicMissing` before sending anything if a topic is absent.
+        Every record gets an outcome (:mod:`producers.outcomes`). A busy but working
+        broker is waited for; once it has answered no send (acknowledged or refused) for
+        the settings' delivery timeout plus a short grace, it is given up on:
+        what was sent and is still unacknowledged is *unknown*, the rest is not sent
+        (*failed*). So after the broker dies, every alert has its outcome within that
+        time. Raises :class:`TopicMissing` before sending anything if a topic is absent.
         """
         for topic in {r.topic for r in records}:
             self._ensure_topic(topic)
         timeout_s = self._settings.delivery_timeout_s
-        deadline = time.monotonic() + timeout_s
+        patience_s = timeout_s + EXPIRY_GRACE_S
+        progress = _Progress()
         pending: deque[tuple[SignedRecord, Any]] = deque()
         security = self._settings.security
         for record in records:
-            pending.append((record, self._send(record, deadline)))
+            if progress.stalled(patience_s):
+                handle: Any = NotSent(
+                    f"not sent: the broker answered nothing for {timeout_s:g} s before its turn"
+                )
+            else:
+                handle = self._send(record, progress)
+            pending.append((record, handle))
             while pending and _settled(pending[0][1]):
                 yield outcome_of(*pending.popleft(), security, timeout_s)
         while pending:
             record, handle = pending.popleft()
-            _wait(handle, deadline + EXPIRY_GRACE_S - time.monotonic())
+            # Other partitions' acknowledgements move the deadline on; a dead broker does not.
+            while not _settled(handle) and not progress.stalled(patience_s):
+                _wait(handle, progress.left(patience_s))
             if not _settled(handle):
                 self._abandoned = True
             yield outcome_of(record, handle, security, timeout_s)
 
-    def _send(self, record: SignedRecord, deadline: float) -> Any:
+    def _send(self, record: SignedRecord, progress: _Progress) -> Any:
         """The producer's future for ``record``, or the exception that kept it from the producer."""
-        if time.monotonic() >= deadline:
-            return NotSent("not sent: the delivery timeout passed before its turn")
         try:
-            return self._producer.send(
+            future = self._producer.send(
                 record.topic, key=record.key, value=record.value, headers=record.headers
             )
         except KafkaError as exc:
             return exc
+        future.add_both(progress.touch)
+        return future
 
     def close(self) -> None:
         """Close the producer within a bounded time; never raises.
@@ -212,6 +224,26 @@ def sign_for(
         personal_data=personal_data,
         recipients=sealing.recipients_for(alert),
     )
+
+
+class _Progress:
+    """When the broker last answered a send; touched from the producer's I/O thread."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def touch(self, result: object = None) -> None:
+        # An acknowledgement or a refusal is the broker answering; the producer expiring
+        # a batch, or giving up after retries, is not.
+        if isinstance(result, BaseException) and may_have_been_written(result):
+            return
+        self.last = time.monotonic()
+
+    def left(self, patience_s: float) -> float:
+        return self.last + patience_s - time.monotonic()
+
+    def stalled(self, patience_s: float) -> bool:
+        return self.left(patience_s) <= 0
 
 
 def _settled(handle: Any) -> bool:

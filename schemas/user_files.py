@@ -38,6 +38,7 @@ _SURROGATE_ESCAPE = re.compile(
     r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a valid pair: skipped
     r"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"  # a lone half
 )
+_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOML_AT_END = " (at end of document)"
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
@@ -121,7 +122,10 @@ def _duplicate_at(text: str) -> int | None:
             if objects:
                 objects.pop()
         elif objects and objects[-1] is not None:
-            key = json.loads(match.group(1))
+            try:
+                key = json.loads(match.group(1))
+            except ValueError:  # past the duplicate the parser saw: nothing to find here
+                return None
             if key in objects[-1]:
                 return match.start()
             objects[-1].add(key)
@@ -151,19 +155,26 @@ def _is_text(string: str) -> bool:
 
 
 def _check_surrogates(text: str, document: Any, source: str, first_line: int) -> None:
-    if not _SURROGATE_ESCAPE.search(text):
+    """Refuse a lone surrogate, written as an escape or already in ``text`` (a str read
+    with errors="surrogateescape", such as stdin under the C locale)."""
+    if _SURROGATE_ESCAPE.search(text) is None and _is_text(text):
         return
     for path, string in _strings(document, ""):
         if not _is_text(string):
-            lone = next(m for m in _SURROGATE_ESCAPE.finditer(text) if len(m.group()) == 6)
-            line, column = _position(text, lone.start(), first_line)
-            field = f" in {path}" if path else ""
-            raise DocumentError.at(
-                source,
-                line,
-                f"{lone.group()}{field} is half of a UTF-16 surrogate pair, not a character",
-                column,
+            escape = next(
+                (m for m in _SURROGATE_ESCAPE.finditer(text) if len(m.group()) == 6), None
             )
+            lone = escape or _RAW_SURROGATE.search(text)
+            if lone is None:
+                shown = "a lone surrogate"
+            else:
+                shown = lone.group() if lone is escape else f"\\u{ord(lone.group()):04x}"
+            field = f" in {path}" if path else ""
+            problem = f"{shown}{field} is half of a UTF-16 surrogate pair, not a character"
+            if lone is None:
+                raise DocumentError.at(source, first_line, problem)
+            line, column = _position(text, lone.start(), first_line)
+            raise DocumentError.at(source, line, problem, column)
 
 
 def loads_json(text: str, source: str, *, first_line: int = 1) -> Any:

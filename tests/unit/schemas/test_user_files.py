@@ -154,6 +154,7 @@ def test_toml_loaders_name_the_file_and_line(loader: str, defect: str, tmp_path:
         pytest.param('{"a": "\\udc00"}', r"\\udc00 in a", id="low-surrogate"),
         pytest.param('{"a": ["x", "\\ud800"]}', r"in a\[1\]", id="surrogate-in-list"),
         pytest.param('{"\\ud800": 1}', "half of a UTF-16", id="surrogate-in-key"),
+        pytest.param('{"a": "x\udcffy"}', r"\\udcff in a \(?", id="raw-surrogate-stdin"),
         pytest.param("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "nested deeper", id="deep"),
         pytest.param('{"a": NaN}', "NaN is not valid JSON", id="nan"),
         pytest.param("1" * 5000, "digits", id="huge-int"),

@@ -45,7 +45,7 @@ from streams import kafka_transport
 from streams.audit_events import dedupe_drop_event
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
-from streams.dedupe import Decision
+from streams.dedupe import Decision, format_origin, parse_origin
 from streams.dedupe_stage import (
     DIGESTS_TABLE,
     REVISIONS_TABLE,
@@ -110,6 +110,13 @@ async def send_acknowledged(
             await asyncio.sleep(delay)
             delay = min(delay * 2, ceiling)
 
+
+#: The revision status of each decision that passes a revision on to the alerts topic.
+PASSED_STATUS = {
+    Decision.NEW: hub_headers.STATUS_NEW,
+    Decision.UPDATE: hub_headers.STATUS_UPDATE,
+    Decision.SUPERSEDED: hub_headers.STATUS_SUPERSEDED,
+}
 
 #: The correlation topic has one partition; every record carries this key.
 CORRELATION_KEY = b"taskforce"
@@ -305,6 +312,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
             forwarded = [
                 *hub_headers.without_hub_headers(headers),
                 (hub_headers.REVISION, str(alert["revision"]).encode()),
+                (hub_headers.INBOUND_OFFSET, format_origin(message.partition, message.offset)),
             ]
             await send_acknowledged(
                 verified_topic,
@@ -329,8 +337,9 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                 continue
             revision = int(raw_revision)
             event_ms = _event_ms(message)
-            decision = gate.decide(message.key, revision, message.partition, event_ms)
-            if decision not in (Decision.NEW, Decision.UPDATE):
+            origin = parse_origin(hub_headers.header_value(headers, hub_headers.INBOUND_OFFSET))
+            decision = gate.decide(message.key, revision, message.partition, event_ms, origin)
+            if decision not in PASSED_STATUS:
                 # Invisible on every topic: told to the auditor (acknowledged, like any send).
                 drop = dedupe_drop_event(
                     key=message.key,
@@ -345,12 +354,9 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                 )
                 await send_acknowledged(audit_events_topic, message.key, drop)
                 continue
-            status = (
-                hub_headers.STATUS_NEW if decision is Decision.NEW else hub_headers.STATUS_UPDATE
-            )
             forwarded = [
                 *hub_headers.without_hub_headers(headers),
-                (hub_headers.REVISION_STATUS, status),
+                (hub_headers.REVISION_STATUS, PASSED_STATUS[decision]),
             ]
             await send_acknowledged(
                 alerts_topic,
@@ -360,7 +366,8 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                 retried=metrics.send_retries.labels("alerts"),
             )
             _observe_passed_on(metrics, message.value)
-            features = _features(message.value)
+            # A superseded revision must not replace the newer one's correlation features.
+            features = None if decision is Decision.SUPERSEDED else _features(message.value)
             if features is not None:
                 await send_acknowledged(
                     correlation_topic,
@@ -368,7 +375,7 @@ def create_app(settings: StreamSettings, trust: TrustSource, metrics: StreamMetr
                     features,
                     retried=metrics.send_retries.labels("correlation"),
                 )
-            gate.passed(message.key, revision, message.partition, event_ms, decision)
+            gate.passed(message.key, revision, message.partition, event_ms, decision, origin)
 
     @app.agent(correlation_topic)
     async def correlate(stream: Any) -> None:

@@ -11,8 +11,13 @@ from schemas.envelope import RecordHeaders
 REVISION = "corridor-revision"
 """On the verified topic: the verified alert's revision, so deduplication need not decode."""
 
+INBOUND_OFFSET = "corridor-inbound-offset"
+"""On the verified topic: ``<partition>:<offset>`` of the inbound record it was verified
+from, so deduplication knows which of two revisions the originator published first."""
+
 REVISION_STATUS = "corridor-revision-status"
-"""On the alerts topic and in inboxes: ``new`` (first revision seen) or ``update``."""
+"""On the alerts topic and in inboxes: ``new`` (first revision seen), ``update`` or,
+rarely, ``superseded`` (an older revision published before one already delivered)."""
 
 RELEASE = "corridor-release"
 """On the incidents topic: who may receive the incident (JSON of :class:`schemas.marking.Release`).
@@ -20,8 +25,9 @@ Stripped at delivery: a recipient never learns who else may receive an item."""
 
 STATUS_NEW = b"new"
 STATUS_UPDATE = b"update"
+STATUS_SUPERSEDED = b"superseded"
 
-_HUB_ONLY = frozenset({REVISION, REVISION_STATUS, RELEASE})
+_HUB_ONLY = frozenset({REVISION, INBOUND_OFFSET, REVISION_STATUS, RELEASE})
 
 
 def without_hub_headers(headers: RecordHeaders) -> RecordHeaders:

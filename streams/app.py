@@ -44,7 +44,7 @@ from streams import kafka_transport
 from streams.audit_events import dedupe_drop_event
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
-from streams.dedupe import Decision
+from streams.dedupe import Decision, format_origin, parse_origin
 from streams.dedupe_stage import (
     DIGESTS_TABLE,
     REVISIONS_TABLE,
@@ -75,6 +75,13 @@ def _text(raw: bytes | None) -> str | None:
 
 __all__ = ["RETRY_BACKOFF_S", "create_app", "send_acknowledged", "source_topics"]
 
+
+#: The revision status of each decision that passes a revision on to the alerts topic.
+PASSED_STATUS = {
+    Decision.NEW: hub_headers.STATUS_NEW,
+    Decision.UPDATE: hub_headers.STATUS_UPDATE,
+    Decision.SUPERSEDED: hub_headers.STATUS_SUPERSEDED,
+}
 
 #: The correlation topic has one partition; every record carries this key.
 CORRELATION_KEY = b"taskforce"
@@ -286,6 +293,7 @@ def create_app(
             forwarded = [
                 *hub_headers.without_hub_headers(headers),
                 (hub_headers.REVISION, str(alert["revision"]).encode()),
+                (hub_headers.INBOUND_OFFSET, format_origin(message.partition, message.offset)),
             ]
             if not await pass_on(
                 message,
@@ -318,8 +326,9 @@ def create_app(
             assert raw_revision is not None
             revision = int(raw_revision)
             event_ms = _event_ms(message)
-            decision = gate.decide(message.key, revision, message.partition, event_ms)
-            if decision not in (Decision.NEW, Decision.UPDATE):
+            origin = parse_origin(hub_headers.header_value(headers, hub_headers.INBOUND_OFFSET))
+            decision = gate.decide(message.key, revision, message.partition, event_ms, origin)
+            if decision not in PASSED_STATUS:
                 # Invisible on every topic: told to the auditor (acknowledged, like any send).
                 drop = dedupe_drop_event(
                     key=message.key,
@@ -334,12 +343,9 @@ def create_app(
                 )
                 await send_acknowledged(audit_events_topic, message.key, drop)
                 continue
-            status = (
-                hub_headers.STATUS_NEW if decision is Decision.NEW else hub_headers.STATUS_UPDATE
-            )
             forwarded = [
                 *hub_headers.without_hub_headers(headers),
-                (hub_headers.REVISION_STATUS, status),
+                (hub_headers.REVISION_STATUS, PASSED_STATUS[decision]),
             ]
             if not await pass_on(
                 message,
@@ -352,7 +358,8 @@ def create_app(
             ):
                 continue
             _observe_passed_on(metrics, message.value)
-            features = _features(message.value)
+            # A superseded revision must not replace the newer one's correlation features.
+            features = None if decision is Decision.SUPERSEDED else _features(message.value)
             if features is not None:
                 await send_acknowledged(
                     correlation_topic,
@@ -360,7 +367,7 @@ def create_app(
                     features,
                     retried=metrics.send_retries.labels("correlation"),
                 )
-            gate.passed(message.key, revision, message.partition, event_ms, decision)
+            gate.passed(message.key, revision, message.partition, event_ms, decision, origin)
 
     @app.agent(correlation_topic)
     @exits_on_unrecoverable

@@ -9,7 +9,11 @@ Two layers, cheapest first:
   are remembered, so a forged record can never suppress a genuine one: a forgery
   has other bytes, hence another digest.
 * same alert: per (agency, alert_id) the highest revision delivered so far is
-  kept; an equal revision is a duplicate, a higher one an update, a lower one stale.
+  kept; an equal revision is a duplicate, a higher one an update, a lower one stale,
+  unless the originator published it *before* the higher one (an earlier offset of
+  the same inbound partition): then only the hub read them out of order, and the
+  lower revision is passed on too, marked superseded. The hub keeps each inbound
+  partition in order (streams/ordering.py); this is the defence behind it.
 """
 
 from __future__ import annotations
@@ -30,17 +34,41 @@ class Decision(enum.Enum):
     DUPLICATE = "duplicate"
     """The same revision again: drop and count."""
     STALE = "stale"
-    """An older revision arriving late: drop and count."""
+    """An older revision the originator published after the one delivered: drop and count."""
+    SUPERSEDED = "superseded"
+    """An older revision the originator published before the one delivered, read out of
+    order by the hub: deliver, marked superseded, without lowering the revision kept."""
 
 
-def decide(delivered_revision: int | None, revision: int) -> Decision:
-    """Decision for ``revision`` given the highest revision delivered so far."""
+#: Where an inbound record was read: (partition, offset) of the originator's inbound topic.
+Origin = tuple[int, int]
+
+
+def decide(
+    delivered_revision: int | None,
+    revision: int,
+    delivered_origin: Origin | None = None,
+    origin: Origin | None = None,
+) -> Decision:
+    """Decision for ``revision`` given the highest revision delivered so far.
+
+    ``delivered_origin`` and ``origin`` say where the delivered revision and this one
+    were read on the originator's inbound topic (None: not known); the originator's
+    order on that partition, not the order the hub read them in, decides "late".
+    """
     if delivered_revision is None:
         return Decision.NEW
     if revision > delivered_revision:
         return Decision.UPDATE
     if revision == delivered_revision:
         return Decision.DUPLICATE
+    if (
+        delivered_origin is not None
+        and origin is not None
+        and origin[0] == delivered_origin[0]
+        and origin[1] < delivered_origin[1]
+    ):
+        return Decision.SUPERSEDED
     return Decision.STALE
 
 
@@ -51,6 +79,8 @@ def value_digest(value: bytes) -> bytes:
 
 _DIGEST_ENTRY = struct.Struct(">qHIq")
 _REVISION_ENTRY = struct.Struct(">iqH")
+_REVISION_ORIGIN = struct.Struct(">iq")
+_NO_ORIGIN = -1
 
 
 def topic_tag(topic: str) -> int:
@@ -73,12 +103,39 @@ def parse_digest_entry(value: bytes) -> tuple[int, int, int, int]:
     return written_ms, partition, topic, offset
 
 
-def revision_entry(revision: int, written_ms: int, partition: int) -> bytes:
-    """Table value for an alert: the highest revision delivered, and when it was written."""
-    return _REVISION_ENTRY.pack(revision, written_ms, partition)
+def revision_entry(
+    revision: int, written_ms: int, partition: int, origin: Origin | None = None
+) -> bytes:
+    """Table value for an alert: the highest revision delivered, when it was written, and
+    where it was read on the inbound topic (appended; entries written before lack it)."""
+    inbound = origin if origin is not None else (_NO_ORIGIN, _NO_ORIGIN)
+    return _REVISION_ENTRY.pack(revision, written_ms, partition) + _REVISION_ORIGIN.pack(*inbound)
 
 
 def parse_revision_entry(value: bytes) -> tuple[int, int, int]:
     """``(revision, written_ms, partition)`` of a revision table value."""
-    revision, written_ms, partition = _REVISION_ENTRY.unpack(value)
+    revision, written_ms, partition = _REVISION_ENTRY.unpack_from(value)
     return revision, written_ms, partition
+
+
+def parse_revision_origin(value: bytes) -> Origin | None:
+    """Where the delivered revision was read on the inbound topic, if the entry says."""
+    if len(value) < _REVISION_ENTRY.size + _REVISION_ORIGIN.size:
+        return None
+    partition, offset = _REVISION_ORIGIN.unpack_from(value, _REVISION_ENTRY.size)
+    return None if partition == _NO_ORIGIN else (partition, offset)
+
+
+def format_origin(partition: int, offset: int) -> bytes:
+    """The verified topic's header value telling where a record was read on its inbound topic."""
+    return f"{partition}:{offset}".encode()
+
+
+def parse_origin(raw: bytes | None) -> Origin | None:
+    """The inverse of :func:`format_origin` (None when absent or malformed)."""
+    if raw is None:
+        return None
+    partition, _, offset = raw.partition(b":")
+    if not (partition.isdigit() and offset.isdigit()):
+        return None
+    return int(partition), int(offset)

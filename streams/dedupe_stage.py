@@ -9,19 +9,24 @@ sits after it: per signed ``AGENCY:alert_id`` only a higher revision passes.
 from __future__ import annotations
 
 import enum
+import logging
 
 from streams.dedupe import (
     Decision,
+    Origin,
     decide,
     digest_entry,
     parse_digest_entry,
     parse_revision_entry,
+    parse_revision_origin,
     revision_entry,
     topic_tag,
     value_digest,
 )
 from streams.metrics import StreamMetrics
 from streams.tables import RetainedTable
+
+logger = logging.getLogger(__name__)
 
 DIGESTS_TABLE = "dedupe-digests"
 REVISIONS_TABLE = "dedupe-revisions"
@@ -97,24 +102,52 @@ class RevisionGate:
         self.state = RetainedTable(table, window_ms, _revision_written_at)
         self._metrics = metrics
 
-    def decide(self, key: bytes, revision: int, partition: int, event_ms: int) -> Decision:
-        """Decide for one verified alert; drops are counted here, passes by :meth:`passed`."""
+    def decide(
+        self,
+        key: bytes,
+        revision: int,
+        partition: int,
+        event_ms: int,
+        origin: Origin | None = None,
+    ) -> Decision:
+        """Decide for one verified alert read at ``origin`` of its inbound topic; drops are
+        counted here, passes by :meth:`passed`."""
         self._metrics.expired.labels(REVISIONS_TABLE).inc(self.state.expire(partition, event_ms))
         stored = self.state.get(key)
         delivered = parse_revision_entry(stored)[0] if stored is not None else None
-        decision = decide(delivered, revision)
+        delivered_origin = parse_revision_origin(stored) if stored is not None else None
+        decision = decide(delivered, revision, delivered_origin, origin)
         if decision in (Decision.DUPLICATE, Decision.STALE):
             self._metrics.dropped.labels(kind=decision.value, agency=key_agency(key)).inc()
+        if decision is Decision.SUPERSEDED:
+            logger.error(
+                "%s revision %d read after revision %d although published before it "
+                "(inbound %s, %s): passed on as superseded",
+                key.decode("utf-8", "replace"),
+                revision,
+                delivered,
+                origin,
+                delivered_origin,
+            )
         return decision
 
     def passed(
-        self, key: bytes, revision: int, partition: int, event_ms: int, decision: Decision
+        self,
+        key: bytes,
+        revision: int,
+        partition: int,
+        event_ms: int,
+        decision: Decision,
+        origin: Origin | None = None,
     ) -> None:
         """Remember a new alert or update once the broker acknowledged passing it on.
 
         Remembering it before the send could lose it: after a crash the record
-        would be re-read and found "already delivered".
+        would be re-read and found "already delivered". A superseded revision is
+        counted only: the higher revision delivered stays the one remembered.
         """
-        self.state.put(key, revision_entry(revision, event_ms, partition), partition, event_ms)
+        if decision is not Decision.SUPERSEDED:
+            entry = revision_entry(revision, event_ms, partition, origin)
+            self.state.put(key, entry, partition, event_ms)
         self._metrics.accepted.labels(status=decision.value, agency=key_agency(key)).inc()
         self._metrics.state_entries.labels(REVISIONS_TABLE).set(len(self.state))

@@ -67,10 +67,9 @@ def _stored(db: Path) -> list[tuple[str, int, str]]:
 def test_killed_worker_passes_every_revision_on_in_partition_order(hub: CrashHub) -> None:
     order = backlog(ALERTS_PER_AGENCY, REVISIONS, seed=KILLS)
     total = ALERTS_PER_AGENCY * REVISIONS * len(PUBLISHERS)
-    hub.publish(order)
     hub.start_delivery()
     kill_after = [total * (i + 1) // (KILLS + 1) for i in range(KILLS)]
-    hub.run_with_kills(kill_after, TIMEOUT)
+    hub.run_with_kills(order, kill_after, TIMEOUT)
 
     topics = hub.taskforce.topics
     inbound = [r for a in PUBLISHERS for r in read_to_end(hub.bootstrap, topics.inbound(a))]

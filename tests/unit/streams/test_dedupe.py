@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,8 +12,11 @@ from streams.dedupe import (
     Decision,
     decide,
     digest_entry,
+    format_origin,
     parse_digest_entry,
+    parse_origin,
     parse_revision_entry,
+    parse_revision_origin,
     revision_entry,
     value_digest,
 )
@@ -62,3 +67,45 @@ def test_revision_entries_round_trip(revision: int, written_ms: int, partition: 
 def test_a_forged_copy_never_has_the_genuine_digest() -> None:
     assert value_digest(b"genuine") != value_digest(b"genuine but forged")
     assert len(value_digest(b"genuine")) == 32
+
+
+@pytest.mark.parametrize(
+    ("delivered_origin", "origin", "expected"),
+    [
+        ((1, 9), (1, 5), Decision.SUPERSEDED),  # published before, read after: the hub's order
+        ((1, 5), (1, 9), Decision.STALE),  # published after the higher one: a late resend
+        ((1, 9), (2, 5), Decision.STALE),  # another partition: offsets do not compare
+        (None, (1, 5), Decision.STALE),  # an entry written before origins were kept
+        ((1, 9), None, Decision.STALE),
+    ],
+    ids=["reordered", "late", "other-partition", "old-entry", "no-header"],
+)
+def test_a_lower_revision_is_stale_only_if_published_after_the_delivered_one(
+    delivered_origin: tuple[int, int] | None,
+    origin: tuple[int, int] | None,
+    expected: Decision,
+) -> None:
+    assert decide(2, 1, delivered_origin, origin) is expected
+    # Higher and equal revisions do not depend on where they were read.
+    assert decide(2, 3, delivered_origin, origin) is Decision.UPDATE
+    assert decide(2, 2, delivered_origin, origin) is Decision.DUPLICATE
+
+
+def test_revision_entries_keep_the_inbound_origin_and_read_old_entries() -> None:
+    entry = revision_entry(3, 1_000, 2, (1, 66))
+    assert parse_revision_entry(entry) == (3, 1_000, 2)
+    assert parse_revision_origin(entry) == (1, 66)
+    assert parse_revision_origin(revision_entry(3, 1_000, 2)) is None
+    old = struct.pack(">iqH", 3, 1_000, 2)  # written before the origin was appended
+    assert parse_revision_entry(old) == (3, 1_000, 2)
+    assert parse_revision_origin(old) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(b"1:66", (1, 66)), (None, None), (b"x:1", None), (b"1", None), (b"-1:3", None)],
+)
+def test_origin_header(raw: bytes | None, expected: tuple[int, int] | None) -> None:
+    assert parse_origin(raw) == expected
+    if expected is not None:
+        assert format_origin(*expected) == raw

@@ -101,3 +101,19 @@ def test_recovered_entries_expire_too() -> None:
     restarted = RevisionGate(table, DAY_MS, metrics)  # index rebuilt from the store
     assert restarted.decide(b"other", 1, 2, 2 * DAY_MS) is Decision.NEW
     assert b"K" not in table
+
+
+def test_a_revision_read_out_of_order_is_passed_on_superseded_and_not_remembered() -> None:
+    metrics, registry = _metrics()
+    gate = RevisionGate({}, DAY_MS, metrics)
+    # Revision 2 published at inbound offset 67, revision 1 at 66; the hub read 67 first.
+    assert gate.decide(b"K", 2, 0, 1, (1, 67)) is Decision.NEW
+    gate.passed(b"K", 2, 0, 1, Decision.NEW, (1, 67))
+    assert gate.decide(b"K", 1, 0, 2, (1, 66)) is Decision.SUPERSEDED
+    gate.passed(b"K", 1, 0, 2, Decision.SUPERSEDED, (1, 66))
+    assert _count(registry, "corridor_stream_accepted_total", status="superseded", agency="K") == 1
+    # Revision 2 stays the one delivered: re-reading it is a duplicate, 3 an update.
+    assert gate.decide(b"K", 2, 0, 3, (1, 67)) is Decision.DUPLICATE
+    assert gate.decide(b"K", 3, 0, 3, (1, 70)) is Decision.UPDATE
+    # The same old bytes resent after revision 2 are stale, as before.
+    assert gate.decide(b"K", 1, 0, 4, (1, 80)) is Decision.STALE

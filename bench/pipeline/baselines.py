@@ -25,6 +25,8 @@ log = logging.getLogger("bench")
 
 PARTITIONS = 3
 WARMUP_DEADLINE_S = 120.0
+STALL_S = 60.0
+"""A baseline gives up waiting when no record arrived for this long."""
 FAUST_ACKS = ("per-event", "batched")
 """The bare Faust hops measured, by how they await acknowledgements."""
 
@@ -57,12 +59,13 @@ def _timed_round_trip(
             raise RuntimeError(f"{name}: warm-up records did not arrive in {WARMUP_DEADLINE_S}s")
         result = RunResult(name, len(records))
         probe = CpuProbe({**pids, "bench": os.getpid()})
-        before = probe.sample()
+        before, measuring_since = probe.sample(), time.monotonic()
         result.failed_sends = produce_records(bootstrap, source, records, result.sends_ms)
         keys = set(result.sends_ms)
-        if not collector.wait_for(keys, time.monotonic() + 60.0 + len(keys) / 20.0, alive):
+        if not collector.wait_while_progressing(keys, STALL_S, alive):
             log.warning("%s: only %d of %d arrived", name, collector.count(keys), len(keys))
-        result.set_cpu(CpuProbe.used(before, probe.sample()), MACHINE)
+        after, measured_s = probe.sample(), time.monotonic() - measuring_since
+        result.set_cpu(CpuProbe.used(before, after), MACHINE, measured_s)
         result.arrivals = collector.snapshot()
     finally:
         collector.close()

@@ -78,9 +78,8 @@ class HubExtras:
     """py-spy files written for this run."""
 
 
-def measurement_deadline(count: int) -> float:
-    """Seconds to wait for ``count`` records after the last send: generous, but bounded."""
-    return 60.0 + count / 10.0
+STALL_S = 120.0
+"""A run gives up waiting when no measured alert arrived for this long."""
 
 
 def _group_ready(admin: KafkaAdminClient, group: str, members: int) -> bool:
@@ -128,6 +127,15 @@ def publish_paced(
         if pause > 0:
             time.sleep(pause)
     return outcomes
+
+
+def _offer(
+    publisher: TimedPublisher, records: Sequence[SignedRecord], load: Load
+) -> list[PublishOutcome]:
+    """Publish ``records`` all at once (burst) or paced at the load's rate (steady)."""
+    if load.mode == "burst":
+        return publisher.publish(records)
+    return publish_paced(publisher, records, load.rate)
 
 
 def _incident_figures(bootstrap: str, topics: TopicNames, extras: HubExtras) -> None:
@@ -217,27 +225,25 @@ def run_hub(
             probe = CpuProbe({**pids, "broker": broker_pid, "bench": os.getpid()})
             if profiler is not None:
                 profiler.start(name.replace(" ", "-"), {s.name: s.pid for s in services})
-            before = probe.sample()
-            if load.mode == "burst":
-                outcomes = publisher.publish(records)
-            else:
-                outcomes = publish_paced(publisher, records, load.rate)
-            keys = {r.key for r in records}
-            if not collector.wait_for(
-                keys, time.monotonic() + measurement_deadline(len(keys)), alive
-            ):
-                log.warning(
-                    "%s: only %d of %d alerts arrived in time",
-                    name,
-                    collector.count(keys),
-                    len(keys),
-                )
-            after = probe.sample()
-            if profiler is not None:
-                profiler.stop()
-                extras.profiles = list(profiler.written)
-                profiler.written.clear()
-            result.set_cpu(CpuProbe.used(before, after), MACHINE)
+            try:
+                before, measuring_since = probe.sample(), time.monotonic()
+                outcomes = _offer(publisher, records, load)
+                keys = {r.key for r in records}
+                if not collector.wait_while_progressing(keys, STALL_S, alive):
+                    log.warning(
+                        "%s: only %d of %d alerts arrived (none for %.0f s)",
+                        name,
+                        collector.count(keys),
+                        len(keys),
+                        STALL_S,
+                    )
+                after, measured_s = probe.sample(), time.monotonic() - measuring_since
+            finally:
+                if profiler is not None:
+                    profiler.stop()
+                    extras.profiles = list(profiler.written)
+                    profiler.written.clear()
+            result.set_cpu(CpuProbe.used(before, after), MACHINE, measured_s)
             result.failed_sends = sum(not o.ok for o in outcomes)
             result.arrivals = collector.snapshot()
         finally:

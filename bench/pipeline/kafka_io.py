@@ -95,6 +95,22 @@ class Collector:
                 self._cond.wait(timeout=min(remaining, 1.0))
                 alive()
 
+    def wait_while_progressing(
+        self, keys: set[bytes], stall_s: float, alive: Callable[[], None] = lambda: None
+    ) -> bool:
+        """Wait until every key in ``keys`` arrived; give up once none arrived for ``stall_s``.
+
+        A slow pipeline is waited for as long as it makes progress; a stuck one is not.
+        """
+        last = self.count(keys)
+        while True:
+            if self.wait_for(keys, time.monotonic() + stall_s, alive):
+                return True
+            now = self.count(keys)
+            if now == last:
+                return False
+            last = now
+
     def snapshot(self) -> dict[bytes, Arrival]:
         """A copy of the arrivals so far."""
         with self._cond:

@@ -57,11 +57,11 @@ def cpu_table(result: RunResult) -> dict[str, float]:
 
 def machine_text(result: RunResult) -> str:
     """How busy all cores were in the window, and how much of it was not our processes."""
-    if math.isnan(result.machine_busy_s) or math.isnan(result.window_s):
+    if math.isnan(result.machine_busy_s) or not result.cpu_interval_s > 0:
         return "machine load unknown"
     cpus = os.cpu_count() or 1
-    busy = result.machine_busy_s / result.window_s
-    others = max(0.0, busy - sum(result.cpu.values()) / result.window_s)
+    busy = result.machine_busy_s / result.cpu_interval_s
+    others = max(0.0, busy - sum(result.cpu_shares().values()))
     return (
         f"machine {100 * busy / cpus:.0f}% busy of {cpus} cores, other processes "
         f"{100 * others:.0f}% of a core"
@@ -73,7 +73,7 @@ def bottleneck(result: RunResult, extras: HubExtras) -> str:
     if not result.received or math.isnan(result.window_s):
         return "Bottleneck: unknown (no alert arrived)."
     cpus = os.cpu_count() or 1
-    shares = {name: used / result.window_s for name, used in result.cpu.items()}
+    shares = result.cpu_shares()
     per = result.cpu_ms_per_record()
     total = sum(shares.values())
     costliest = max(per, key=lambda name: per[name])
@@ -84,7 +84,9 @@ def bottleneck(result: RunResult, extras: HubExtras) -> str:
     share_text = ", ".join(f"{name} {100 * share:.0f}%" for name, share in shares.items())
     busy_one_core = [n for n in shares if is_hub(n) and shares[n] >= SATURATED]
     machine_busy = (
-        result.machine_busy_s / result.window_s if not math.isnan(result.machine_busy_s) else 0.0
+        result.machine_busy_s / result.cpu_interval_s
+        if not math.isnan(result.machine_busy_s) and result.cpu_interval_s > 0
+        else 0.0
     )
     if busy_one_core:
         name = max(busy_one_core, key=lambda n: shares[n])
@@ -142,7 +144,7 @@ def _cpu_lines(result: RunResult, out: TextIO) -> None:
     table = cpu_table(result)
     if not table:
         return
-    shares = {n: used / result.window_s for n, used in result.cpu.items()}
+    shares = result.cpu_shares()
     parts = [
         f"{name} {ms:.2f}" + (f" ({100 * shares[name]:.0f}% of a core)" if name in shares else "")
         for name, ms in table.items()

@@ -69,12 +69,21 @@ class RunResult:
     failed_sends: int = 0
     """Sends the broker did not acknowledge."""
     machine_busy_s: float = math.nan
-    """Busy CPU seconds of all cores during the window, every process on the machine counted."""
+    """Busy CPU seconds of all cores while CPU was measured, every process on the machine."""
+    cpu_interval_s: float = math.nan
+    """Seconds between the two CPU samples (the window, plus any wait for missing records)."""
 
-    def set_cpu(self, used: dict[str, float], machine_key: str) -> None:
-        """Take a probe's CPU figures: per process, and the machine's apart."""
+    def set_cpu(self, used: dict[str, float], machine_key: str, interval_s: float) -> None:
+        """Take a probe's CPU figures over ``interval_s``: per process, the machine's apart."""
         self.cpu = {name: s for name, s in used.items() if name != machine_key}
         self.machine_busy_s = used.get(machine_key, math.nan)
+        self.cpu_interval_s = interval_s
+
+    def cpu_shares(self) -> dict[str, float]:
+        """CPU used by each process while measured, as a fraction of one core."""
+        if not self.cpu_interval_s > 0:
+            return {}
+        return {name: used / self.cpu_interval_s for name, used in self.cpu.items()}
 
     @property
     def received(self) -> int:

@@ -68,10 +68,42 @@ def machine_text(result: RunResult) -> str:
     )
 
 
+def ceilings(result: RunResult) -> dict[str, float]:
+    """Alerts/s each limit allows at the measured CPU cost per alert, whatever else runs.
+
+    A hub process does its Python work on one thread, so it caps at 1000 / (its ms per
+    alert); the hub and the broker together cap at cores * 1000 / (their ms per alert).
+    """
+    per = result.cpu_ms_per_record()
+    caps = {f"{name} (one core)": 1000.0 / ms for name, ms in per.items() if is_hub(name) and ms}
+    shared = sum(ms for name, ms in per.items() if is_hub(name) or name == "broker")
+    if shared:
+        cpus = os.cpu_count() or 1
+        caps[f"hub + broker ({cpus} cores)"] = cpus * 1000.0 / shared
+    return caps
+
+
+def ceiling_text(result: RunResult) -> str:
+    """The CPU ceilings and the lowest of them: the bottleneck on a machine of our own."""
+    caps = ceilings(result)
+    if not caps:
+        return ""
+    lowest = min(caps, key=lambda name: caps[name])
+    listed = ", ".join(f"{name} {caps[name]:,.0f}/s" for name in caps)
+    return f"CPU ceilings at these costs: {listed}; lowest: {lowest}."
+
+
 def bottleneck(result: RunResult, extras: HubExtras) -> str:
-    """Name the limiting process from the CPU figures (then from where the time goes)."""
+    """Name the limiting process from the CPU figures, and the CPU ceilings they imply."""
     if not result.received or math.isnan(result.window_s):
         return "Bottleneck: unknown (no alert arrived)."
+    head = _bottleneck_now(result, extras)
+    ceiling = ceiling_text(result)
+    return f"{head}\n  {ceiling}" if ceiling else head
+
+
+def _bottleneck_now(result: RunResult, extras: HubExtras) -> str:
+    """What limited this run: a saturated process, the machine, or waiting."""
     cpus = os.cpu_count() or 1
     shares = result.cpu_shares()
     per = result.cpu_ms_per_record()

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from bench.pipeline.hub_runs import HubExtras
-from bench.pipeline.report import bottleneck, cpu_table
+from bench.pipeline.report import bottleneck, ceilings, cpu_table
 from bench.pipeline.results import Arrival, RunResult, percentile
 
 
@@ -59,3 +59,15 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 0.5) == 50.0
     assert percentile(values, 0.99) == 99.0
     assert percentile([], 0.5) != percentile([], 0.5)  # NaN
+
+
+def test_ceilings_name_the_lowest_cpu_limit() -> None:
+    cpus = os.cpu_count() or 1
+    result = run({"worker-1": 2.0, "delivery": 1.0, "broker": 1.0, "bench": 5.0})
+    caps = ceilings(result)  # 20, 10 and 10 ms per alert
+    assert caps["worker-1 (one core)"] == pytest.approx(50.0)
+    assert caps["delivery (one core)"] == pytest.approx(100.0)
+    assert caps[f"hub + broker ({cpus} cores)"] == pytest.approx(cpus * 1000.0 / 40.0)
+    text = bottleneck(result, HubExtras())
+    lowest = min(caps, key=lambda name: caps[name])
+    assert text.endswith(f"lowest: {lowest}.")

@@ -52,9 +52,7 @@ def simulate_files(seed: int, lines: int, out: Path) -> list[Path]:
     decoys = max(1, math.ceil(units * (1 - SIM_OPERATION_SHARE)))
     argv = [sys.executable, "-m", "corridor_cli.main", "simulate", "--seed", str(seed)]
     argv += ["--operations", str(operations), "--decoys", str(decoys), "--out", str(out)]
-    done = subprocess.run(
-        [*argv, "--force"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"corridor simulate failed ({done.returncode}): {done.stderr.strip()}")
     return sorted(out.glob("alerts-*.jsonl"))
@@ -90,8 +88,9 @@ def realistic(
 ) -> list[dict[str, Any]]:
     """``count`` simulated alert datums, re-badged for the deployment's publishers."""
     lines = count
-    for _ in range(3):
-        documents = _interleave(simulate_files(seed, lines, work_dir / f"simulate-{seed}"))
+    for attempt in range(3):
+        out = work_dir / f"simulate-{seed}-{count}-{attempt}"  # fresh: no --force needed
+        documents = _interleave(simulate_files(seed, lines, out))
         if len(documents) >= count:
             break
         lines = math.ceil(lines * 1.5 * count / max(1, len(documents)))

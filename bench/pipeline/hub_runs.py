@@ -76,6 +76,8 @@ class HubExtras:
     """Mean size of a published incident version."""
     profiles: list[Path] = field(default_factory=list)
     """py-spy files written for this run."""
+    reached: dict[str, int] = field(default_factory=dict)
+    """How many measured alerts reached each topic (where missing alerts stopped)."""
 
 
 STALL_S = 120.0
@@ -149,14 +151,18 @@ def _incident_figures(bootstrap: str, topics: TopicNames, extras: HubExtras) -> 
 
 
 def stage_latencies(
-    bootstrap: str, topics: TopicNames, result: RunResult
+    bootstrap: str, topics: TopicNames, result: RunResult, reached: dict[str, int]
 ) -> dict[str, list[float]]:
     """Where the pipeline's latency goes, from the record timestamps of each hop.
 
     Each timestamp is the CreateTime the writing process gave the record (its send time).
+    ``reached`` gets how many measured alerts each topic holds.
     """
     verified = topic_timestamps(bootstrap, topics.verified)
     alerts = topic_timestamps(bootstrap, topics.alerts)
+    reached["verified"] = len(verified.keys() & result.sends_ms.keys())
+    reached["alerts"] = len(alerts.keys() & result.sends_ms.keys())
+    reached["inbox"] = result.received
     stages: dict[str, list[float]] = {
         "publish -> verified (verify)": [],
         "verified -> alerts (dedupe)": [],
@@ -255,6 +261,6 @@ def run_hub(
         for k in result.sends_ms
         if k in result.arrivals
     ]
-    extras.stages_ms = stage_latencies(bootstrap, deployment.topics, result)
+    extras.stages_ms = stage_latencies(bootstrap, deployment.topics, result, extras.reached)
     _incident_figures(bootstrap, deployment.topics, extras)
     return result, extras

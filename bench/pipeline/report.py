@@ -210,6 +210,9 @@ def print_dataset(report: DatasetReport, out: TextIO) -> None:
         print(f"\n{result.name}:", file=out)
         if result.failed_sends:
             print(f"  FAILED publishes (not acknowledged): {result.failed_sends}", file=out)
+        if result.received < result.expected:
+            where = ", ".join(f"{topic} {count}" for topic, count in extras.reached.items())
+            print(f"  MISSING alerts: of {result.expected} published, reached {where}", file=out)
         if result.name.endswith("burst"):
             for base in report.baselines:
                 print(f"  {ratio_text(result, base)}", file=out)

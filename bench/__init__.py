@@ -1,0 +1,1 @@
+"""Benchmark programs (``make bench``): they print figures, they assert nothing."""

@@ -1,0 +1,9 @@
+"""``python -m bench.pipeline``: run the pipeline bench."""
+
+from __future__ import annotations
+
+import sys
+
+from bench.pipeline.cli import main
+
+sys.exit(main())

@@ -29,6 +29,12 @@ SAME_PLACE_KM = 15.0
 _SAME_PLACE_DEG = SAME_PLACE_KM / 111.0 + 0.01
 _IDENTIFIER_LABELS = {
     "phone": "phone",
+    "phone~": "phone (one digit apart or partial)",
+    "handle~": "account (one character apart)",
+    "payment~": "payment channel (one character apart)",
+    "plate~": "vehicle plate (one character apart)",
+    "name": "alias",
+    "time": "observed",
     "imo": "vessel IMO",
     "mmsi": "vessel MMSI",
     "handle": "account",
@@ -68,7 +74,7 @@ def spanning_links(
         return node
 
     tree = []
-    for (a, b), link in sorted(links.items(), key=lambda item: (-item[1].score, item[0])):
+    for (a, b), link in sorted(links.items(), key=lambda item: (-item[1].weight, item[0])):
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
@@ -117,7 +123,7 @@ def _shared_indicators(
 ) -> list[dict[str, Any]]:
     holders: dict[tuple[str, str], set[str]] = {}
     for alert in alerts:
-        for kind, value in alert.identifiers:
+        for kind, value, _ in alert.identifiers:
             holders.setdefault((kind, value), set()).add(alert.agency)
     return [
         {"kind": kind, "value": value, "agencies": sorted(agencies)}
@@ -147,9 +153,12 @@ def _explain(tree: list[tuple[str, str, Link]], agencies: list[str], size: int) 
     lines = [f"{size} alerts from {len(agencies)} agencies ({', '.join(agencies)}) linked:"]
     for a, b, link in tree:
         reasons = "; ".join(
-            f"{_IDENTIFIER_LABELS.get(e.kind, e.kind)} {e.value}" for e in link.evidence
+            f"{_IDENTIFIER_LABELS.get(e.kind, e.kind)} {e.value} ({e.weight:+.1f} bits)"
+            for e in link.evidence
         )
-        lines.append(f"- {a} ~ {b} (score {link.score:.2f}): {reasons}")
+        lines.append(
+            f"- {a} ~ {b} (match weight {link.weight:.1f} bits, p={link.score:.3f}): {reasons}"
+        )
     return "\n".join(lines)
 
 

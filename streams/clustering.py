@@ -1,0 +1,80 @@
+"""From pairwise links to incidents without chaining (pure, deterministic).
+
+Connected components let one weak link glue two operations together, and a
+chain of weak links glue many. Here a *strong* link (an exact, uncommon
+identifier: the same phone, vessel, account, plate or payment id) is
+transitive: alerts joined by one belong together. Weaker links only merge two
+groups when the evidence between the groups *as a whole* is enough: the summed
+match weight of the links between them must reach ``threshold * (1 +
+log2(|A| * |B|) / 2)``. Two single alerts need one link; an alert joining a
+group of four needs about twice the threshold (two links, or one very strong);
+a single weak bridge between two groups of four never suffices.
+
+Merges are made best-supported first, ties broken by member keys, so the result
+is a function of the links alone, whatever order alerts arrived in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from streams.scoring import Link
+
+
+def required_support(size_a: int, size_b: int, threshold: float) -> float:
+    """Summed link weight two groups need between them to merge."""
+    return threshold * (1.0 + math.log2(size_a * size_b) / 2.0)
+
+
+def _strong_groups(nodes: list[str], links: dict[tuple[str, str], Link]) -> dict[str, str]:
+    parent = {n: n for n in nodes}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for (a, b), link in sorted(links.items()):
+        if link.strong:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {n: root(n) for n in nodes}
+
+
+def clusters(
+    nodes: Iterable[str], links: dict[tuple[str, str], Link], threshold: float
+) -> list[set[str]]:
+    """Partition ``nodes`` into coherent groups given the links between them."""
+    ordered = sorted(nodes)
+    group_of = _strong_groups(ordered, links)
+    members: dict[str, set[str]] = {}
+    for node in ordered:
+        members.setdefault(group_of[node], set()).add(node)
+    support: dict[tuple[str, str], float] = {}
+    for (a, b), link in links.items():
+        ga, gb = group_of[a], group_of[b]
+        if ga != gb:
+            pair = (min(ga, gb), max(ga, gb))
+            support[pair] = support.get(pair, 0.0) + link.weight
+    while True:
+        best: tuple[float, tuple[str, str]] | None = None
+        for pair, total in support.items():
+            ratio = total / required_support(len(members[pair[0]]), len(members[pair[1]]), threshold)
+            if ratio >= 1.0 and (best is None or (-ratio, pair) < (-best[0], best[1])):
+                best = (ratio, pair)
+        if best is None:
+            break
+        keep, gone = best[1]
+        members[keep] |= members.pop(gone)
+        merged: dict[tuple[str, str], float] = {}
+        for (x, y), total in support.items():
+            x = keep if x == gone else x
+            y = keep if y == gone else y
+            if x != y:
+                pair = (min(x, y), max(x, y))
+                merged[pair] = merged.get(pair, 0.0) + total
+        support = merged
+    return sorted(members.values(), key=min)

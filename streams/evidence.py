@@ -1,0 +1,216 @@
+"""Comparisons of two alerts, one kind of evidence at a time (pure; weights come from scoring).
+
+Each comparison returns :class:`Agreement` records: what agreed, its weight
+before term-frequency adjustment, and which blocking keys it rests on. Places
+are compared by great-circle distance with a tolerance (or by gazetteer id
+whatever the coordinates), names token by token, identifiers exactly or one
+edit apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
+
+from streams.features import FUZZY_KINDS, FUZZY_MIN_LENGTH, PHONE_TAIL, AlertFeatures, Place, deletions
+from streams.names import TOKEN_MATCH, NameToken, token_similarity
+from streams.gazetteer import BUSY_PLACES
+
+#: Waypoints this close are the same place; the evidence fades to nothing at PLACE_FAR_KM.
+PLACE_NEAR_KM = 10.0
+PLACE_FAR_KM = 50.0
+#: Bits taken off when both aliases also carry an uncommon token the other lacks.
+NAME_CONFLICT_BITS = 2.0
+#: Token similarity at or above which a token agrees fully (below: a weaker agreement).
+TOKEN_EXACT = 0.95
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One piece of agreeing evidence between two alerts."""
+
+    kind: str
+    """Evidence kind (``phone``, ``phone~``, ``name``...)."""
+    value: str
+    """What agreed, for the explanation."""
+    weight: float
+    """Weight in bits before term-frequency adjustment of ``tf_keys``."""
+    exact: bool = False
+    """An exact identifier agreement (may make the link strong)."""
+    tf_keys: frozenset[str] = field(default_factory=frozenset)
+    """Keys whose count of holders adjusts the weight."""
+    anchor_keys: frozenset[str] = field(default_factory=frozenset)
+    """Shared blocking keys this agreement rests on."""
+    watch_keys: frozenset[str] = field(default_factory=frozenset)
+    """Further keys whose counts the weight already reflects."""
+
+
+def windows_gap_ms(a: AlertFeatures, b: AlertFeatures) -> int:
+    """How far apart two observation windows are (0 if they overlap)."""
+    return max(
+        0, max(a.observed_from_ms, b.observed_from_ms) - min(a.observed_to_ms, b.observed_to_ms)
+    )
+
+
+def _countries_agree(a: str, b: str) -> bool:
+    """Candidate country codes of two phones: unknown agrees with anything."""
+    return not a or not b or bool(set(a.split(",")) & set(b.split(",")))
+
+
+def _near(kind: str, x: str, y: str) -> frozenset[str]:
+    """Shared near-agreement keys of two values of ``kind`` (empty: not near)."""
+    keys: set[str] = set()
+    if kind == "phone" and min(len(x), len(y)) >= PHONE_TAIL and (x.endswith(y) or y.endswith(x)):
+        keys.add(f"phone>{x[-PHONE_TAIL:]}")
+    if min(len(x), len(y)) >= FUZZY_MIN_LENGTH and OSA.distance(x, y, score_cutoff=1) <= 1:
+        keys.update(f"{kind}~{d}" for d in deletions(x) & deletions(y))
+    return frozenset(keys)
+
+
+def identifier_agreements(
+    a: AlertFeatures,
+    b: AlertFeatures,
+    exact_mu: dict[str, tuple[float, float]],
+    near_mu: tuple[float, float],
+) -> list[Agreement]:
+    """Identifiers of ``a`` that ``b`` carries too, exactly or one edit apart (best per value)."""
+    found: list[Agreement] = []
+    theirs: dict[str, list[tuple[str, str]]] = {}
+    for kind, value, context in b.identifiers:
+        theirs.setdefault(kind, []).append((value, context))
+    for kind, value, context in a.identifiers:
+        best: Agreement | None = None
+        for other, other_context in theirs.get(kind, ()):
+            if kind == "phone" and not _countries_agree(context, other_context):
+                continue
+            if other == value:
+                m, u = exact_mu.get(kind, near_mu)
+                key = frozenset({f"{kind}:{value}"})
+                best = Agreement(kind, value, math.log2(m / u), True, key, key)
+                break
+            if kind in FUZZY_KINDS and best is None:
+                near = _near(kind, value, other)
+                if near:
+                    tf = frozenset({f"{kind}:{value}", f"{kind}:{other}"})
+                    weight = math.log2(near_mu[0] / near_mu[1])
+                    best = Agreement(f"{kind}~", f"{value} ≈ {other}", weight, False, tf, near)
+        if best is not None:
+            found.append(best)
+    return found
+
+
+def _token_weight(
+    x: NameToken,
+    y: NameToken,
+    sim: float,
+    mu: tuple[float, float],
+    common_mu: tuple[float, float],
+    penalty: Callable[[str], float],
+) -> float:
+    m, u = common_mu if x.common or y.common else mu
+    weight = math.log2(m / u) * (1.0 if sim >= TOKEN_EXACT else 0.75)
+    keys = [f"name:{k}" for t in (x, y) if not t.common for k in t.keys]
+    lost = min((penalty(k) for k in keys), default=0.0)
+    return max(0.0, weight - lost) if math.isfinite(lost) else 0.0
+
+
+def _matched_tokens(
+    tokens_a: tuple[NameToken, ...], tokens_b: tuple[NameToken, ...]
+) -> list[tuple[NameToken, NameToken, float]]:
+    """Greedy one-to-one token matching, most similar first (ties by position)."""
+    pairs = []
+    for i, x in enumerate(tokens_a):
+        for j, y in enumerate(tokens_b):
+            sim = token_similarity(x, y)
+            if sim >= TOKEN_MATCH:
+                pairs.append((-sim, i, j))
+    if len(pairs) > 1:
+        pairs.sort()
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    matched = []
+    for negative, i, j in pairs:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            matched.append((tokens_a[i], tokens_b[j], -negative))
+    return matched
+
+
+def name_agreement(
+    a: AlertFeatures,
+    b: AlertFeatures,
+    mu: tuple[float, float],
+    common_mu: tuple[float, float],
+    penalty: Callable[[str], float],
+) -> Agreement | None:
+    """The best-agreeing pair of aliases, token by token (weights already tf-adjusted)."""
+    best: Agreement | None = None
+    for alias_a, tokens_a in a.alias_tokens:
+        for alias_b, tokens_b in b.alias_tokens:
+            matched = _matched_tokens(tokens_a, tokens_b)
+            if not matched:
+                continue
+            weight = 0.0
+            anchors: set[str] = set()
+            watch: set[str] = set()
+            for x, y, sim in matched:
+                weight += _token_weight(x, y, sim, mu, common_mu, penalty)
+                if not x.common and not y.common:
+                    anchors.update(f"name:{k}" for k in x.keys if k in y.keys)
+                    watch.update(f"name:{k}" for k in (*x.keys, *y.keys))
+            rest_a = sum(not t.common for t in tokens_a) > sum(not x.common for x, _, _ in matched)
+            rest_b = sum(not t.common for t in tokens_b) > sum(not y.common for _, y, _ in matched)
+            if rest_a and rest_b:
+                weight -= NAME_CONFLICT_BITS
+            if best is None or weight > best.weight:
+                best = Agreement(
+                    "name",
+                    f"{alias_a} ~ {alias_b}",
+                    weight,
+                    anchor_keys=frozenset(anchors),
+                    watch_keys=frozenset(watch),
+                )
+    return best
+
+
+def distance_km(a: Place, b: Place) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def place_closeness(a: Place, b: Place) -> float:
+    """1 for the same place (gazetteer id, or within PLACE_NEAR_KM), fading to 0 at PLACE_FAR_KM."""
+    if a.name_key and a.name_key == b.name_key:
+        return 1.0
+    if abs(a.lat - b.lat) > PLACE_FAR_KM / 111.0:
+        return 0.0
+    km = distance_km(a, b)
+    if km <= PLACE_NEAR_KM:
+        return 1.0
+    return max(0.0, (PLACE_FAR_KM - km) / (PLACE_FAR_KM - PLACE_NEAR_KM))
+
+
+def place_agreements(
+    a: AlertFeatures, b: AlertFeatures, place_bits: float, busy_bits: float
+) -> list[Agreement]:
+    """Waypoints of ``a`` that ``b`` passes through too, each place counted once."""
+    found: dict[str, Agreement] = {}
+    for place in a.places:
+        closeness = max((place_closeness(place, other) for other in b.places), default=0.0)
+        if closeness <= 0.0:
+            continue
+        label = place.name_key or place.name
+        base = busy_bits if place.name_key in BUSY_PLACES else place_bits
+        weight = base * closeness
+        if label not in found or found[label].weight < weight:
+            found[label] = Agreement("place", label, weight)
+    return list(found.values())

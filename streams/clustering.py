@@ -6,9 +6,11 @@ identifier: the same phone, vessel, account, plate or payment id) is
 transitive: alerts joined by one belong together. Weaker links only merge two
 groups when the evidence between the groups *as a whole* is enough: the summed
 match weight of the links between them must reach ``threshold * (1 +
-log2(|A| * |B|) / 2)``. Two single alerts need one link; an alert joining a
-group of four needs about twice the threshold (two links, or one very strong);
-a single weak bridge between two groups of four never suffices.
+log2(|A| * |B|) / 4)``, and when both groups have several members, at least
+two alerts of each must take part: one alert cannot bridge two groups, however
+many members of the other it resembles. Two single alerts need one link; an
+alert joining a group of four needs one and a half times the threshold (two
+links, or one very strong).
 
 Merges are made best-supported first, ties broken by member keys, so the result
 is a function of the links alone, whatever order alerts arrived in.
@@ -21,10 +23,13 @@ from collections.abc import Iterable
 
 from streams.scoring import Link
 
+#: Extra support (in thresholds) two groups need per doubling of ``|A| * |B|``.
+GROUP_BITS_PER_DOUBLING = 0.25
+
 
 def required_support(size_a: int, size_b: int, threshold: float) -> float:
     """Summed link weight two groups need between them to merge."""
-    return threshold * (1.0 + math.log2(size_a * size_b) / 2.0)
+    return threshold * (1.0 + GROUP_BITS_PER_DOUBLING * math.log2(size_a * size_b))
 
 
 def _strong_groups(nodes: list[str], links: dict[tuple[str, str], Link]) -> dict[str, str]:
@@ -53,28 +58,37 @@ def clusters(
     members: dict[str, set[str]] = {}
     for node in ordered:
         members.setdefault(group_of[node], set()).add(node)
-    support: dict[tuple[str, str], float] = {}
+    # Per pair of groups: summed weight, and the alerts of each group taking part.
+    support: dict[tuple[str, str], tuple[float, frozenset[str], frozenset[str]]] = {}
     for (a, b), link in links.items():
         ga, gb = group_of[a], group_of[b]
         if ga != gb:
-            pair = (min(ga, gb), max(ga, gb))
-            support[pair] = support.get(pair, 0.0) + link.weight
+            if ga > gb:
+                ga, gb, a, b = gb, ga, b, a
+            total, left, right = support.get((ga, gb), (0.0, frozenset(), frozenset()))
+            support[(ga, gb)] = (total + link.weight, left | {a}, right | {b})
     while True:
         best: tuple[float, tuple[str, str]] | None = None
-        for pair, total in support.items():
-            ratio = total / required_support(len(members[pair[0]]), len(members[pair[1]]), threshold)
+        for pair, (total, left, right) in support.items():
+            size_a, size_b = len(members[pair[0]]), len(members[pair[1]])
+            if min(size_a, size_b) > 1 and min(len(left), len(right)) < 2:
+                continue
+            ratio = total / required_support(size_a, size_b, threshold)
             if ratio >= 1.0 and (best is None or (-ratio, pair) < (-best[0], best[1])):
                 best = (ratio, pair)
         if best is None:
             break
         keep, gone = best[1]
         members[keep] |= members.pop(gone)
-        merged: dict[tuple[str, str], float] = {}
-        for (x, y), total in support.items():
+        merged: dict[tuple[str, str], tuple[float, frozenset[str], frozenset[str]]] = {}
+        for (x, y), (total, left, right) in support.items():
             x = keep if x == gone else x
             y = keep if y == gone else y
-            if x != y:
-                pair = (min(x, y), max(x, y))
-                merged[pair] = merged.get(pair, 0.0) + total
+            if x == y:
+                continue
+            if x > y:
+                x, y, left, right = y, x, right, left
+            old_total, old_left, old_right = merged.get((x, y), (0.0, frozenset(), frozenset()))
+            merged[(x, y)] = (old_total + total, old_left | left, old_right | right)
         support = merged
     return sorted(members.values(), key=min)

@@ -140,6 +140,17 @@ def _matched_tokens(
     return matched
 
 
+def _conflict(
+    tokens_a: tuple[NameToken, ...],
+    tokens_b: tuple[NameToken, ...],
+    matched: list[tuple[NameToken, NameToken, float]],
+) -> bool:
+    """Both names keep a token the other lacks, one of them uncommon ("Volkan" vs "Mehmet")."""
+    left_a = [t for t in tokens_a if all(t is not x for x, _, _ in matched)]
+    left_b = [t for t in tokens_b if all(t is not y for _, y, _ in matched)]
+    return bool(left_a and left_b) and any(not t.common for t in (*left_a, *left_b))
+
+
 def name_agreement(
     a: AlertFeatures,
     b: AlertFeatures,
@@ -162,9 +173,7 @@ def name_agreement(
                 if not x.common and not y.common:
                     anchors.update(f"name:{k}" for k in x.keys if k in y.keys)
                     watch.update(f"name:{k}" for k in (*x.keys, *y.keys))
-            rest_a = sum(not t.common for t in tokens_a) > sum(not x.common for x, _, _ in matched)
-            rest_b = sum(not t.common for t in tokens_b) > sum(not y.common for _, y, _ in matched)
-            if rest_a and rest_b:
+            if _conflict(tokens_a, tokens_b, matched):
                 weight -= NAME_CONFLICT_BITS
             if best is None or weight > best.weight:
                 best = Agreement(

@@ -15,14 +15,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from producers.simulation import simulate  # noqa: E402
-from schemas.catalog import alert_schema  # noqa: E402
-from schemas.json_mapping import from_json  # noqa: E402
-from streams.correlator import Correlator  # noqa: E402
-from streams.features import AlertFeatures, features_of  # noqa: E402
+from producers.simulation import simulate
+from schemas.catalog import alert_schema
+from schemas.json_mapping import from_json
+from streams.correlator import Correlator
+from streams.features import AlertFeatures, features_of
 
 
-def scenario_features(seed: int, difficulty: float, operations: int, decoys: int) -> list[AlertFeatures]:
+def scenario_features(
+    seed: int, difficulty: float, operations: int, decoys: int
+) -> list[AlertFeatures]:
     """Distinct alerts (latest line of each key wins) of a simulated scenario, as features."""
     scenario = simulate(seed, difficulty=difficulty, operations=operations, decoys=decoys)
     schema = alert_schema().schema

@@ -172,9 +172,9 @@ class Correlator:
         touched: set[str] = set()
         for node in sorted(holders):
             for other, link in sorted(self._links.get(node, {}).items()):
-                if key in link.keys or (common and key in link.anchors):
-                    if self._relink(node, other):
-                        touched |= {node, other}
+                uses = key in link.keys or (common and key in link.anchors)
+                if uses and self._relink(node, other):
+                    touched |= {node, other}
         return touched
 
     def _relink(self, a: str, b: str) -> bool:

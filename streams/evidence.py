@@ -15,9 +15,16 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
-from streams.features import FUZZY_KINDS, FUZZY_MIN_LENGTH, PHONE_TAIL, AlertFeatures, Place, deletions
-from streams.names import TOKEN_MATCH, NameToken, token_similarity
+from streams.features import (
+    FUZZY_KINDS,
+    FUZZY_MIN_LENGTH,
+    PHONE_TAIL,
+    AlertFeatures,
+    Place,
+    deletions,
+)
 from streams.gazetteer import BUSY_PLACES
+from streams.names import TOKEN_MATCH, NameToken, token_similarity
 
 #: Waypoints this close are the same place; the evidence fades to nothing at PLACE_FAR_KM.
 PLACE_NEAR_KM = 10.0

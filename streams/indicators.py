@@ -38,8 +38,11 @@ _IMO_TEXT = re.compile(r"\bIMO[\s:#.\-]*([0-9]{6,7})\b", re.IGNORECASE)
 _MMSI_TEXT = re.compile(r"\bMMSI[\s:#.\-]*([0-9]{9})\b", re.IGNORECASE)
 #: Cyrillic and Greek capitals that look like Latin ones, as found on plates copied by hand.
 _LOOKALIKES = str.maketrans(
-    "АВЕКМНОРСТУХІЈЅАΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-    "ABEKMHOPCTYXIJSAABEZHIKMNOPTYX",
+    # Cyrillic A, Ve, Ie, Ka, Em, En, O, Er, Es, Te, U, Ha, I, Je, Dze
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0423\u0425\u0406\u0408\u0405"
+    # Greek Alpha, Beta, Epsilon, Zeta, Eta, Iota, Kappa, Mu, Nu, Omicron, Rho, Tau, Upsilon, Chi
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7",
+    "ABEKMHOPCTYXIJSABEZHIKMNOPTYX",
 )
 #: Shortest digit string kept as a phone (shorter is an extension or a fragment).
 MIN_PHONE_DIGITS = 6
@@ -73,8 +76,9 @@ def normalise_phone(raw: str, regions: Iterable[str] = ()) -> Indicator | None:
     if international:
         try:
             number = phonenumbers.parse("+" + digits, None)
-            codes = {number.country_code}
-            national = digits[len(str(number.country_code)) :]
+            code = int(number.country_code or 0)
+            codes = {code}
+            national = digits[len(str(code)) :]
         except phonenumbers.NumberParseException:
             codes = set()
     else:
@@ -93,14 +97,14 @@ def _national(digits: str, regions: Iterable[str]) -> tuple[str, set[int]]:
         rest = digits[len(prefix) :]
         if len(digits) >= 11 and digits.startswith(prefix) and 8 <= len(rest) <= 11:
             return rest, {code}
-    plausible = set()
+    plausible: set[int] = set()
     for region in regions:
         try:
             number = phonenumbers.parse(digits, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_possible_number(number):
-            plausible.add(number.country_code)
+        if phonenumbers.is_possible_number(number) and number.country_code:
+            plausible.add(int(number.country_code))
     return digits, plausible
 
 

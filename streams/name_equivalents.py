@@ -19,12 +19,33 @@ from __future__ import annotations
 #: canonical spelling -> other spellings of the same name (lower case, ASCII).
 EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "muhammad": (
-        "mohammed", "mohammad", "muhammed", "mohamed", "mohamad", "muhamad", "mohd",
-        "mehmet", "mehmed", "mahomed", "muhammet", "mamad", "mohammod",
+        "mohammed",
+        "mohammad",
+        "muhammed",
+        "mohamed",
+        "mohamad",
+        "muhamad",
+        "mohd",
+        "mehmet",
+        "mehmed",
+        "mahomed",
+        "muhammet",
+        "mamad",
+        "mohammod",
     ),
     "ahmad": ("ahmed", "ahmet", "ahmmad", "ehmad"),
     "mahmud": ("mahmoud", "mahmood", "mahmut", "mehmood"),
-    "yusuf": ("yousef", "yousuf", "yusef", "youssef", "yosef", "joseph", "josef", "iosif", "yousaf"),
+    "yusuf": (
+        "yousef",
+        "yousuf",
+        "yusef",
+        "youssef",
+        "yosef",
+        "joseph",
+        "josef",
+        "iosif",
+        "yousaf",
+    ),
     "umar": ("omar", "omer", "umer", "oumar"),
     "uthman": ("osman", "othman", "usman", "osmane", "usmaan"),
     "ali": ("aly", "alee"),
@@ -96,12 +117,55 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
 #: Tokens that say little on their own: titles, kinship words, the most frequent names.
 COMMON_TOKENS: frozenset[str] = frozenset(
     {
-        "muhammad", "ahmad", "ali", "hasan", "husayn", "khan", "abdullah", "umar",
-        "ibrahim", "yusuf", "mahmud", "mustafa", "khalid", "malik", "shah", "gul", "jan",
-        "haji", "shaykh", "mulla", "ustad", "agha", "abu", "kaka", "sayyid", "doctor",
-        "dr", "sahib", "sahab", "bhai", "baba", "mama", "chacha", "lala", "mir", "bey",
-        "effendi", "usta", "hoca", "kapitan", "captain", "kaptan", "rais", "boss",
-        "chaudhry", "rahman", "karim", "amir", "said",
+        "muhammad",
+        "ahmad",
+        "ali",
+        "hasan",
+        "husayn",
+        "khan",
+        "abdullah",
+        "umar",
+        "ibrahim",
+        "yusuf",
+        "mahmud",
+        "mustafa",
+        "khalid",
+        "malik",
+        "shah",
+        "gul",
+        "jan",
+        "haji",
+        "shaykh",
+        "mulla",
+        "ustad",
+        "agha",
+        "abu",
+        "kaka",
+        "sayyid",
+        "doctor",
+        "dr",
+        "sahib",
+        "sahab",
+        "bhai",
+        "baba",
+        "mama",
+        "chacha",
+        "lala",
+        "mir",
+        "bey",
+        "effendi",
+        "usta",
+        "hoca",
+        "kapitan",
+        "captain",
+        "kaptan",
+        "rais",
+        "boss",
+        "chaudhry",
+        "rahman",
+        "karim",
+        "amir",
+        "said",
     }
 )
 
@@ -109,10 +173,19 @@ COMMON_TOKENS: frozenset[str] = frozenset(
 CONNECTORS: frozenset[str] = frozenset({"bin", "ibn", "bint", "ben", "ould", "walad", "s", "o"})
 #: Arabic definite article as romanised, written apart or hyphenated ("al-Haddad").
 ARTICLES: frozenset[str] = frozenset(
-    {"al", "el", "ul", "ar", "ur", "as", "us", "ad", "an", "ash", "at", "az", "ad"}
+    {"al", "el", "ul", "ar", "ur", "as", "us", "ad", "an", "ash", "at", "az"}
 )
 #: Spellings of the first half of ``Abd X`` compounds ("servant of ..."), joined or apart.
-ABD_PREFIXES: tuple[str, ...] = ("abdul", "abdel", "abdal", "abdol", "abdur", "abdus", "abdu", "abd")
+ABD_PREFIXES: tuple[str, ...] = (
+    "abdul",
+    "abdel",
+    "abdal",
+    "abdol",
+    "abdur",
+    "abdus",
+    "abdu",
+    "abd",
+)
 
 
 def equivalence_index() -> dict[str, str]:

@@ -143,7 +143,9 @@ def _join_compounds(words: list[str]) -> list[str]:
         if word in _EQUIVALENT:
             out.append(_EQUIVALENT[word])
             continue
-        prefix = next((p for p in ABD_PREFIXES if word.startswith(p) and len(word) > len(p) + 2), "")
+        prefix = next(
+            (p for p in ABD_PREFIXES if word.startswith(p) and len(word) > len(p) + 2), ""
+        )
         out.append(_abd_compound(word[3:]) if prefix else word)
     return out
 

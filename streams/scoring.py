@@ -53,8 +53,8 @@ BUSY_PLACE_MU = (0.6, 0.3)
 PLACE_CAP_BITS = 5.0
 #: Time weight at a gap of 0, and the gap (days) whose doubling costs TIME_BITS_PER_DOUBLING.
 TIME_BITS_AT_ZERO = 3.0
-TIME_SCALE_DAYS = 2.0
-TIME_BITS_PER_DOUBLING = 2.0
+TIME_SCALE_DAYS = 3.0
+TIME_BITS_PER_DOUBLING = 1.5
 #: Term frequency: full weight up to this many holders, then TF_BITS_PER_DOUBLING per doubling.
 FULL_WEIGHT_UPTO = 4
 TF_BITS_PER_DOUBLING = 2.0
@@ -86,7 +86,7 @@ def tf_penalty(holders: int, full_weight_upto: int = FULL_WEIGHT_UPTO) -> float:
 
 def tf_step(holders: int, full_weight_upto: int = FULL_WEIGHT_UPTO) -> bool:
     """Whether reaching ``holders`` changes the penalty (a new doubling has begun)."""
-    return tf_penalty(holders, full_weight_upto) != tf_penalty(holders - 1, full_weight_upto)
+    return bool(tf_penalty(holders, full_weight_upto) != tf_penalty(holders - 1, full_weight_upto))
 
 
 def time_bits(gap_ms: int) -> float:
@@ -97,7 +97,7 @@ def time_bits(gap_ms: int) -> float:
 
 def probability(weight: float) -> float:
     """Posterior probability of a match at ``weight`` bits, with the documented prior."""
-    return 1.0 / (1.0 + 2.0 ** -(weight + PRIOR_BITS))
+    return 1.0 / (1.0 + math.pow(2.0, -(weight + PRIOR_BITS)))
 
 
 @dataclass(frozen=True, order=True)
@@ -174,7 +174,9 @@ def score_pair(a: AlertFeatures, b: AlertFeatures, penalty: Penalty) -> Link:
         names = " / ".join(sorted(p.value for p in places))
         evidence.append(Evidence("place", names, round(place_total, 3)))
     gap = windows_gap_ms(first, second)
-    evidence.append(Evidence("time", f"{gap / 86_400_000:.1f} days apart", round(time_bits(gap), 3)))
+    evidence.append(
+        Evidence("time", f"{gap / 86_400_000:.1f} days apart", round(time_bits(gap), 3))
+    )
     total = round(sum(e.weight for e in evidence), 3)
     strong = strong and total >= LINK_THRESHOLD
     return Link(total, tuple(sorted(evidence)), frozenset(keys), strong, frozenset(anchors))

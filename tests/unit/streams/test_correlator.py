@@ -151,7 +151,9 @@ def test_weak_links_do_not_chain_alerts_into_one_incident() -> None:
         features("PK-FIA", "a", aliases=("Kasim Zarif",), places=("Taftan",)),
         *(
             features(agency, f"n{n}", aliases=pair, places=("Taftan",))
-            for n, (agency, pair) in enumerate(zip(["IR-BG", "TR-SG", "GR-HCG"], names))
+            for n, (agency, pair) in enumerate(
+                zip(["IR-BG", "TR-SG", "GR-HCG"], names, strict=True)
+            )
         ),
     ]
     correlator = Correlator()

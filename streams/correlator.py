@@ -144,7 +144,9 @@ class Correlator:
             holders.add(node)
             if len(holders) > self.max_fanout:
                 affected |= self._make_common(key)
-            elif tf_step(len(holders), self.full_weight_upto):
+            elif len(holders) > self.full_weight_upto and tf_step(
+                len(holders), self.full_weight_upto
+            ):
                 affected |= self._rescore(key, holders, common=False)
         for other in sorted(self._candidates(node)):
             if self._relink(node, other):

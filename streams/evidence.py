@@ -85,9 +85,7 @@ def identifier_agreements(
 ) -> list[Agreement]:
     """Identifiers of ``a`` that ``b`` carries too, exactly or one edit apart (best per value)."""
     found: list[Agreement] = []
-    theirs: dict[str, list[tuple[str, str]]] = {}
-    for kind, value, context in b.identifiers:
-        theirs.setdefault(kind, []).append((value, context))
+    theirs = b.ids_by_kind
     for kind, value, context in a.identifiers:
         best: Agreement | None = None
         for other, other_context in theirs.get(kind, ()):
@@ -147,6 +145,11 @@ def _matched_tokens(
     return matched
 
 
+#: Token matchings of alias pairs compared recently (re-scoring compares the same pairs).
+_MATCHED: dict[tuple[str, str], tuple[list[tuple[NameToken, NameToken, float]], bool]] = {}
+_MATCHED_MEMO = 100_000
+
+
 def _conflict(
     tokens_a: tuple[NameToken, ...],
     tokens_b: tuple[NameToken, ...],
@@ -169,7 +172,14 @@ def name_agreement(
     best: Agreement | None = None
     for alias_a, tokens_a in a.alias_tokens:
         for alias_b, tokens_b in b.alias_tokens:
-            matched = _matched_tokens(tokens_a, tokens_b)
+            memo = _MATCHED.get((alias_a, alias_b))
+            if memo is None:
+                matched = _matched_tokens(tokens_a, tokens_b)
+                memo = (matched, bool(matched) and _conflict(tokens_a, tokens_b, matched))
+                if len(_MATCHED) > _MATCHED_MEMO:
+                    _MATCHED.clear()
+                _MATCHED[(alias_a, alias_b)] = memo
+            matched, conflict = memo
             if not matched:
                 continue
             weight = 0.0
@@ -180,7 +190,7 @@ def name_agreement(
                 if not x.common and not y.common:
                     anchors.update(f"name:{k}" for k in x.keys if k in y.keys)
                     watch.update(f"name:{k}" for k in (*x.keys, *y.keys))
-            if _conflict(tokens_a, tokens_b, matched):
+            if conflict:
                 weight -= NAME_CONFLICT_BITS
             if best is None or weight > best.weight:
                 best = Agreement(

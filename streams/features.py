@@ -91,6 +91,14 @@ class AlertFeatures:
         return tuple((a, t) for a, t in ((a, name_tokens(a)) for a in self.aliases) if t)
 
     @cached_property
+    def ids_by_kind(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """``kind -> ((value, context), ...)``, for comparisons."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for kind, value, context in self.identifiers:
+            found.setdefault(kind, []).append((value, context))
+        return {kind: tuple(values) for kind, values in found.items()}
+
+    @cached_property
     def keys(self) -> frozenset[str]:
         """Every blocking key of this alert."""
         keys: set[str] = set()

@@ -211,9 +211,22 @@ def token_similarity(a: NameToken, b: NameToken) -> float:
     """Similarity in [0, 1]: 1 for the same canonical name, else Jaro-Winkler of folded forms."""
     if a.canonical == b.canonical:
         return 1.0
-    if (a.vowelless or b.vowelless) and a.skeleton == b.skeleton and len(a.skeleton) >= 2:
-        return 0.93
-    return float(JaroWinkler.normalized_similarity(a.folded, b.folded, processor=None))
+    memo = (a.canonical, b.canonical, a.vowelless, b.vowelless)
+    found = _SIMILARITY.get(memo)
+    if found is None:
+        if (a.vowelless or b.vowelless) and a.skeleton == b.skeleton and len(a.skeleton) >= 2:
+            found = 0.93
+        else:
+            found = float(JaroWinkler.normalized_similarity(a.folded, b.folded, processor=None))
+        if len(_SIMILARITY) > _SIMILARITY_MEMO:
+            _SIMILARITY.clear()
+        _SIMILARITY[memo] = found
+    return found
+
+
+#: Token pairs compared recently (the same names recur across an operation's reports).
+_SIMILARITY: dict[tuple[str, str, bool, bool], float] = {}
+_SIMILARITY_MEMO = 200_000
 
 
 def name_key(name: str) -> str:

@@ -149,6 +149,8 @@ def score_pair(a: AlertFeatures, b: AlertFeatures, penalty: Penalty) -> Link:
     agreements = identifier_agreements(first, second, IDENTIFIER_MU, NEAR_MU)
     name = name_agreement(first, second, NAME_TOKEN_MU, COMMON_NAME_TOKEN_MU, penalty)
     if name is not None:
+        if not agreements and name.weight + PLACE_CAP_BITS + TIME_BITS_AT_ZERO < LINK_THRESHOLD:
+            return NO_LINK  # a name this weak cannot link whatever the route and the dates
         agreements.append(name)
     evidence: list[Evidence] = []
     keys: set[str] = set()

@@ -49,11 +49,12 @@ test-integration: $(STAMP) ## Integration tests only (real broker)
 demo: $(STAMP) ## End-to-end demo on the local broker: agencies publish, the task force receives
 	$(PY) deploy/demo.py
 
-bench: $(STAMP) ## Pipeline throughput/latency vs bare Kafka and Faust; dedupe state per million alerts; sealing, policy and audit-chain costs
+bench: $(STAMP) ## Pipeline throughput/latency vs bare Kafka and Faust; dedupe state per million alerts; sealing, policy and audit-chain costs; correlator alerts/s
 	$(PY) bench/pipeline_bench.py $(BENCH_ARGS)
 	$(PY) bench/dedupe_store_bench.py
 	$(PY) bench/delivery_bench.py
 	$(PY) bench/audit_bench.py
+	$(PY) bench/correlator_bench.py
 
 eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1) of labelled scenarios through the real pipeline
 	$(PY) -m evaluation.run $(EVAL_ARGS)

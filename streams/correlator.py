@@ -76,9 +76,12 @@ class Correlator:
 
     def penalty(self, key: str) -> float:
         """Bits evidence from ``key`` loses for its holders; infinite once it is common."""
-        if key in self.common:
-            return math.inf
-        return tf_penalty(len(self._postings.get(key, ())), self.full_weight_upto)
+        holders = self._postings.get(key)
+        if holders is None:
+            return math.inf if key in self.common else 0.0
+        if len(holders) <= self.full_weight_upto:
+            return 0.0
+        return tf_penalty(len(holders), self.full_weight_upto)
 
     def incidents(self) -> list[dict[str, Any]]:
         """The latest version of every incident ever emitted, by id."""

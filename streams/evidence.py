@@ -117,8 +117,9 @@ def _token_weight(
 ) -> float:
     m, u = common_mu if x.common or y.common else mu
     weight = math.log2(m / u) * (1.0 if sim >= TOKEN_EXACT else 0.75)
-    keys = [f"name:{k}" for t in (x, y) if not t.common for k in t.keys]
-    lost = min((penalty(k) for k in keys), default=0.0)
+    if x.common or y.common:
+        return weight
+    lost = min(penalty(k) for k in (*x.index_keys, *y.index_keys))
     return max(0.0, weight - lost) if math.isfinite(lost) else 0.0
 
 
@@ -188,8 +189,9 @@ def name_agreement(
             for x, y, sim in matched:
                 weight += _token_weight(x, y, sim, mu, common_mu, penalty)
                 if not x.common and not y.common:
-                    anchors.update(f"name:{k}" for k in x.keys if k in y.keys)
-                    watch.update(f"name:{k}" for k in (*x.keys, *y.keys))
+                    anchors.update(k for k in x.index_keys if k in y.index_keys)
+                    watch.update(x.index_keys)
+                    watch.update(y.index_keys)
             if conflict:
                 weight -= NAME_CONFLICT_BITS
             if best is None or weight > best.weight:

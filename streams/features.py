@@ -110,8 +110,7 @@ class AlertFeatures:
                 keys.add(f"phone>{value[-PHONE_TAIL:]}")
         for _, tokens in self.alias_tokens:
             for token in tokens:
-                if not token.common:
-                    keys.update(f"name:{k}" for k in token.keys)
+                keys.update(token.index_keys)
         return frozenset(keys)
 
     def blocking_keys(self) -> frozenset[str]:

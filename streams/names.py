@@ -76,6 +76,8 @@ class NameToken:
     """Spelling-folded form compared by similarity."""
     keys: tuple[str, ...]
     """Blocking keys: Metaphone code and consonant skeleton."""
+    index_keys: tuple[str, ...]
+    """The blocking keys as indexed (``name:`` + key); empty for a common token."""
     skeleton: str
     """Consonant skeleton (what an abjad spelling keeps)."""
     vowelless: bool
@@ -188,11 +190,13 @@ def name_tokens(name: str) -> tuple[NameToken, ...]:
         if len(readings) == 1:
             canonical = next(iter(readings))
         common = canonical in COMMON_TOKENS or bool(readings and readings <= COMMON_TOKENS)
+        keys = (phonetic_key(canonical), "s" + skeleton(canonical))
         tokens.append(
             NameToken(
                 canonical=canonical,
                 folded=fold(canonical),
-                keys=(phonetic_key(canonical), "s" + skeleton(canonical)),
+                keys=keys,
+                index_keys=() if common else tuple(f"name:{k}" for k in keys),
                 skeleton=skeleton(canonical),
                 vowelless=vowelless,
                 common=common,

@@ -106,7 +106,7 @@ class AlertFeatures:
             keys.add(f"{kind}:{value}")
             if kind in FUZZY_KINDS and len(value) >= FUZZY_MIN_LENGTH:
                 keys.update(f"{kind}~{v}" for v in deletions(value))
-            if kind == "phone" and len(value) > PHONE_TAIL:
+            if kind == "phone" and len(value) >= PHONE_TAIL:
                 keys.add(f"phone>{value[-PHONE_TAIL:]}")
         for _, tokens in self.alias_tokens:
             for token in tokens:

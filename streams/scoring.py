@@ -163,8 +163,9 @@ def score_pair(a: AlertFeatures, b: AlertFeatures, penalty: Penalty) -> Link:
         if weight == 0.0 and agreement.weight > 0:
             continue
         keys.update(agreement.tf_keys | agreement.watch_keys)
-        anchors.update(agreement.anchor_keys)
-        if weight > 0 and any(math.isfinite(penalty(k)) for k in agreement.anchor_keys):
+        shared = agreement.anchor_keys & first.keys & second.keys
+        anchors.update(shared)
+        if weight > 0 and any(math.isfinite(penalty(k)) for k in shared):
             anchored = True
             strong = strong or (agreement.exact and weight >= STRONG_BITS)
         evidence.append(Evidence(agreement.kind, agreement.value, round(weight, 3)))

@@ -303,3 +303,57 @@ def test_adding_an_unrelated_alert_never_splits_an_incident(
     with_unrelated = Correlator(max_fanout=4)
     _feed(with_unrelated, [*order[:position], UNRELATED, *order[position:]])
     assert sorted(_final(with_unrelated).values()) == sorted(_final(reference).values())
+
+
+POOL_IDS = [
+    PHONE,
+    ("phone", "3001234576", "92"),  # PHONE with two digits transposed
+    ("phone", "1234567", ""),  # PHONE's tail, written without the operator code
+    HOTLINE,
+    HANDLE,
+    ("handle", "routekin"),
+    VESSEL,
+    ("plate", "QA1234"),
+]
+POOL_ALIASES = ["Kasim Zarif", "Qasim Zareef", "Muhammad Khan", "Haji Baloch", "Wali Tokhi"]
+POOL_PLACES = ["Ayvalik", "Lesvos", "Mytilini", "Taftan", "Izmir", "Smyrna"]
+AGENCIES = ["PK-FIA", "IR-BG", "TR-SG", "GR-HCG", "UNODC"]
+
+
+@st.composite
+def small_worlds(draw: st.DrawFn) -> list[AlertFeatures]:
+    """Alerts drawn from small pools, so that they share, nearly share and chain evidence."""
+    count = draw(st.integers(min_value=2, max_value=9))
+    return [
+        features(
+            draw(st.sampled_from(AGENCIES)),
+            f"w{n}",
+            ids=tuple(draw(st.sets(st.sampled_from(POOL_IDS), max_size=2))),
+            aliases=tuple(draw(st.lists(st.sampled_from(POOL_ALIASES), max_size=2, unique=True))),
+            places=tuple(draw(st.lists(st.sampled_from(POOL_PLACES), max_size=2, unique=True))),
+            day=draw(st.integers(min_value=0, max_value=30)),
+            days=draw(st.integers(min_value=0, max_value=3)),
+        )
+        for n in range(count)
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_worlds(), st.randoms(use_true_random=False))
+def test_random_worlds_give_the_same_incidents_in_any_order(
+    world: list[AlertFeatures], rnd: Any
+) -> None:
+    order = list(world)
+    rnd.shuffle(order)
+    reference = Correlator(max_fanout=4, full_weight_upto=2)
+    _feed(reference, world)
+    shuffled = Correlator(max_fanout=4, full_weight_upto=2)
+    _feed(shuffled, order)
+    assert _final(shuffled) == _final(reference)
+
+    def content(correlator: Correlator) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in i.items() if k != "version"} for i in correlator.active_incidents()
+        ]
+
+    assert content(shuffled) == content(reference)

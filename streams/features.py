@@ -23,7 +23,7 @@ from typing import Any
 from schemas.topics import message_key
 from streams.gazetteer import resolve
 from streams.indicators import alert_indicators
-from streams.names import NameToken, name_tokens
+from streams.names import NameToken, name_tokens, split_aliases
 
 #: Identifier kinds whose one-edit neighbourhood is indexed (long enough to make it rare).
 FUZZY_KINDS = frozenset({"phone", "handle", "payment", "plate"})
@@ -192,7 +192,13 @@ def features_of(alert: dict[str, Any]) -> AlertFeatures:
         transport_mode=alert["transport_mode"],
         places=tuple(place_of(p) for p in alert["route"]),
         identifiers=tuple(identifiers),
-        aliases=tuple(a for a in alert["indicators"]["smuggler_aliases"] if a.strip()),
+        aliases=tuple(
+            dict.fromkeys(
+                name
+                for field in alert["indicators"]["smuggler_aliases"]
+                for name in split_aliases(field)
+            )
+        ),
         tlp=alert["tlp"],
         tlp_recipients=tuple(alert["tlp_recipients"]),
         handling_code=alert["handling_code"],

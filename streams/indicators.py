@@ -31,6 +31,18 @@ _URL_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _QUERY = re.compile(r"[?#].*$")
+#: Several numbers in one field: "0300 1234567 / 0321 7654321", "..., ...", "... or ...".
+_PHONE_LIST = re.compile(r"\s*(?:[,;]|\s/\s|\s(?:or|ya|yaa|ve|veya|ή|και|و)\s)\s*", re.IGNORECASE)
+#: Labels officers put before a handle ("telegram: @x") or a payment id ("IBAN", "A/C No.").
+_HANDLE_LABEL = re.compile(
+    r"^\s*(telegram|whatsapp|signal|viber|imo|instagram|facebook|fb|tiktok|tg|wa)"
+    r"(\s*[:#]\s*|\s+(?=@))",
+    re.IGNORECASE,
+)
+_PAYMENT_LABEL = re.compile(
+    r"^\s*(iban|acct|account(\s+no)?|a/c(\s+no)?|wallet|address)\b\s*[:#.\-]*\s*",
+    re.IGNORECASE,
+)
 _ALNUM = re.compile(r"[^0-9a-z]+")
 _PHONE_LIKE = re.compile(r"^[+0-9][0-9 ()\-./]{5,}$")
 _PHONE_PLATFORMS = {"whatsapp", "signal", "imo", "viber", "telegram", "phone", "sms"}
@@ -66,7 +78,8 @@ def _calling_code(region: str) -> int:
 
 def normalise_phone(raw: str, regions: Iterable[str] = ()) -> Indicator | None:
     """National significant digits of ``raw`` and the country codes it may belong to."""
-    text = raw.strip()
+    start = re.search(r"[+0-9]", raw)
+    text = raw[start.start() :].strip() if start else ""
     digits = re.sub(r"[^0-9]", "", text)
     international = text.startswith("+") or digits.startswith("00")
     if digits.startswith("00"):
@@ -110,7 +123,7 @@ def _national(digits: str, regions: Iterable[str]) -> tuple[str, set[int]]:
 
 def normalise_handle(handle: str) -> str:
     """Handle without URL form, ``@``, case or separators (so display names meet handles)."""
-    bare = _QUERY.sub("", _URL_PREFIX.sub("", handle.strip()))
+    bare = _QUERY.sub("", _URL_PREFIX.sub("", _HANDLE_LABEL.sub("", handle.strip())))
     return _ALNUM.sub("", bare.lstrip("@").casefold())
 
 
@@ -122,7 +135,7 @@ def normalise_plate(raw: str) -> str:
 
 def normalise_payment(identifier: str) -> str:
     """Letters and digits of a payment id, case-folded (the method is often mislabelled)."""
-    return _ALNUM.sub("", identifier.casefold())
+    return _ALNUM.sub("", _PAYMENT_LABEL.sub("", identifier).casefold())
 
 
 def imo_digits(raw: str) -> str | None:
@@ -165,10 +178,11 @@ def alert_indicators(alert: dict[str, Any]) -> set[Indicator]:
     regions = regions_for(alert)
     found: set[Indicator] = set()
     indicators = alert["indicators"]
-    for raw in indicators["phone_numbers"]:
-        phone = normalise_phone(raw, regions)
-        if phone is not None:
-            found.add(phone)
+    for field in indicators["phone_numbers"]:
+        for raw in _PHONE_LIST.split(field):
+            phone = normalise_phone(raw, regions)
+            if phone is not None:
+                found.add(phone)
     for handle in (*indicators["messaging_handles"], *indicators["social_media_handles"]):
         platform, value = handle["platform"].casefold(), handle["handle"]
         bare = _URL_PREFIX.sub("", value.strip())

@@ -233,6 +233,20 @@ _SIMILARITY: dict[tuple[str, str, bool, bool], float] = {}
 _SIMILARITY_MEMO = 200_000
 
 
+#: What officers write between two names of one person ("Haji Baloch aka Doctor").
+_ALIAS_SEPARATORS = re.compile(
+    r"\s*(?:\b(?:a\.?k\.?a\.?|alias|also known as|known as|called|lakab(?:i|\u0131)|diger adi|"
+    r"detto|dit)\b|[/|;,()\[\]])\s*",
+    re.IGNORECASE,
+)
+
+
+def split_aliases(text: str) -> list[str]:
+    """The names in one written alias field ("Abu Yusuf (aka Haji Baloch)" gives two)."""
+    parts = (part.strip(" .:-'\"“”«»") for part in _ALIAS_SEPARATORS.split(text) if part)
+    return [part for part in parts if part]
+
+
 def name_key(name: str) -> str:
     """Order-independent key of a name: its sorted phonetic token keys."""
     return " ".join(sorted(t.keys[0] for t in name_tokens(name)))

@@ -31,6 +31,7 @@ PK_MOBILE = "3001234567"
         pytest.param("92 300 1234567", ["PK", "IR"], id="country-code-without-plus"),
         pytest.param("300.123.4567", ["GR"], id="bare-national-dots"),
         pytest.param("0300 1234567", ["GR", "TR"], id="agency-country-wrong"),
+        pytest.param("Tel: +92 300 1234567", [], id="labelled"),
     ],
 )
 def test_phone_spellings_give_the_same_digits(raw: str, regions: list[str]) -> None:
@@ -84,6 +85,7 @@ def test_fragments_are_not_phones(raw: str) -> None:
         pytest.param("facebook.com/europe.jobs?ref=share", "europejobs", id="facebook-query"),
         pytest.param("Europe Jobs", "europejobs", id="display-name"),
         pytest.param("instagram.com/europe_jobs", "europejobs", id="instagram-url"),
+        pytest.param("telegram: @europe_jobs", "europejobs", id="platform-label"),
     ],
 )
 def test_handles(handle: str, expected: str) -> None:
@@ -111,6 +113,9 @@ def test_plates(raw: str, expected: str) -> None:
         pytest.param("PK36 SCBL 0000 0011 2345 6702", "pk36scbl0000001123456702", id="iban-spaced"),
         pytest.param("pk36-scbl-0000-0011-2345-6702", "pk36scbl0000001123456702", id="iban-dashed"),
         pytest.param("Al-Madina Exchange, Quetta", "almadinaexchangequetta", id="hawala-name"),
+        pytest.param(
+            "IBAN: PK36 SCBL 0000 0011 2345 6702", "pk36scbl0000001123456702", id="iban-label"
+        ),
     ],
 )
 def test_payments(raw: str, expected: str) -> None:
@@ -189,3 +194,11 @@ def test_imo_written_in_the_vessel_name_is_found() -> None:
     }
     found = alert_indicators(_alert("GR-HCG", conveyance=vessel))
     assert Indicator("imo", "907472") in found
+
+
+def test_several_numbers_in_one_field_are_all_kept() -> None:
+    alert = _alert(
+        "PK-FIA", phone_numbers=["0300 1234567 / 0321-7654321", "0333 1112223 or 0345 9998887"]
+    )
+    phones = {i.value for i in alert_indicators(alert) if i.kind == "phone"}
+    assert phones == {"3001234567", "3217654321", "3331112223", "3459998887"}

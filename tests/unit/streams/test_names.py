@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.names import TOKEN_MATCH, name_tokens, token_similarity
+from streams.names import TOKEN_MATCH, name_tokens, split_aliases, token_similarity
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -98,3 +98,18 @@ def test_similarity_is_symmetric_and_bounded(a: str, b: str) -> None:
         for y in name_tokens(b):
             assert token_similarity(x, y) == token_similarity(y, x)
             assert 0.0 <= token_similarity(x, y) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        pytest.param(
+            "Abu Yusuf (aka Haji Baloch)", ["Abu Yusuf", "Haji Baloch"], id="aka-brackets"
+        ),
+        pytest.param("Haji Baloch a.k.a. Doctor", ["Haji Baloch", "Doctor"], id="a-k-a"),
+        pytest.param("Kasim Zarif / قاسم ظریف", ["Kasim Zarif", "قاسم ظریف"], id="two-scripts"),
+        pytest.param("Akram Khan", ["Akram Khan"], id="one-name"),
+    ],
+)
+def test_one_field_with_several_names_is_split(field: str, names: list[str]) -> None:
+    assert split_aliases(field) == names

@@ -156,10 +156,10 @@ def _conflict(
     tokens_b: tuple[NameToken, ...],
     matched: list[tuple[NameToken, NameToken, float]],
 ) -> bool:
-    """Both names keep a token the other lacks, one of them uncommon ("Volkan" vs "Mehmet")."""
-    left_a = [t for t in tokens_a if all(t is not x for x, _, _ in matched)]
-    left_b = [t for t in tokens_b if all(t is not y for _, y, _ in matched)]
-    return bool(left_a and left_b) and any(not t.common for t in (*left_a, *left_b))
+    """Both names keep a name (not a title) the other lacks ("Volkan" vs "Mehmet Sahin")."""
+    left_a = [t for t in tokens_a if not t.title and all(t is not x for x, _, _ in matched)]
+    left_b = [t for t in tokens_b if not t.title and all(t is not y for _, y, _ in matched)]
+    return bool(left_a and left_b)
 
 
 def name_agreement(

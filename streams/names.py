@@ -27,6 +27,7 @@ from streams.name_equivalents import (
     ARTICLES,
     COMMON_TOKENS,
     CONNECTORS,
+    TITLES,
     equivalence_index,
 )
 
@@ -84,6 +85,8 @@ class NameToken:
     """Written in an abjad (Arabic script): vowels were never there to compare."""
     common: bool
     """A title or very frequent name: weak evidence on its own."""
+    title: bool = False
+    """A title or kinship word: differing ones do not make two names different."""
 
 
 def fold(token: str) -> str:
@@ -200,6 +203,7 @@ def name_tokens(name: str) -> tuple[NameToken, ...]:
                 skeleton=skeleton(canonical),
                 vowelless=vowelless,
                 common=common,
+                title=canonical in TITLES,
             )
         )
     return tuple(tokens)

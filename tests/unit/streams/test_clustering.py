@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from streams.clustering import clusters, required_support
@@ -30,7 +32,7 @@ def test_strong_links_are_transitive() -> None:
 
 def test_a_chain_of_weak_links_does_not_make_one_group() -> None:
     nodes = ["a", "b", "c", "d", "e"]
-    links = {(x, y): weak() for x, y in zip(nodes, nodes[1:], strict=False)}
+    links = {(x, y): weak() for x, y in itertools.pairwise(nodes)}
     groups = clusters(nodes, links, T)
     assert max(len(g) for g in groups) == 2
 

@@ -245,9 +245,17 @@ _ALIAS_SEPARATORS = re.compile(
 )
 
 
+def _strip_name(part: str) -> str:
+    """Without surrounding blanks, quotes and punctuation (repeatedly: '" Kaptan ."')."""
+    before = None
+    while before != part:
+        before, part = part, part.strip().strip(".:-'\"“”«»")
+    return part
+
+
 def split_aliases(text: str) -> list[str]:
     """The names in one written alias field ("Abu Yusuf (aka Haji Baloch)" gives two)."""
-    parts = (part.strip(" .:-'\"“”«»") for part in _ALIAS_SEPARATORS.split(text) if part)
+    parts = (_strip_name(part) for part in _ALIAS_SEPARATORS.split(text) if part)
     return [part for part in parts if part]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streams.indicators import (
     Indicator,
@@ -202,3 +204,13 @@ def test_several_numbers_in_one_field_are_all_kept() -> None:
     )
     phones = {i.value for i in alert_indicators(alert) if i.kind == "phone"}
     assert phones == {"3001234567", "3217654321", "3331112223", "3459998887"}
+
+
+@given(st.text(max_size=60), st.lists(st.sampled_from(["PK", "TR", "GR", "ZZ", "XK"]), max_size=3))
+def test_any_text_in_any_field_normalises_without_error(text: str, regions: list[str]) -> None:
+    phone = normalise_phone(text, regions)
+    assert phone is None or phone.value.isdigit()
+    assert normalise_handle(text).isalnum() or normalise_handle(text) == ""
+    assert normalise_payment(text) == normalise_payment(normalise_payment(text))
+    assert normalise_plate(text) == normalise_plate(normalise_plate(text))
+    assert imo_digits(text) is None or len(imo_digits(text) or "") == 6

@@ -113,3 +113,11 @@ def test_similarity_is_symmetric_and_bounded(a: str, b: str) -> None:
 )
 def test_one_field_with_several_names_is_split(field: str, names: list[str]) -> None:
     assert split_aliases(field) == names
+
+
+@given(st.text(max_size=80))
+def test_any_alias_field_splits_and_tokenises_without_error(text: str) -> None:
+    for name in split_aliases(text):
+        assert name.strip() == name and name
+        for token in name_tokens(name):
+            assert token.canonical and token.keys

@@ -235,3 +235,9 @@ def test_pair_scores_are_symmetric(
         day=day,
     )
     assert score_pair(a, b, never_common) == score_pair(b, a, never_common)
+
+
+@given(st.text(max_size=60))
+def test_any_place_name_resolves_or_not_without_error(text: str) -> None:
+    place = resolve(text)
+    assert place is None or resolve(place.place_id) == place

@@ -21,7 +21,7 @@ from streams.features import (
     PHONE_TAIL,
     AlertFeatures,
     Place,
-    deletions,
+    near_keys,
 )
 from streams.gazetteer import BUSY_PLACES
 from streams.names import TOKEN_MATCH, NameToken, token_similarity
@@ -73,7 +73,7 @@ def _near(kind: str, x: str, y: str) -> frozenset[str]:
     if kind == "phone" and min(len(x), len(y)) >= PHONE_TAIL and (x.endswith(y) or y.endswith(x)):
         keys.add(f"phone>{x[-PHONE_TAIL:]}")
     if min(len(x), len(y)) >= FUZZY_MIN_LENGTH and OSA.distance(x, y, score_cutoff=1) <= 1:
-        keys.update(f"{kind}~{d}" for d in deletions(x) & deletions(y))
+        keys.update(near_keys(kind, x) & near_keys(kind, y))
     return frozenset(keys)
 
 

@@ -28,6 +28,8 @@ from streams.names import NameToken, name_tokens, split_aliases
 #: Identifier kinds whose one-edit neighbourhood is indexed (long enough to make it rare).
 FUZZY_KINDS = frozenset({"phone", "handle", "payment", "plate"})
 FUZZY_MIN_LENGTH = 6
+HALVES_FROM = 13
+SEGMENT = 6
 PHONE_TAIL = 7
 
 
@@ -52,6 +54,25 @@ class Place:
 def deletions(value: str) -> set[str]:
     """``value`` and every string one character shorter (symmetric-deletion neighbourhood)."""
     return {value} | {value[:i] + value[i + 1 :] for i in range(len(value))}
+
+
+def near_keys(kind: str, value: str) -> set[str]:
+    """Keys two values of ``kind`` one edit apart always share.
+
+    Shorter than HALVES_FROM characters: the symmetric-deletion neighbourhood.
+    From HALVES_FROM - 1 on (IBANs, long handles): the first and the last
+    SEGMENT characters, one of which a single edit leaves intact, so two keys
+    instead of one per character (both kinds at the boundary length, so that
+    values either side of it still meet).
+    """
+    keys: set[str] = set()
+    if len(value) < FUZZY_MIN_LENGTH:
+        return keys
+    if len(value) < HALVES_FROM:
+        keys.update(f"{kind}~{v}" for v in deletions(value))
+    if len(value) >= HALVES_FROM - 1:
+        keys.update((f"{kind}[{value[:SEGMENT]}", f"{kind}]{value[-SEGMENT:]}"))
+    return keys
 
 
 @dataclass(frozen=True)
@@ -104,8 +125,8 @@ class AlertFeatures:
         keys: set[str] = set()
         for kind, value, _ in self.identifiers:
             keys.add(f"{kind}:{value}")
-            if kind in FUZZY_KINDS and len(value) >= FUZZY_MIN_LENGTH:
-                keys.update(f"{kind}~{v}" for v in deletions(value))
+            if kind in FUZZY_KINDS:
+                keys.update(near_keys(kind, value))
             if kind == "phone" and len(value) >= PHONE_TAIL:
                 keys.add(f"phone>{value[-PHONE_TAIL:]}")
         for _, tokens in self.alias_tokens:

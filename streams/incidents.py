@@ -88,7 +88,13 @@ def _merged_route(alerts: list[AlertFeatures]) -> list[dict[str, Any]]:
         ((p, a.agency) for a in alerts for p in a.places),
         key=lambda item: (item[0].lat, item[0].lon, item[0].name, item[1]),
     )
+    # Waypoints the gazetteer names alike are one place, whatever reference point
+    # each agency geocoded; the others join a place within SAME_PLACE_KM.
+    by_name: dict[str, list[tuple[Place, str]]] = {}
     for place, agency in points:
+        if place.name_key and place.name_key in by_name:
+            by_name[place.name_key].append((place, agency))
+            continue
         for cluster in clusters:
             anchor = cluster[0][0]
             # One degree of latitude is 111 km: most clusters are ruled out without haversine.
@@ -98,7 +104,10 @@ def _merged_route(alerts: list[AlertFeatures]) -> list[dict[str, Any]]:
                 cluster.append((place, agency))
                 break
         else:
-            clusters.append([(place, agency)])
+            cluster = [(place, agency)]
+            clusters.append(cluster)
+        if place.name_key:
+            by_name[place.name_key] = cluster
     route: list[dict[str, Any]] = []
     for cluster in clusters:
         names = Counter(p.name for p, _ in cluster)

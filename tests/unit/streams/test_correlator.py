@@ -211,6 +211,20 @@ def test_merged_route_joins_nearby_waypoints_of_different_agencies() -> None:
     assert route[1]["reported_by"] == ["GR-HCG", "TR-SG"]
 
 
+def test_merged_route_joins_names_of_one_place_from_other_reference_points() -> None:
+    correlator = Correlator()
+    changes = _feed(
+        correlator,
+        [
+            features("TR-SG", "A", ids=(VESSEL,), places=("Izmir",)),
+            features("GR-HCG", "B", ids=(VESSEL,), places=("Smyrna",), jitter=0.3),
+        ],
+    )
+    route = changes[-1]["route"]
+    assert len(route) == 1
+    assert route[0]["reported_by"] == ["GR-HCG", "TR-SG"]
+
+
 def test_restarting_from_published_versions_emits_nothing_new() -> None:
     alerts = [
         features("PK-FIA", "A", ids=(PHONE,)),

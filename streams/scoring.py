@@ -169,17 +169,17 @@ def score_pair(a: AlertFeatures, b: AlertFeatures, penalty: Penalty) -> Link:
             anchored = True
             strong = strong or (agreement.exact and weight >= STRONG_BITS)
         evidence.append(Evidence(agreement.kind, agreement.value, round(weight, 3)))
-    if not anchored:
+    gap = windows_gap_ms(first, second)
+    time_weight = time_bits(gap)
+    so_far = sum(e.weight for e in evidence) + time_weight
+    if not anchored or so_far + PLACE_CAP_BITS < LINK_THRESHOLD:
         return NO_LINK
     places = place_agreements(first, second, bits(PLACE_MU), bits(BUSY_PLACE_MU))
     place_total = min(PLACE_CAP_BITS, sum(p.weight for p in places))
     if places:
         names = " / ".join(sorted(p.value for p in places))
         evidence.append(Evidence("place", names, round(place_total, 3)))
-    gap = windows_gap_ms(first, second)
-    evidence.append(
-        Evidence("time", f"{gap / 86_400_000:.1f} days apart", round(time_bits(gap), 3))
-    )
+    evidence.append(Evidence("time", f"{gap / 86_400_000:.1f} days apart", round(time_weight, 3)))
     total = round(sum(e.weight for e in evidence), 3)
     strong = strong and total >= LINK_THRESHOLD
     return Link(total, tuple(sorted(evidence)), frozenset(keys), strong, frozenset(anchors))

@@ -28,8 +28,6 @@ from streams.names import NameToken, name_tokens, split_aliases
 #: Identifier kinds whose one-edit neighbourhood is indexed (long enough to make it rare).
 FUZZY_KINDS = frozenset({"phone", "handle", "payment", "plate"})
 FUZZY_MIN_LENGTH = 6
-HALVES_FROM = 13
-SEGMENT = 6
 PHONE_TAIL = 7
 
 
@@ -57,22 +55,10 @@ def deletions(value: str) -> set[str]:
 
 
 def near_keys(kind: str, value: str) -> set[str]:
-    """Keys two values of ``kind`` one edit apart always share.
-
-    Shorter than HALVES_FROM characters: the symmetric-deletion neighbourhood.
-    From HALVES_FROM - 1 on (IBANs, long handles): the first and the last
-    SEGMENT characters, one of which a single edit leaves intact, so two keys
-    instead of one per character (both kinds at the boundary length, so that
-    values either side of it still meet).
-    """
-    keys: set[str] = set()
+    """Keys two values of ``kind`` one edit apart always share (symmetric deletion)."""
     if len(value) < FUZZY_MIN_LENGTH:
-        return keys
-    if len(value) < HALVES_FROM:
-        keys.update(f"{kind}~{v}" for v in deletions(value))
-    if len(value) >= HALVES_FROM - 1:
-        keys.update((f"{kind}[{value[:SEGMENT]}", f"{kind}]{value[-SEGMENT:]}"))
-    return keys
+        return set()
+    return {f"{kind}~{v}" for v in deletions(value)}
 
 
 @dataclass(frozen=True)

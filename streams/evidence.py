@@ -130,6 +130,9 @@ def _matched_tokens(
     pairs = []
     for i, x in enumerate(tokens_a):
         for j, y in enumerate(tokens_b):
+            # Only tokens that sound alike (a shared phonetic key or skeleton) are scored.
+            if x.keys[0] != y.keys[0] and x.keys[1] != y.keys[1] and x.canonical != y.canonical:
+                continue
             sim = token_similarity(x, y)
             if sim >= TOKEN_MATCH:
                 pairs.append((-sim, i, j))

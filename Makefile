@@ -12,7 +12,7 @@ TASKFORCE ?= deploy/local/taskforce.toml
 KAFKA_MODE := $(if $(SECURED),--secured,)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-unit test-integration demo bench eval kafka-up kafka-down kafka-status monitor monitor-down clean
+.PHONY: help install lint format typecheck test test-unit test-integration demo bench eval eval-fast kafka-up kafka-down kafka-status monitor monitor-down clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -56,8 +56,11 @@ bench: $(STAMP) ## Pipeline throughput/latency vs bare Kafka and Faust; dedupe s
 	$(PY) bench/audit_bench.py
 	$(PY) bench/correlator_bench.py
 
-eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1) of labelled scenarios through the real pipeline
+eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1, beside a naive baseline) of labelled scenarios through the real pipeline
 	$(PY) -m evaluation.run $(EVAL_ARGS)
+
+eval-fast: $(STAMP) ## The same scenarios straight through the correlator's code, no broker (seconds)
+	$(PY) -m evaluation.run --in-process $(EVAL_ARGS)
 
 kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092 (SECURED=1: 9192, ACLs enforced)
 	$(PY) deploy/local_kafka.py up $(KAFKA_MODE) $(if $(SECURED),--taskforce $(TASKFORCE),)

@@ -34,7 +34,8 @@ def register(sub: Any) -> None:
         "--difficulty",
         type=float,
         default=0.5,
-        help="0.0 (easy) .. 1.0 (hard); see producers/simulation.py (default %(default)s)",
+        help="0.0 (careful) .. 1.0 (a bad week); docs/correlation.md, Reporting model "
+        "(default %(default)s)",
     )
     parser.add_argument(
         "--operations", type=int, default=40, help="operations to invent (default %(default)s)"

@@ -1,297 +1,167 @@
-"""``make eval``: labelled scenarios through the real pipeline, scored pairwise.
+"""``make eval``: labelled scenarios through the real pipeline, scored pairwise beside a baseline.
 
-For each difficulty: simulate a seeded scenario, deploy a fresh pipeline (own
-topic prefix, keys, trust store, Faust worker) on the local broker, publish every
-agency's file with ``corridor publish --file``, replay some records byte for byte,
-wait until the worker has committed everything, then score
+For each seed and difficulty (and one large scenario): simulate a seeded
+scenario, deploy a fresh pipeline (own topic prefix, keys, trust store, Faust
+worker) on the local broker, publish every agency's file with ``corridor
+publish --file``, replay some records byte for byte, wait until the worker has
+committed everything, then score
 
 * deduplication: published records clustered by the delivery they collapsed
   into, against the labels (same alert and revision; a late older revision
   belongs to the revision it lost to);
 * correlation: alerts clustered by ACTIVE incident (``corridor incidents export``),
-  against the labelled operations (decoys are singletons).
+  against the labelled operations (decoys are singletons), beside the naive
+  baseline of :mod:`evaluation.baseline` on the same alerts.
+
+``--in-process`` skips broker and worker: the same alerts go straight through the
+correlator's code (:mod:`evaluation.inprocess`), in seconds. Both modes print the
+correlator's in-process rate.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
-from kafka import KafkaProducer  # noqa: E402
-
 import local_kafka  # noqa: E402
-from consumers.incident_log import IncidentLog  # noqa: E402
-from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
-from evaluation.dedupe_truth import dedupe_clusters  # noqa: E402
-from evaluation.scoring import PairScores, pairwise  # noqa: E402
-from processes import stop_process  # noqa: E402
-from producers.simulation import simulate  # noqa: E402
-from schemas.envelope import HEADER_MESSAGE_ID, open_envelope  # noqa: E402
-from schemas.keys import generate_private_key, write_private_key  # noqa: E402
-from schemas.taskforce import TaskForce, load_taskforce  # noqa: E402
-from schemas.truststore import TrustStore, load_trust_store, save_trust_store  # noqa: E402
-from streams.admin import create_topics  # noqa: E402
-from streams.topology import pipeline_topics  # noqa: E402
-
-WORKDIR = REPO / ".local" / "eval"
-#: Every this many published records, one is sent again byte for byte.
-REPLAY_EVERY = 10
+from evaluation.baseline import baseline_incidents  # noqa: E402
+from evaluation.inprocess import correlate_in_process  # noqa: E402
+from evaluation.metrics import score_clustering  # noqa: E402
+from evaluation.pipeline import run_pipeline  # noqa: E402
+from evaluation.table import HEADER, Row, format_means, format_row  # noqa: E402
+from producers.simulation import Scenario, simulate  # noqa: E402
 
 
 @dataclass(frozen=True)
-class Result:
-    """Scores of one scenario."""
+class Plan:
+    """Which scenarios to run."""
 
-    difficulty: float
-    seed: int
-    alerts: int
-    records: int
-    replays: int
+    seeds: tuple[int, ...]
+    """Seeds of the grid."""
+    difficulties: tuple[float, ...]
+    """Difficulties of the grid."""
     operations: int
-    incidents: int
-    expected_deliveries: int
-    deliveries: int
-    dedupe: PairScores
-    correlation: PairScores
-    seconds: float
+    """Operations per grid scenario (decoys: 1.5 times as many)."""
+    large: int
+    """Operations of the one large scenario (seed: the first, difficulty 0.5); 0: none."""
+
+    def scenarios(self) -> list[tuple[int, float, int]]:
+        """(seed, difficulty, operations) of every scenario, in run order."""
+        grid = [(s, d, self.operations) for d in self.difficulties for s in self.seeds]
+        return grid + ([(self.seeds[0], 0.5, self.large)] if self.large else [])
 
 
-def _corridor(*args: str, log: Path) -> int:
-    with log.open("ab") as out:
-        return subprocess.run(
-            [sys.executable, "-m", "corridor_cli.main", *args],
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            check=False,
-        ).returncode
-
-
-def _deploy(workdir: Path, prefix: str, bootstrap: str) -> tuple[TaskForce, Path]:
-    base = load_taskforce(REPO / "deploy" / "local" / "taskforce.toml")
-    store = TrustStore(agencies={})
-    keys_dir = workdir / "keys"
-    keys_dir.mkdir(parents=True, exist_ok=True)
-    for agency in [m.agency_id for m in base.publishers] + [base.hub_id]:
-        key = generate_private_key()
-        write_private_key(keys_dir / f"{agency}.key", key, overwrite=True)
-        store = store.with_key(agency, agency, key.public_key())
-    save_trust_store(workdir / "trust-store.json", store)
-    config = workdir / "taskforce.toml"
-    config.write_text(
-        (REPO / "deploy" / "local" / "taskforce.toml").read_text("utf-8"), encoding="utf-8"
+def evaluate(scenario: Scenario, bootstrap: str | None) -> Row:
+    """Score the correlator (through the pipeline, or in process) and the baseline."""
+    documents = [line.document for line in scenario.alerts]
+    labels = scenario.labels()["alerts"]
+    in_process = correlate_in_process(documents)
+    pipeline = run_pipeline(bootstrap, scenario) if bootstrap is not None else None
+    membership = pipeline.membership if pipeline is not None else in_process.membership
+    return Row(
+        seed=scenario.seed,
+        difficulty=scenario.difficulty,
+        alerts=len(labels),
+        operations=len(scenario.operations),
+        correlator=score_clustering(labels, membership),
+        baseline=score_clustering(labels, baseline_incidents(documents)),
+        rate=in_process.rate,
+        dedupe=pipeline.dedupe if pipeline is not None else None,
+        seconds=pipeline.seconds if pipeline is not None else None,
     )
-    taskforce = load_taskforce(config, topic_prefix=prefix)
-    create_topics(bootstrap, pipeline_topics(taskforce))
-    return taskforce, keys_dir
 
 
-def _replay(bootstrap: str, taskforce: TaskForce) -> list[tuple[str, bytes]]:
-    """Send every REPLAY_EVERY-th inbound record again, same bytes and headers."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    replayed: list[tuple[str, bytes]] = []
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in text.split(",") if v.strip())
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def _plan(argv: list[str] | None) -> tuple[Plan, bool]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--seeds", default="1,2,3", help="comma list of seeds (default 1,2,3)")
+    parser.add_argument("--seed", type=int, help="one seed instead of --seeds")
+    parser.add_argument(
+        "--difficulties",
+        default="0.0,0.5,0.8,1.0",
+        help="comma list in [0,1] (default %(default)s)",
+    )
+    parser.add_argument("--operations", type=int, default=40, help="operations per scenario")
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=450,
+        help="operations of one large scenario (about 2,000+ alerts at 450); 0 to skip",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="feed the correlator directly, without broker and worker (seconds, not minutes)",
+    )
+    args = parser.parse_args(argv)
     try:
-        for member in taskforce.publishers:
-            topic = taskforce.topics.inbound(member.agency_id)
-            for index, record in enumerate(read_to_end(bootstrap, topic)):
-                if index % REPLAY_EVERY == REPLAY_EVERY - 1:
-                    producer.send(
-                        topic, key=record.key, value=record.value, headers=list(record.headers)
-                    ).get(30)
-                    replayed.append((topic, record.value))
-    finally:
-        producer.close()
-    return replayed
+        seeds = (args.seed,) if args.seed is not None else _ints(args.seeds)
+        difficulties = _floats(args.difficulties)
+    except ValueError as exc:
+        parser.error(f"--seeds and --difficulties take comma lists of numbers: {exc}")
+    if not seeds or not all(0.0 <= d <= 1.0 for d in difficulties):
+        parser.error("give at least one seed, and difficulties in 0.0 .. 1.0")
+    return Plan(seeds, difficulties, args.operations, args.large), args.in_process
 
 
-def _caught_up(bootstrap: str, taskforce: TaskForce, group: str) -> bool:
-    topics = [taskforce.topics.inbound(m.agency_id) for m in taskforce.publishers]
-    topics += [taskforce.topics.verified, taskforce.topics.correlation]
-    return all(group_caught_up(bootstrap, topic, group) for topic in topics)
-
-
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"eval: timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.5)
-
-
-def run_scenario(bootstrap: str, seed: int, difficulty: float, size: int) -> Result:
-    """Simulate, run through a fresh pipeline, score."""
-    prefix = f"eval-{uuid.uuid4().hex[:6]}"
-    workdir = WORKDIR / prefix
-    workdir.mkdir(parents=True)
-    scenario = simulate(seed, difficulty=difficulty, operations=size, decoys=size * 3 // 2)
-    scenario_dir = workdir / "scenario"
-    scenario.write(scenario_dir)
-    labels = scenario.labels()
-    taskforce, keys_dir = _deploy(workdir, prefix, bootstrap)
-    app_id = f"{prefix}-streams"
-    log = workdir / "run.log"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "corridor_cli.main",
-            "streams",
-            "worker",
-            "--config",
-            str(workdir / "taskforce.toml"),
-            "--topic-prefix",
-            prefix,
-            "--bootstrap",
-            bootstrap,
-            "--metrics-port",
-            "0",
-            "--web-port",
-            str(local_kafka.free_port()),
-            "--data-dir",
-            str(workdir / "streams"),
-            "--app-id",
-            app_id,
-            "--hub-key",
-            str(keys_dir / f"{taskforce.hub_id}.key"),
-        ],
-        cwd=REPO,
-        stdout=(workdir / "worker.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        started = time.monotonic()
-        for path in sorted(scenario_dir.glob("alerts-*.jsonl")):
-            agency = path.stem.removeprefix("alerts-")
-            code = _corridor(
-                "publish",
-                "--agency",
-                agency,
-                "--key",
-                str(keys_dir / f"{agency}.key"),
-                "--file",
-                str(path),
-                "--bootstrap",
-                bootstrap,
-                "--topic-prefix",
-                prefix,
-                log=log,
-            )
-            if code != 0:
-                raise SystemExit(f"eval: corridor publish failed for {agency} (see {log})")
-        replayed = _replay(bootstrap, taskforce)
-        _wait(lambda: _caught_up(bootstrap, taskforce, app_id), 600, "the worker to catch up")
-        seconds = time.monotonic() - started
-    finally:
-        stop_process(worker, "streams worker")
-
-    inbound = {
-        m.agency_id: read_to_end(bootstrap, taskforce.topics.inbound(m.agency_id))
-        for m in taskforce.publishers
-    }
-    published = [open_envelope(r.value) for records in inbound.values() for r in records]
-    delivered = [
-        dict(r.headers)[HEADER_MESSAGE_ID].decode()
-        for r in read_to_end(bootstrap, taskforce.topics.alerts)
-    ]
-    truth, predicted = dedupe_clusters(published, delivered)
-    dedupe = pairwise(truth, predicted)
-
-    incident_log = IncidentLog(
-        trust_store=load_trust_store(workdir / "trust-store.json"),
-        topics=taskforce.topics,
-        hub_id=taskforce.hub_id,
-    )
-    for record in read_to_end(bootstrap, taskforce.topics.incidents):
-        incident_log.add(record.value, list(record.headers))
-    if incident_log.rejected:
-        raise SystemExit(f"eval: incident records failed verification: {incident_log.rejected}")
-    active = [i for i in incident_log.latest.values() if i["status"] == "ACTIVE"]
-    membership = {
-        f"{m['agency']}:{m['alert_id']}": incident["incident_id"]
-        for incident in active
-        for m in incident["members"]
-    }
-    correlation = pairwise(labels["alerts"], membership)
-    (workdir / "incidents.jsonl").write_text(
-        "".join(json.dumps(i, default=str) + "\n" for i in active), encoding="utf-8"
-    )
-    return Result(
-        difficulty=difficulty,
-        seed=seed,
-        alerts=len(labels["alerts"]),
-        records=len(published),
-        replays=len(replayed),
-        operations=len(labels["operations"]),
-        expected_deliveries=len({label for label in truth.values() if label is not None}),
-        deliveries=len(delivered),
-        incidents=len(active),
-        dedupe=dedupe,
-        correlation=correlation,
-        seconds=seconds,
-    )
-
-
-def _row(result: Result) -> str:
-    d, c = result.dedupe, result.correlation
-    return (
-        f"{result.difficulty:>10.1f} {result.alerts:>6} {result.records:>7} "
-        f"{result.deliveries:>5}/{result.expected_deliveries:<5} "
-        f"{d.precision:>6.3f} {d.recall:>6.3f} {d.f1:>6.3f}   "
-        f"{result.incidents:>4}/{result.operations:<4} "
-        f"{c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} {result.seconds:>8.1f}"
+def _print(rows: list[Row], in_process: bool) -> None:
+    print()
+    print(HEADER)
+    for row in rows:
+        print(format_row(row))
+    print()
+    for line in format_means(rows):
+        print(line)
+    mode = "in process (no broker)" if in_process else "through the real pipeline"
+    print(
+        f"\ncorrelator {mode}; pairwise scores over alerts (decoys are singletons); "
+        "inc: incidents, max: largest incident, >op%: share of alerts in incidents larger "
+        "than the largest true operation; baseline: exact raw identifier strings shared, "
+        "strings of more than 12 alerts ignored (evaluation/baseline.py); alerts/s: the "
+        "correlator's in-process rate (Correlator.add alone, CPU time, features extracted "
+        "beforehand)"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the scenarios and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=7, help="scenario seed (default 7)")
-    parser.add_argument(
-        "--difficulties", default="0.2,0.5,0.8", help="comma list in [0,1]; 0.5 is the default"
-    )
-    parser.add_argument("--operations", type=int, default=40, help="operations per scenario")
-    args = parser.parse_args(argv)
-    difficulties = [float(d) for d in args.difficulties.split(",")]
+    plan, in_process = _plan(argv)
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP")
     broker = None
-    if not bootstrap:
+    if not in_process and not bootstrap:
         broker = local_kafka.LocalKafka(local_kafka.BrokerConfig())
         if broker.is_running():
             bootstrap, broker = broker.bootstrap, None  # someone else's: reuse, do not stop
         else:
             bootstrap = broker.start()
+    rows = []
     try:
-        results = []
-        for difficulty in difficulties:
-            print(f"scenario seed {args.seed}, difficulty {difficulty} ...", flush=True)
-            results.append(run_scenario(bootstrap, args.seed, difficulty, args.operations))
+        for seed, difficulty, operations in plan.scenarios():
+            scenario = simulate(
+                seed, difficulty=difficulty, operations=operations, decoys=operations * 3 // 2
+            )
+            print(
+                f"scenario seed {seed}, difficulty {difficulty}, {operations} operations ...",
+                flush=True,
+            )
+            rows.append(evaluate(scenario, None if in_process else bootstrap))
     finally:
         if broker is not None:
             broker.stop()
-    print()
-    print(
-        "difficulty alerts records deliv/expect  dedupe P      R     F1   "
-        "inc/ops  corr P      R     F1  seconds"
-    )
-    for result in results:
-        print(_row(result))
-    print(
-        "\npairwise scores; dedupe over published records (incl. byte-for-byte replays), "
-        "correlation over alerts (decoys are singletons); seconds from the first publish "
-        "until the worker committed everything; details under .local/eval/"
-    )
+    _print(rows, in_process)
     return 0
 
 

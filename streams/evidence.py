@@ -67,6 +67,14 @@ def _countries_agree(a: str, b: str) -> bool:
     return not a or not b or bool(set(a.split(",")) & set(b.split(",")))
 
 
+def _tails(kind: str, value: str) -> frozenset[str]:
+    """A phone's tail key: its count covers every way the number was written (a hotline
+    written with and without country code is still one hotline)."""
+    if kind != "phone" or len(value) < PHONE_TAIL:
+        return frozenset()
+    return frozenset({f"phone>{value[-PHONE_TAIL:]}"})
+
+
 def _near(kind: str, x: str, y: str) -> frozenset[str]:
     """Shared near-agreement keys of two values of ``kind`` (empty: not near)."""
     keys: set[str] = set()
@@ -94,12 +102,15 @@ def identifier_agreements(
             if other == value:
                 m, u = exact_mu.get(kind, near_mu)
                 key = frozenset({f"{kind}:{value}"})
-                best = Agreement(kind, value, math.log2(m / u), True, key, key)
+                best = Agreement(
+                    kind, value, math.log2(m / u), True, key | _tails(kind, value), key
+                )
                 break
             if kind in FUZZY_KINDS and best is None:
                 near = _near(kind, value, other)
                 if near:
                     tf = frozenset({f"{kind}:{value}", f"{kind}:{other}"})
+                    tf |= _tails(kind, value) | _tails(kind, other)
                     weight = math.log2(near_mu[0] / near_mu[1])
                     best = Agreement(f"{kind}~", f"{value} ≈ {other}", weight, False, tf, near)
         if best is not None:

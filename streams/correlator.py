@@ -166,7 +166,10 @@ class Correlator:
     def _make_common(self, key: str) -> set[str]:
         """Retire ``key`` from the index and re-score every link that used it."""
         self.common.add(key)
-        return self._rescore(key, self._postings.pop(key), common=True)
+        holders = self._postings.pop(key)
+        # Their incidents change even where no link does: a common value is no longer
+        # listed among the shared indicators.
+        return self._rescore(key, holders, common=True) | holders
 
     def _rescore(self, key: str, holders: set[str], *, common: bool) -> set[str]:
         """Re-score the links of ``holders`` that rely on ``key``; return the nodes whose changed.

@@ -26,7 +26,7 @@ from streams.indicators import alert_indicators
 from streams.names import NameToken, name_tokens, split_aliases
 
 #: Identifier kinds whose one-edit neighbourhood is indexed (long enough to make it rare).
-FUZZY_KINDS = frozenset({"phone", "handle", "payment", "plate"})
+FUZZY_KINDS = frozenset({"phone", "handle", "payment", "agent", "plate"})
 FUZZY_MIN_LENGTH = 6
 PHONE_TAIL = 7
 

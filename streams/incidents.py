@@ -32,6 +32,8 @@ _IDENTIFIER_LABELS = {
     "phone~": "phone (one digit apart or partial)",
     "handle~": "account (one character apart)",
     "payment~": "payment channel (one character apart)",
+    "agent": "payment agent",
+    "agent~": "payment agent (one character apart)",
     "plate~": "vehicle plate (one character apart)",
     "name": "alias",
     "time": "observed",

@@ -65,7 +65,7 @@ class Indicator:
     """One normalised identifier."""
 
     kind: str
-    """``phone``, ``handle``, ``payment``, ``imo``, ``mmsi``, ``plate``."""
+    """``phone``, ``handle``, ``payment``, ``agent``, ``imo``, ``mmsi``, ``plate``."""
     value: str
     """Normalised value; equal values mean the same identifier as written."""
     context: str = ""
@@ -138,6 +138,15 @@ def normalise_payment(identifier: str) -> str:
     return _ALNUM.sub("", _PAYMENT_LABEL.sub("", identifier).casefold())
 
 
+def payment_kind(compact: str) -> str:
+    """``payment`` for an account, wallet or number; ``agent`` for a named shop or agent.
+
+    A hawala shop or exchange ("Al-Madina Exchange") serves many clients, so two
+    unrelated operations share it far more often than an account number.
+    """
+    return "payment" if sum(c.isdigit() for c in compact) >= 6 else "agent"
+
+
 def imo_digits(raw: str) -> str | None:
     """The six significant digits of an IMO number (its seventh is a check digit)."""
     digits = re.sub(r"[^0-9]", "", raw)
@@ -197,7 +206,7 @@ def alert_indicators(alert: dict[str, Any]) -> set[Indicator]:
     for channel in indicators["payment_channels"]:
         compact = normalise_payment(channel["identifier"])
         if len(compact) >= 4:
-            found.add(Indicator("payment", compact))
+            found.add(Indicator(payment_kind(compact), compact))
     for conveyance in alert["conveyances"]:
         found |= _vessel_indicators(conveyance)
         registration = conveyance["registration"]

@@ -7,17 +7,20 @@ import itertools
 import pytest
 
 from streams.clustering import clusters, required_support
-from streams.scoring import LINK_THRESHOLD, Link
+from streams.scoring import LINK_THRESHOLD, Evidence, Link
 
 T = LINK_THRESHOLD
+_serial = itertools.count()
 
 
-def weak(weight: float = T) -> Link:
-    return Link(weight, (), frozenset())
+def weak(weight: float = T, value: str = "") -> Link:
+    """A link resting on one piece of evidence (a distinct one unless ``value`` is given)."""
+    piece = Evidence("phone~", value or f"near-{next(_serial)}", weight)
+    return Link(weight, (piece,), frozenset())
 
 
 def strong(weight: float = 20.0) -> Link:
-    return Link(weight, (), frozenset(), strong=True)
+    return Link(weight, (Evidence("phone", f"p{next(_serial)}", weight),), frozenset(), strong=True)
 
 
 def test_two_single_alerts_need_one_link() -> None:
@@ -64,6 +67,17 @@ def test_groups_with_several_members_on_each_side_linked_merge() -> None:
     across = {("a1", "b1"): weak(), ("a2", "b2"): weak()}
     assert clusters(["a1", "a2", "b1", "b2"], {**left, **right, **across}, T) == [
         {"a1", "a2", "b1", "b2"}
+    ]
+
+
+def test_one_piece_of_evidence_on_many_links_counts_once() -> None:
+    """A hotline written in every alert of two groups is still one hotline."""
+    left = {("a1", "a2"): strong()}
+    right = {("b1", "b2"): strong()}
+    hotline = {(a, b): weak(T, "hotline") for a in ("a1", "a2") for b in ("b1", "b2")}
+    assert clusters(["a1", "a2", "b1", "b2"], {**left, **right, **hotline}, T) == [
+        {"a1", "a2"},
+        {"b1", "b2"},
     ]
 
 

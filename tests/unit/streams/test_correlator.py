@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from streams.correlator import Correlator
 from streams.features import AlertFeatures
 from streams.incidents import ACTIVE, MERGED, WITHDRAWN, incident_id, incident_release
+from streams.scoring import TF_BITS_PER_DOUBLING
 from tests.unit.streams.correlation_fixtures import features
 
 PHONE = ("phone", "3001234567", "92")
@@ -121,13 +122,14 @@ def test_a_value_held_by_many_alerts_links_less_and_links_are_rescored() -> None
     others = [features("TR-SG", f"x{n}", ids=(HOTLINE,), day=40) for n in range(4)]
     _feed(correlator, others)
     # Six holders, two doublings beyond two: two steps of the term-frequency penalty.
-    assert correlator.penalty("phone:2100000000") == 4.0
-    assert correlator._links["IR-BG:B"]["PK-FIA:A"].weight == pytest.approx(before - 4.0)
+    assert correlator.penalty("phone:2100000000") == 2 * TF_BITS_PER_DOUBLING
+    after = correlator._links.get("IR-BG:B", {}).get("PK-FIA:A")
+    assert after is None or after.weight == pytest.approx(before - 2 * TF_BITS_PER_DOUBLING)
 
 
 def test_a_weak_bridge_does_not_merge_two_operations() -> None:
     """Two operations held together by their own phones, one alias-and-place link between."""
-    other_phone = ("phone", "5321234567", "90")
+    other_phone = ("phone", "5329876543", "90")
     op1 = [
         features(agency, f"op1-{n}", ids=(PHONE,), aliases=("Kasim Zarif",), places=("Taftan",))
         for n, agency in enumerate(["PK-FIA", "IR-BG", "TR-SG"])
@@ -301,8 +303,11 @@ def test_the_same_alerts_in_any_order_give_the_same_incidents(order: list[AlertF
     assert [
         {k: v for k, v in i.items() if k != "version"} for i in shuffled.active_incidents()
     ] == strip
+    # op2's two halves share one piece of evidence (the alias), however many of their
+    # alerts carry it: not enough to join two groups.
     assert sorted(_final(reference).values()) == [
-        ("EU-EUROPOL:op2-d", "GR-HCG:op2-b", "TR-SG:op2-a", "UNODC:op2-c"),
+        ("EU-EUROPOL:op2-d", "UNODC:op2-c"),
+        ("GR-HCG:op2-b", "TR-SG:op2-a"),
         ("IR-BG:op1-b", "PK-FIA:op1-a", "TR-SG:op1-c"),
     ]
 

@@ -182,7 +182,7 @@ def test_two_agencies_writing_the_same_network_differently_share_indicators() ->
         ("phone", "3001234567"),
         ("phone", "3215550123"),
         ("mmsi", "463012345"),
-        ("payment", "almadinaexchange"),
+        ("agent", "almadinaexchange"),
     }
 
 

@@ -4,14 +4,14 @@ Connected components let one weak link glue two operations together, and a
 chain of weak links glue many. Here a *strong* link (an exact, uncommon
 identifier: the same phone, vessel, account, plate or payment id) is
 transitive: alerts joined by one belong together. Weaker links only merge two
-groups when the evidence between the groups *as a whole* is enough: the evidence between them, each piece counted
-once (the same phone on five links is one phone; names, route and time count
-once each), must reach ``threshold * (1 +
-log2(|A| * |B|) / 4)``, and when both groups have several members, at least
-two alerts of each must take part: one alert cannot bridge two groups, however
-many members of the other it resembles. Two single alerts need one link; an
-alert joining a group of four needs one and a half times the threshold (two
-links, or one very strong).
+groups when the evidence between the groups *as a whole* is enough: each piece
+counted once (the same phone on five links is one phone; names, route and time
+count once each), it must reach ``threshold * (1 + log2(|A| * |B|) / 4)``, and
+when both groups have several members, at least two alerts of each must take
+part: one alert cannot bridge two groups, however many members of the other it
+resembles. Two single alerts need one link; an alert joining a group of four
+needs one and a half times the threshold (two pieces of evidence, or one very
+strong).
 
 Merges are made best-supported first, ties broken by member keys, so the result
 is a function of the links alone, whatever order alerts arrived in.

@@ -68,11 +68,12 @@ def _countries_agree(a: str, b: str) -> bool:
 
 
 def _tails(kind: str, value: str) -> frozenset[str]:
-    """A phone's tail key: its count covers every way the number was written (a hotline
-    written with and without country code is still one hotline)."""
+    """Keys whose counts cover every way a phone was written (a hotline written with
+    and without country code, or with its last digit dropped, is still one hotline)."""
     if kind != "phone" or len(value) < PHONE_TAIL:
         return frozenset()
-    return frozenset({f"phone>{value[-PHONE_TAIL:]}"})
+    # ...and its one-deletion key: the number with a digit more or less (truncated copies).
+    return frozenset({f"phone>{value[-PHONE_TAIL:]}", f"phone~{value}"})
 
 
 def _near(kind: str, x: str, y: str) -> frozenset[str]:

@@ -59,7 +59,7 @@ TIME_SCALE_DAYS = 3.0
 TIME_BITS_PER_DOUBLING = 1.5
 #: Term frequency: full weight up to this many holders, then TF_BITS_PER_DOUBLING per doubling.
 FULL_WEIGHT_UPTO = 4
-TF_BITS_PER_DOUBLING = 4.0
+TF_BITS_PER_DOUBLING = 6.0
 #: A pair is linked at or above this match weight (bits).
 LINK_THRESHOLD = 11.0
 #: An exact identifier agreement worth this much makes the link *strong* (transitive).

@@ -76,12 +76,25 @@ def _tails(kind: str, value: str) -> frozenset[str]:
     return frozenset({f"phone>{value[-PHONE_TAIL:]}", f"phone~{value}"})
 
 
+def _series(x: str, y: str) -> bool:
+    """Same length, one digit replaced by another: ``khyber24``/``khyber28``, ``QB8152``/
+    ``QB8158`` are numbered accounts or plates of a series, not a copying slip."""
+    if len(x) != len(y):
+        return False
+    diff = [(p, q) for p, q in zip(x, y, strict=True) if p != q]
+    return len(diff) == 1 and diff[0][0].isdigit() and diff[0][1].isdigit()
+
+
 def _near(kind: str, x: str, y: str) -> frozenset[str]:
     """Shared near-agreement keys of two values of ``kind`` (empty: not near)."""
     keys: set[str] = set()
     if kind == "phone" and min(len(x), len(y)) >= PHONE_TAIL and (x.endswith(y) or y.endswith(x)):
         keys.add(f"phone>{x[-PHONE_TAIL:]}")
-    if min(len(x), len(y)) >= FUZZY_MIN_LENGTH and OSA.distance(x, y, score_cutoff=1) <= 1:
+    if (
+        min(len(x), len(y)) >= FUZZY_MIN_LENGTH
+        and OSA.distance(x, y, score_cutoff=1) <= 1
+        and not (kind != "phone" and _series(x, y))
+    ):
         keys.update(near_keys(kind, x) & near_keys(kind, y))
     return frozenset(keys)
 

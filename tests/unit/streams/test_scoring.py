@@ -76,6 +76,18 @@ def _weight(a: dict[str, Any], b: dict[str, Any]) -> float:
             id="full-alias-same-day",
         ),
         pytest.param(
+            {"ids": (("handle", "khyberkaam24"),)},
+            {"ids": (("handle", "khyberkaam28"),)},
+            False,
+            id="numbered-handles-of-a-series",
+        ),
+        pytest.param(
+            {"ids": (("handle", "khyberkaam24"),)},
+            {"ids": (("handle", "khyberkam24"),)},
+            True,
+            id="handle-letter-dropped",
+        ),
+        pytest.param(
             {"aliases": ("Kasim Zarif",), "day": 0},
             {"aliases": ("Qasim Zareef",), "day": 20},
             False,

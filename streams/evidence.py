@@ -69,11 +69,11 @@ def _countries_agree(a: str, b: str) -> bool:
 
 def _tails(kind: str, value: str) -> frozenset[str]:
     """Keys whose counts cover every way a phone was written (a hotline written with
-    and without country code, or with its last digit dropped, is still one hotline)."""
+    and without country code, or with a digit dropped or swapped, is still one hotline)."""
     if kind != "phone" or len(value) < PHONE_TAIL:
         return frozenset()
-    # ...and its one-deletion key: the number with a digit more or less (truncated copies).
-    return frozenset({f"phone>{value[-PHONE_TAIL:]}", f"phone~{value}"})
+    # ...and its one-edit neighbourhood: copies with a digit more, less or swapped.
+    return frozenset({f"phone>{value[-PHONE_TAIL:]}"}) | frozenset(near_keys("phone", value))
 
 
 def _series(x: str, y: str) -> bool:

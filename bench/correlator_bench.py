@@ -4,7 +4,7 @@ Features are extracted and decoded first (that runs in the dedupe agent, not the
 correlator); the figure is the rate of ``Correlator.add`` over the scenario's
 distinct alerts in their simulated arrival order, in CPU time of this process
 (on a shared machine the wall clock measures the neighbours too). Usage:
-``python bench/correlator_bench.py [--operations 460] [--decoys 690]
+``python bench/correlator_bench.py [--operations 450] [--decoys 675]
 [--difficulty 0.5] [--seed 7]`` (about 2,000 alerts by default).
 """
 
@@ -38,8 +38,8 @@ def scenario_features(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--operations", type=int, default=460)
-    parser.add_argument("--decoys", type=int, default=690)
+    parser.add_argument("--operations", type=int, default=450)
+    parser.add_argument("--decoys", type=int, default=675)
     parser.add_argument("--difficulty", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)

@@ -127,10 +127,27 @@ class Correlator:
 
     def add(self, features: AlertFeatures) -> list[IncidentChange]:
         """Take one alert (or a newer revision of one); return the incident versions to emit."""
+        return self.add_many([features])
+
+    def add_many(self, batch: Iterable[AlertFeatures]) -> list[IncidentChange]:
+        """Take several alerts; return one version per incident they changed.
+
+        Linking is done alert by alert, but incidents are rebuilt once, after the
+        last: a burst of alerts into one incident yields one version of it, not one
+        per alert, and the incident is assembled once. The final incidents are those
+        of adding the alerts one at a time (linking does not read incidents).
+        """
+        affected: set[str] = set()
+        for features in batch:
+            affected |= self._link(features)
+        return self._refresh(affected) if affected else []
+
+    def _link(self, features: AlertFeatures) -> set[str]:
+        """Index and link one alert; return the alerts whose incidents may have changed."""
         node = features.key
         previous = self.alerts.get(node)
         if previous is not None and previous.revision >= features.revision:
-            return []
+            return set()
         affected = {node}
         if previous is not None:
             # Keys of the older revision keep counting it as a holder: counts never fall.
@@ -154,7 +171,7 @@ class Correlator:
         for other in sorted(self._candidates(node)):
             if self._relink(node, other):
                 affected.add(other)
-        return self._refresh(affected)
+        return affected
 
     def _candidates(self, node: str) -> set[str]:
         found: set[str] = set()

@@ -55,11 +55,12 @@ faults: $(STAMP) ## Long fault run: SIGKILL the streams worker FAULT_KILLS times
 demo: $(STAMP) ## End-to-end demo on the local broker: agencies publish, the task force receives
 	$(PY) deploy/demo.py
 
-bench: $(STAMP) ## Pipeline throughput/latency/CPU per alert (burst, steady) vs bare Kafka and Faust; dedupe state per million alerts; sealing, policy and audit-chain costs
+bench: $(STAMP) ## Pipeline throughput/latency/CPU per alert (burst, steady) vs bare Kafka and Faust; dedupe state per million alerts; sealing, policy and audit-chain costs; correlator alerts/s
 	$(PY) -m bench.pipeline $(BENCH_ARGS)
 	$(PY) bench/dedupe_store_bench.py
 	$(PY) bench/delivery_bench.py
 	$(PY) bench/audit_bench.py
+	$(PY) bench/correlator_bench.py
 
 eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1, beside a naive baseline) of labelled scenarios through the real pipeline
 	$(PY) -m evaluation.run $(EVAL_ARGS)

@@ -9,6 +9,7 @@ what had not been published yet.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -80,13 +81,22 @@ class CorrelationStage:
 
     def process(self, raw_features: bytes) -> list[Publication]:
         """Take one alert's features; return the signed incident versions to publish."""
+        return self.process_batch([(AlertFeatures.from_json(raw_features), raw_features)])
+
+    def process_batch(self, batch: Sequence[tuple[AlertFeatures, bytes]]) -> list[Publication]:
+        """Take several alerts' features (parsed, and as read); one version per changed incident.
+
+        Parse each record with ``AlertFeatures.from_json`` first, so that a record that
+        does not parse is set aside before any state changes. Versions of an incident
+        are coalesced over the batch: a burst into one incident publishes it once.
+        """
         pending = [] if self._rebuilt else self._rebuild()
-        features = AlertFeatures.from_json(raw_features)
-        self._features[features.key.encode()] = raw_features
-        changes = self.correlator.add(features)
-        self._events += 1
-        if self._events % EVICT_EVERY == 0:
-            self._evict(features.observed_to_ms)
+        for features, raw in batch:
+            self._features[features.key.encode()] = raw
+        changes = self.correlator.add_many(features for features, _ in batch)
+        before, self._events = self._events, self._events + len(batch)
+        if batch and before // EVICT_EVERY != self._events // EVICT_EVERY:
+            self._evict(max(features.observed_to_ms for features, _ in batch))
         return pending + [self._sign(change.incident) for change in changes]
 
     def published(self, publication: Publication) -> None:

@@ -1,36 +1,42 @@
 """Incremental correlation of alerts into incidents (pure state machine, no I/O).
 
-Alerts are nodes; two alerts are linked when their score (``streams.scoring``)
-reaches the threshold; an incident is a connected group spanning at least two
-agencies. Candidates come from a blocking index: only alerts sharing a key are
-scored. Evidence from a key counts fully while at most ``full_weight_upto``
-alerts hold it, then by ``full_weight_upto / holders``; a key held by more than
-``max_fanout`` alerts becomes *common*: it counts for nothing and leaves the
-index (bounding the work per alert). Whenever a key gains a holder beyond the
-full-weight range, the links that use it are re-scored, which can split an
-incident.
+Alerts are nodes; two alerts are linked when their match weight
+(``streams.scoring``) reaches the threshold; incidents are the coherent groups
+``streams.clustering`` forms from the links (strong links are transitive, weak
+ones must be backed by the groups as a whole), spanning at least two agencies.
+Candidates come from a blocking index: only alerts sharing a key are scored.
+Evidence from a key counts fully while at most ``full_weight_upto`` alerts hold
+it, then loses bits per doubling of its holders (term frequency); a key held by
+more than ``max_fanout`` alerts becomes *common*: it counts for nothing and
+leaves the index (bounding the work per alert). Whenever a key gains a holder
+beyond the full-weight range, the links that use it are re-scored, which can
+split an incident.
 
 Order independence: a key's count of holders only grows, so its weight only
-falls, and so does every pair's score. The final links are therefore exactly the
-pairs whose score under the final counts reaches the threshold, whatever the
-arrival order; ids are derived from the smallest member and content from sorted
-data, so the final incidents are the same too.
+falls, and so does every pair's weight; a pair counts only while it shares a
+non-common key, which it did when the later of the two arrived. The final links
+are therefore exactly the pairs whose weight under the final counts reaches the
+threshold, whatever the arrival order; clustering is a function of the links,
+ids are derived from the smallest member and content from sorted data, so the
+final incidents are the same too.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from streams.clustering import clusters
 from streams.features import AlertFeatures
 from streams.incidents import ACTIVE, MERGED, WITHDRAWN, build_incident, content_digest
-from streams.scoring import LINK_THRESHOLD, Link, score_pair
+from streams.scoring import FULL_WEIGHT_UPTO, LINK_THRESHOLD, Link, score_pair, tf_penalty, tf_step
 
 #: A key shared by more alerts than this is common: it no longer links anything.
 DEFAULT_MAX_FANOUT = 12
-#: Up to this many alerts a key counts fully; beyond, its weight falls as FULL / holders.
-DEFAULT_FULL_WEIGHT_UPTO = 4
+#: Up to this many alerts a key counts fully; beyond, it loses bits per doubling of holders.
+DEFAULT_FULL_WEIGHT_UPTO = FULL_WEIGHT_UPTO
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,14 @@ class Correlator:
         """Whether ``key`` is shared by too many alerts to count as evidence."""
         return key in self.common
 
-    def rarity(self, key: str) -> float:
-        """How much evidence from ``key`` counts: 1, falling with its holders, 0 if common."""
-        if key in self.common:
+    def penalty(self, key: str) -> float:
+        """Bits evidence from ``key`` loses for its holders; infinite once it is common."""
+        holders = self._postings.get(key)
+        if holders is None:
+            return math.inf if key in self.common else 0.0
+        if len(holders) <= self.full_weight_upto:
             return 0.0
-        holders = len(self._postings.get(key, ()))
-        return 1.0 if holders <= self.full_weight_upto else self.full_weight_upto / holders
+        return tf_penalty(len(holders), self.full_weight_upto)
 
     def incidents(self) -> list[dict[str, Any]]:
         """The latest version of every incident ever emitted, by id."""
@@ -119,10 +127,27 @@ class Correlator:
 
     def add(self, features: AlertFeatures) -> list[IncidentChange]:
         """Take one alert (or a newer revision of one); return the incident versions to emit."""
+        return self.add_many([features])
+
+    def add_many(self, batch: Iterable[AlertFeatures]) -> list[IncidentChange]:
+        """Take several alerts; return one version per incident they changed.
+
+        Linking is done alert by alert, but incidents are rebuilt once, after the
+        last: a burst of alerts into one incident yields one version of it, not one
+        per alert, and the incident is assembled once. The final incidents are those
+        of adding the alerts one at a time (linking does not read incidents).
+        """
+        affected: set[str] = set()
+        for features in batch:
+            affected |= self._link(features)
+        return self._refresh(affected) if affected else []
+
+    def _link(self, features: AlertFeatures) -> set[str]:
+        """Index and link one alert; return the alerts whose incidents may have changed."""
         node = features.key
         previous = self.alerts.get(node)
         if previous is not None and previous.revision >= features.revision:
-            return []
+            return set()
         affected = {node}
         if previous is not None:
             # Keys of the older revision keep counting it as a holder: counts never fall.
@@ -139,12 +164,14 @@ class Correlator:
             holders.add(node)
             if len(holders) > self.max_fanout:
                 affected |= self._make_common(key)
-            elif len(holders) > self.full_weight_upto:
-                affected |= self._rescore(key, holders)
+            elif len(holders) > self.full_weight_upto and tf_step(
+                len(holders), self.full_weight_upto
+            ):
+                affected |= self._rescore(key, holders, common=False)
         for other in sorted(self._candidates(node)):
-            self._relink(node, other)
-            affected.add(other)
-        return self._refresh(affected)
+            if self._relink(node, other):
+                affected.add(other)
+        return affected
 
     def _candidates(self, node: str) -> set[str]:
         found: set[str] = set()
@@ -156,28 +183,36 @@ class Correlator:
     def _make_common(self, key: str) -> set[str]:
         """Retire ``key`` from the index and re-score every link that used it."""
         self.common.add(key)
-        return self._rescore(key, self._postings.pop(key))
+        holders = self._postings.pop(key)
+        # Their incidents change even where no link does: a common value is no longer
+        # listed among the shared indicators.
+        return self._rescore(key, holders, common=True) | holders
 
-    def _rescore(self, key: str, holders: set[str]) -> set[str]:
-        """Re-score the links of ``holders`` that rely on ``key`` (its weight fell)."""
-        touched = set(holders)
-        for node in holders:
-            if node not in self._links:
-                continue
-            for other, link in list(self._links.get(node, {}).items()):
-                if key in link.keys:
-                    self._relink(node, other)
-                    touched.add(other)
+    def _rescore(self, key: str, holders: set[str], *, common: bool) -> set[str]:
+        """Re-score the links of ``holders`` that rely on ``key``; return the nodes whose changed.
+
+        A key's weight falls as it gains holders (``link.keys``); once common it no
+        longer anchors a link either (``link.anchors``).
+        """
+        touched: set[str] = set()
+        for node in sorted(holders):
+            for other, link in sorted(self._links.get(node, {}).items()):
+                uses = key in link.keys or (common and key in link.anchors)
+                if uses and self._relink(node, other):
+                    touched |= {node, other}
         return touched
 
-    def _relink(self, a: str, b: str) -> None:
-        link = score_pair(self.alerts[a], self.alerts[b], self.rarity)
-        if link.score >= self.threshold:
+    def _relink(self, a: str, b: str) -> bool:
+        """Score the pair again; return whether its link changed."""
+        before = self._links[a].get(b)
+        link = score_pair(self.alerts[a], self.alerts[b], self.penalty)
+        if link.weight >= self.threshold:
             self._links[a][b] = link
             self._links[b][a] = link
-        else:
-            self._links[a].pop(b, None)
-            self._links[b].pop(a, None)
+            return before != link
+        self._links[a].pop(b, None)
+        self._links[b].pop(a, None)
+        return before is not None
 
     def _unlink(self, node: str) -> set[str]:
         neighbours = set(self._links.get(node, {}))
@@ -205,7 +240,10 @@ class Correlator:
             if node not in covered:
                 component = self._component(node)
                 covered |= component
-                components.append(component)
+                links = {
+                    (a, b): link for a in component for b, link in self._links[a].items() if a < b
+                }
+                components.extend(clusters(component, links, self.threshold))
         before = {self._incident_of[n] for n in covered if n in self._incident_of}
         changes: list[IncidentChange] = []
         now: dict[str, str] = {}
@@ -217,7 +255,7 @@ class Correlator:
                 (a, b): link
                 for a in sorted(component)
                 for b, link in self._links[a].items()
-                if a < b
+                if a < b and b in component
             }
             incident = build_incident(members, links, self.common)
             for member in component:

@@ -29,6 +29,14 @@ SAME_PLACE_KM = 15.0
 _SAME_PLACE_DEG = SAME_PLACE_KM / 111.0 + 0.01
 _IDENTIFIER_LABELS = {
     "phone": "phone",
+    "phone~": "phone (one digit apart or partial)",
+    "handle~": "account (one character apart)",
+    "payment~": "payment channel (one character apart)",
+    "agent": "payment agent",
+    "agent~": "payment agent (one character apart)",
+    "plate~": "vehicle plate (one character apart)",
+    "name": "alias",
+    "time": "observed",
     "imo": "vessel IMO",
     "mmsi": "vessel MMSI",
     "handle": "account",
@@ -68,7 +76,7 @@ def spanning_links(
         return node
 
     tree = []
-    for (a, b), link in sorted(links.items(), key=lambda item: (-item[1].score, item[0])):
+    for (a, b), link in sorted(links.items(), key=lambda item: (-item[1].weight, item[0])):
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
@@ -82,7 +90,13 @@ def _merged_route(alerts: list[AlertFeatures]) -> list[dict[str, Any]]:
         ((p, a.agency) for a in alerts for p in a.places),
         key=lambda item: (item[0].lat, item[0].lon, item[0].name, item[1]),
     )
+    # Waypoints the gazetteer names alike are one place, whatever reference point
+    # each agency geocoded; the others join a place within SAME_PLACE_KM.
+    by_name: dict[str, list[tuple[Place, str]]] = {}
     for place, agency in points:
+        if place.name_key and place.name_key in by_name:
+            by_name[place.name_key].append((place, agency))
+            continue
         for cluster in clusters:
             anchor = cluster[0][0]
             # One degree of latitude is 111 km: most clusters are ruled out without haversine.
@@ -92,7 +106,10 @@ def _merged_route(alerts: list[AlertFeatures]) -> list[dict[str, Any]]:
                 cluster.append((place, agency))
                 break
         else:
-            clusters.append([(place, agency)])
+            cluster = [(place, agency)]
+            clusters.append(cluster)
+        if place.name_key:
+            by_name[place.name_key] = cluster
     route: list[dict[str, Any]] = []
     for cluster in clusters:
         names = Counter(p.name for p, _ in cluster)
@@ -117,7 +134,7 @@ def _shared_indicators(
 ) -> list[dict[str, Any]]:
     holders: dict[tuple[str, str], set[str]] = {}
     for alert in alerts:
-        for kind, value in alert.identifiers:
+        for kind, value, _ in alert.identifiers:
             holders.setdefault((kind, value), set()).add(alert.agency)
     return [
         {"kind": kind, "value": value, "agencies": sorted(agencies)}
@@ -147,9 +164,12 @@ def _explain(tree: list[tuple[str, str, Link]], agencies: list[str], size: int) 
     lines = [f"{size} alerts from {len(agencies)} agencies ({', '.join(agencies)}) linked:"]
     for a, b, link in tree:
         reasons = "; ".join(
-            f"{_IDENTIFIER_LABELS.get(e.kind, e.kind)} {e.value}" for e in link.evidence
+            f"{_IDENTIFIER_LABELS.get(e.kind, e.kind)} {e.value} ({e.weight:+.1f} bits)"
+            for e in link.evidence
         )
-        lines.append(f"- {a} ~ {b} (score {link.score:.2f}): {reasons}")
+        lines.append(
+            f"- {a} ~ {b} (match weight {link.weight:.1f} bits, p={link.score:.3f}): {reasons}"
+        )
     return "\n".join(lines)
 
 

@@ -107,10 +107,13 @@ def test_three_agencies_views_become_one_incident_delivered_and_exported(
     assert log.rejected == []
     assert incident["agencies"] == ["GR-HCG", "PK-FIA", "TR-SG"]
     shared = {(s["kind"], s["value"]) for s in incident["shared_indicators"]}
-    assert ("phone", "+905324127788") in shared
-    assert ("payment", "HAWALA:hwl7781ist") in shared
-    assert "alias" in {kind for kind, _ in shared}
-    assert "+905324127788" in incident["explanation"]
+    assert ("phone", "5324127788") in shared
+    assert ("payment", "hwl7781ist") in shared
+    # The explanation lists each piece of evidence with its weight.
+    explanation = incident["explanation"]
+    assert "phone 5324127788 (+" in explanation
+    assert "alias Hajji Balouch ~ حاجی بلوچ (+" in explanation
+    assert "bits" in explanation
     assert incident["version"] >= 1
 
     # Delivered to a member that is not an originator, signed by the hub.

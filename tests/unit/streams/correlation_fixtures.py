@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from streams.features import AlertFeatures, Place
-from streams.names import name_key
+from streams.gazetteer import resolve
 
 DAY_MS = 24 * 3600 * 1000
 BASE_MS = 1_793_577_600_000  # 2026-11-02T00:00Z, a Monday
@@ -14,6 +14,11 @@ PLACES = {
     "Taftan": (28.9667, 61.5667, "PK", "BORDER_CROSSING"),
     "Zahedan": (29.4963, 60.8629, "IR", "TRANSIT"),
     "Van": (38.5012, 43.3729, "TR", "DESTINATION"),
+    "Izmir": (38.4237, 27.1428, "TR", "DEPARTURE_POINT"),
+    "Smyrna": (38.4380, 27.1500, "TR", "DEPARTURE_POINT"),
+    "Mytilini": (39.1045, 26.5550, "GR", "DESTINATION"),
+    "Bengasi": (32.1167, 20.0667, "LY", "TRANSIT"),
+    "Benghazi": (32.1000, 20.0800, "LY", "TRANSIT"),
 }
 
 
@@ -21,7 +26,8 @@ def features(
     agency: str,
     alert_id: str,
     *,
-    ids: tuple[tuple[str, str], ...] = (),
+    ids: tuple[tuple[str, ...], ...] = (),
+    aliases: tuple[str, ...] = (),
     places: tuple[str, ...] = (),
     day: int = 0,
     days: int = 3,
@@ -46,13 +52,14 @@ def features(
                 lat=PLACES[p][0] + jitter,
                 lon=PLACES[p][1] - jitter,
                 name=p,
-                name_key=name_key(p),
+                name_key=getattr(resolve(p), "place_id", ""),
                 country=PLACES[p][2],
                 role=PLACES[p][3],
             )
             for p in places
         ),
-        identifiers=tuple(sorted(ids)),
+        identifiers=tuple(sorted((i[0], i[1], i[2] if len(i) > 2 else "") for i in ids)),
+        aliases=aliases,
         tlp=tlp,
         tlp_recipients=recipients,
         handling_code=handling,

@@ -114,6 +114,26 @@ def register(sub: Any) -> None:
         help="a value counts fully while at most this many alerts share it; beyond, its "
         "weight falls in proportion",
     )
+    worker.add_argument(
+        "--incident-coalesce-ms",
+        type=float,
+        default=200.0,
+        help="the correlator gathers alerts this long (or --correlation-batch of them) and "
+        "publishes each incident they changed once (default %(default).0f)",
+    )
+    worker.add_argument(
+        "--correlation-batch",
+        type=int,
+        default=500,
+        help="at most this many alerts are correlated together (default %(default)s)",
+    )
+    worker.add_argument(
+        "--incident-size-warning",
+        type=int,
+        default=200,
+        help="an incident version with more members is counted and logged as a warning "
+        "(default %(default)s)",
+    )
     worker.set_defaults(handler=run_worker)
 
 
@@ -131,6 +151,9 @@ def run_worker(args: argparse.Namespace) -> int:
         "full_weight_upto",
         "max_message_age",
         "max_clock_skew",
+        "incident_coalesce_ms",
+        "correlation_batch",
+        "incident_size_warning",
     ):
         if getattr(args, option) <= 0:
             raise ConfigError(f"--{option.replace('_', '-')} must be positive")
@@ -144,6 +167,9 @@ def run_worker(args: argparse.Namespace) -> int:
         correlation_retention_s=args.correlation_retention_days * DAY_S,
         correlation_max_fanout=args.max_fanout,
         correlation_full_weight_upto=args.full_weight_upto,
+        correlation_batch=args.correlation_batch,
+        incident_coalesce_s=args.incident_coalesce_ms / 1000.0,
+        incident_size_warning=args.incident_size_warning,
         app_id=args.app_id,
         data_dir=args.data_dir,
         web_port=args.web_port,

@@ -42,7 +42,12 @@ from schemas.truststore import TrustSource
 from schemas.verification import VerifiedAlert
 from streams import kafka_transport
 from streams.audit_events import dedupe_drop_event
-from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
+from streams.correlation_stage import (
+    FEATURES_TABLE,
+    PUBLISHED_TABLE,
+    CorrelationStage,
+    Publication,
+)
 from streams.correlator import Correlator
 from streams.dedupe import Decision, format_origin, parse_origin
 from streams.dedupe_stage import (
@@ -52,7 +57,7 @@ from streams.dedupe_stage import (
     Repeat,
     RevisionGate,
 )
-from streams.features import features_of
+from streams.features import AlertFeatures, features_of
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs, record_headers, unusable_verified
 from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged
@@ -369,44 +374,83 @@ def create_app(
                 )
             gate.passed(message.key, revision, message.partition, event_ms, decision, origin)
 
+    async def publish_incidents(source: Any, publications: list[Publication]) -> None:
+        """Send each incident version (acknowledged), then remember it as published."""
+        for publication in publications:
+            record = publication.record
+            if not await pass_on(
+                source,
+                STAGE_CORRELATE,
+                incidents_topic,
+                record.key,
+                record.value,
+                record.headers,
+                output="incidents",
+            ):
+                break
+            correlation.published(publication)
+            incident = publication.incident
+            metrics.incidents.labels(incident["status"]).inc()
+            if len(incident["members"]) > settings.incident_size_warning:
+                metrics.large_incidents.inc()
+                logger.warning(
+                    "incident %s version %d has %d members (over %d): a common value may "
+                    "be gluing unrelated alerts together",
+                    incident["incident_id"],
+                    incident["version"],
+                    len(incident["members"]),
+                    settings.incident_size_warning,
+                )
+
     @app.agent(correlation_topic)
     @exits_on_unrecoverable
     async def correlate(stream: Any) -> None:
-        """Link alerts of different agencies into incidents; publish each new version."""
+        """Link alerts of different agencies into incidents; publish each changed incident.
+
+        Alerts are taken in batches (up to ``correlation_batch``, gathered for at most
+        ``incident_coalesce_s``) and each incident they changed is published once per
+        batch. The batch's offsets are acknowledged only after every version was.
+        """
         supervision.started("correlate")
-        async for event in stream.events():
-            message = event.message
+        async for events in stream.take_events(
+            settings.correlation_batch, settings.incident_coalesce_s
+        ):
             started = time.perf_counter()
-            if message.value is None:
-                tombstone = "record has no value (tombstone)"
-                await quarantine(
-                    message, poison(message, STAGE_CORRELATE, reasons.TOMBSTONE, tombstone)
-                )
+            batch: list[tuple[AlertFeatures, bytes]] = []
+            sources = []
+            for event in events:
+                message = event.message
+                if message.value is None:
+                    tombstone = "record has no value (tombstone)"
+                    await quarantine(
+                        message, poison(message, STAGE_CORRELATE, reasons.TOMBSTONE, tombstone)
+                    )
+                    continue
+                try:
+                    batch.append((AlertFeatures.from_json(message.value), message.value))
+                except Exception as exc:  # an unforeseen shape must not stop the stage
+                    logger.exception("cannot read features %s@%d", message.topic, message.offset)
+                    detail = f"{type(exc).__name__}: {exc}"
+                    await quarantine(
+                        message, poison(message, STAGE_CORRELATE, reasons.UNPROCESSABLE, detail)
+                    )
+                    continue
+                sources.append(message)
+            if not batch:
                 continue
             try:
-                publications = correlation.process(message.value)
-            except Exception as exc:  # an unforeseen shape must not stop the stage
-                logger.exception("cannot correlate %s@%d", message.topic, message.offset)
+                publications = correlation.process_batch(batch)
+            except Exception as exc:  # a bug on some input: quarantine the batch, go on
+                logger.exception("cannot correlate %d alerts", len(batch))
                 detail = f"{type(exc).__name__}: {exc}"
-                await quarantine(
-                    message, poison(message, STAGE_CORRELATE, reasons.UNPROCESSABLE, detail)
-                )
+                for message in sources:
+                    await quarantine(
+                        message, poison(message, STAGE_CORRELATE, reasons.UNPROCESSABLE, detail)
+                    )
                 continue
             metrics.correlate_seconds.observe(time.perf_counter() - started)
-            for publication in publications:
-                record = publication.record
-                if not await pass_on(
-                    message,
-                    STAGE_CORRELATE,
-                    incidents_topic,
-                    record.key,
-                    record.value,
-                    record.headers,
-                    output="incidents",
-                ):
-                    break
-                correlation.published(publication)
-                metrics.incidents.labels(publication.incident["status"]).inc()
+            metrics.correlation_batch.observe(len(batch))
+            await publish_incidents(sources[-1], publications)
             state = correlation.correlator
             metrics.correlation_state.labels("alerts").set(len(state.alerts))
             metrics.correlation_state.labels("links").set(state.link_count())

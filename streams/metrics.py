@@ -45,6 +45,8 @@ class StreamMetrics:
     lag: Gauge
     poison: Counter
     truncated: Counter
+    large_incidents: Counter
+    correlation_batch: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StreamMetrics:
@@ -110,7 +112,7 @@ class StreamMetrics:
             ),
             correlate_seconds=Histogram(
                 "corridor_stream_correlate_seconds",
-                "Time to correlate one alert (scoring and incident assembly)",
+                "Time to correlate one batch of alerts (scoring and incident assembly)",
                 buckets=VERIFY_BUCKETS,
                 registry=registry,
             ),
@@ -146,6 +148,19 @@ class StreamMetrics:
             lag=consumer_lag_gauge(registry),
             poison=poison_records_counter(registry),
             truncated=quarantine_truncated_counter(registry),
+            large_incidents=Counter(
+                "corridor_stream_large_incident_versions",
+                "Incident versions published with more members than --incident-size-warning: "
+                "an incident growing without end usually means a common value glues unrelated "
+                "alerts together",
+                registry=registry,
+            ),
+            correlation_batch=Histogram(
+                "corridor_stream_correlation_batch_alerts",
+                "Alerts correlated together (their incident versions coalesced into one each)",
+                buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+                registry=registry,
+            ),
         )
         for output in SEND_OUTPUTS:  # present at 0 from the start: no retry is news too
             metrics.send_retries.labels(output)

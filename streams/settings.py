@@ -52,6 +52,13 @@ class StreamSettings:
     """A value shared by more alerts than this is common and links nothing."""
     correlation_full_weight_upto: int = DEFAULT_FULL_WEIGHT_UPTO
     """A value counts fully while at most this many alerts share it, then less."""
+    correlation_batch: int = 500
+    """At most this many alerts are correlated together (one incident version per batch)."""
+    incident_coalesce_s: float = 0.2
+    """How long the correlator gathers alerts before publishing the incidents they changed:
+    versions of an incident within this interval (or batch) are coalesced into one."""
+    incident_size_warning: int = 200
+    """An incident version with more members than this is flagged to operators."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the worker authenticates (the hub's identity on a secured cluster)."""
     membership: GroupMembership = DYNAMIC

@@ -21,7 +21,9 @@ from corridor_cli import (
     registry_cmd,
     simulate_cmd,
     status_cmd,
+    stix_cmd,
     streams_cmd,
+    taxii_cmd,
     topics_cmd,
     webhook_receiver_cmd,
     webhooks_cmd,
@@ -54,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         simulate_cmd,
         webhooks_cmd,
         webhook_receiver_cmd,
+        stix_cmd,
+        taxii_cmd,
         audit_cmd,
         status_cmd,
     ):

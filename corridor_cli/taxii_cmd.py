@@ -122,9 +122,14 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     stop = common.stop_on_signals()
     with trust.hub_trust(args, taskforce, registry) as keys, TaxiiStore(args.db) as store:
-        ingester = InboxIngester(settings, keys, store, metrics)
         endpoint = TaxiiEndpoint(TaxiiSettings(agencies=agencies), credentials, store, metrics)
+        # Certificate and address problems before Kafka's: they are the user's to fix.
         server = TaxiiServer(endpoint, host, port, args.tls_cert, args.tls_key)
+        try:
+            ingester = InboxIngester(settings, keys, store, metrics)
+        except BaseException:
+            server.stop()
+            raise
         server.start()
         logger.info(
             "serving TAXII 2.1 on https://%s:%d/taxii2/ (API root /%s/) for %s",

@@ -119,8 +119,8 @@ class TaxiiServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
+        """Stop serving (if it started) and close the socket."""
         if self._thread is not None:
+            self._server.shutdown()
             self._thread.join()
+        self._server.server_close()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from stix2.exceptions import STIXError
 
 from consumers.errors import InboxMissing
 from consumers.inbox import check_delivery
@@ -134,7 +135,13 @@ class InboxIngester:
         )
         document = item.document
         if mappable(document):
-            objects = [to_dict(o) for o in delivery_objects(document)]
+            try:
+                objects = [to_dict(o) for o in delivery_objects(document)]
+            except (KeyError, TypeError, ValueError, STIXError) as exc:
+                # Verified but not expressible in STIX: skip it rather than stop every
+                # collection on it (it would be read again and again after a restart).
+                self._skip(agency, position, "unmappable", f"{type(exc).__name__}: {exc}")
+                return
             self._store.add(agency, objects, position)
             self._metrics.ingested.labels(agency, document["kind"]).inc()
             return
@@ -153,15 +160,19 @@ class InboxIngester:
             )
             self._metrics.ingested.labels(agency, "recall").inc()
             return
-        reason = str(document.get("reason", "not_mappable"))
+        self._skip(
+            agency, position, str(document.get("reason", "unmappable")), document.get("detail", "")
+        )
+
+    def _skip(self, agency: str, position: Position, reason: str, detail: str) -> None:
         logger.warning(
             "inbox record %s/%d@%d for %s not served over TAXII: %s %s",
-            record.topic,
-            record.partition,
-            record.offset,
+            position.topic,
+            position.partition,
+            position.offset,
             agency,
             reason,
-            document.get("detail", ""),
+            detail,
         )
         self._metrics.skipped.labels(agency, reason).inc()
         self._store.mark(position)

@@ -34,14 +34,17 @@ from prometheus_client.parser import text_string_to_metric_families  # noqa: E40
 
 import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
+from consumers.stix.markings import tlp_of  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
 from local_prometheus import LocalPrometheus, PrometheusConfig  # noqa: E402
 from local_security import SecurityFiles, ensure_broker_tls, issue_server_pem  # noqa: E402
 from processes import stop_process  # noqa: E402
 from producers.scenarios import sample_alert  # noqa: E402
 from schemas.catalog import alert_schema  # noqa: E402
+from schemas.envelope import HEADER_KIND  # noqa: E402
 from schemas.json_mapping import from_json  # noqa: E402
 from schemas.keys import load_decryption_key, load_private_key  # noqa: E402
+from schemas.marking import tlp_label  # noqa: E402
 from schemas.signing import sign_alert  # noqa: E402
 from schemas.taskforce import DEFAULT_HUB_ID as HUB_ID  # noqa: E402
 from schemas.taskforce import load_taskforce  # noqa: E402
@@ -150,7 +153,9 @@ def metrics_excerpt(port: int, prefixes: tuple[str, ...]) -> list[str]:
     return [line for line in text.splitlines() if line.startswith(prefixes)]
 
 
-def taxii_step(config: Path, kafka: tuple[str, ...]) -> subprocess.Popen[bytes]:
+def taxii_step(
+    config: Path, kafka: tuple[str, ...], bootstrap: str, prefix: str
+) -> subprocess.Popen[bytes]:
     """``corridor taxii serve`` over HTTPS; GR-HCG's analyst polls it with taxii2-client.
 
     MISP and OpenCTI poll TAXII 2.1 the same way. Returns the server process (the caller
@@ -178,8 +183,13 @@ def taxii_step(config: Path, kafka: tuple[str, ...]) -> subprocess.Popen[bytes]:
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         os.environ.pop(name, None)
     url = f"https://127.0.0.1:{port}/taxii2/"
+    inbox = read_to_end(
+        bootstrap, load_taskforce(config, topic_prefix=prefix).topics.inbox("GR-HCG")
+    )
+    expected = sum((HEADER_KIND, b"incident") in (r.headers or []) for r in inbox)
     print(f">>> Server({url!r}, user='gr-hcg-analyst', verify=ca.pem).api_roots[0].collections")
     groupings: list[dict[str, Any]] = []
+    waiting: list[str] = []
 
     def incidents_served() -> bool:
         try:
@@ -191,19 +201,29 @@ def taxii_step(config: Path, kafka: tuple[str, ...]) -> subprocess.Popen[bytes]:
                 for o in page.get("objects", [])
             ]
         except (OSError, ValueError) as exc:  # not listening yet (requests errors are OSErrors)
-            print(f"  ... {type(exc).__name__}", flush=True)
+            if not waiting:
+                print(f"  (server not ready yet: {type(exc).__name__}; retrying)", flush=True)
+            waiting.append(type(exc).__name__)
+            time.sleep(0.5)
             return False
-        return bool(groupings)
+        return len(groupings) >= expected
 
-    wait_for(incidents_served, 90, "the TAXII server to serve GR-HCG's incidents")
-    for grouping in sorted(groupings, key=lambda g: str(g["name"])):
+    wait_for(incidents_served, 120, "the TAXII server to serve GR-HCG's incident versions")
+    latest: dict[str, dict[str, Any]] = {}
+    for grouping in groupings:
+        incident = grouping["external_references"][0]["external_id"]
+        if incident not in latest or grouping["modified"] > latest[incident]["modified"]:
+            latest[incident] = grouping
+    print(f"  {len(groupings)} incident versions (STIX groupings) served; the latest of each:")
+    for _, grouping in sorted(latest.items()):
         refs = grouping["object_refs"]
         reports = sum(str(r).startswith("report--") for r in refs)
+        tlp = tlp_label(tlp_of(grouping["object_marking_refs"]))
         print(
-            f"  {grouping['name']}: confidence {grouping['confidence']}, {reports} alert "
-            f"reports, {len(refs) - reports} other objects"
+            f"  {grouping['name']}: {tlp}, confidence {grouping['confidence']}, "
+            f"{reports} alert reports, {len(refs) - reports} locations, observables, indicators"
         )
-    print("(STIX 2.1 groupings with TLP 2.0 markings; ids are stable, so a re-poll updates)")
+    print("(ids are deterministic, so the analyst's tool updates rather than duplicates)")
     wrong = Server(url, user="gr-hcg-analyst", password=uuid.uuid4().hex, verify=str(tls.ca_cert))
     try:
         _ = wrong.title
@@ -579,7 +599,7 @@ def main() -> int:
             )
 
         say("An analyst's tool pulls the task force's incidents over TAXII 2.1")
-        processes.append(taxii_step(config, kafka))
+        processes.append(taxii_step(config, kafka, bootstrap, prefix))
 
         say("What was quarantined, and why: `corridor quarantine`")
         corridor("quarantine", *kafka)

@@ -131,6 +131,7 @@ class TaxiiStore:
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
+        self._last_added: str | None = None
         try:
             self._db = sqlite3.connect(
                 path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
@@ -139,6 +140,7 @@ class TaxiiStore:
             self._db.execute("PRAGMA synchronous=FULL")
             for statement in _SCHEMA:
                 self._db.execute(statement)
+            (self._last_added,) = self._db.execute("SELECT max(date_added) FROM objects").fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the TAXII store {path}: {exc}") from exc
 
@@ -272,12 +274,17 @@ class TaxiiStore:
         return new
 
     def _next_added(self) -> str:
-        """Now, or one microsecond after the latest date_added if the clock is not later."""
-        (latest,) = self._db.execute("SELECT max(date_added) FROM objects").fetchone()
+        """Now, or one microsecond after the latest date_added if the clock is not later.
+
+        The latest is kept in memory: this object is the store's only writer. A rolled
+        back transaction may leave it ahead of the table, which only skips microseconds.
+        """
         now = self._clock()
+        latest = self._last_added
         if latest is not None and format_added(now) <= latest:
             now = parse_timestamp(latest) + dt.timedelta(microseconds=1)
-        return format_added(now)
+        self._last_added = format_added(now)
+        return self._last_added
 
     def _mark(self, position: Position) -> None:
         self._db.execute(

@@ -83,3 +83,14 @@ def test_revoke_adds_a_revoked_version_after_the_latest(store: TaxiiStore) -> No
     assert latest["modified"] == "2026-11-02T00:00:00.001Z"
     assert store.next_offset("inbox.GR-HCG", 1) == 10
     assert store.revoke("GR-HCG", ["report--1"], "2026-11-05T00:00:00.000Z", None) == 0
+
+
+def test_date_added_keeps_increasing_after_a_reopen_with_a_clock_set_back(tmp_path: Path) -> None:
+    path = tmp_path / "taxii.db"
+    with TaxiiStore(path, clock=lambda: FROZEN) as first:
+        first.add("GR-HCG", [_sdo("report--1", "2026-11-02T00:00:00.000Z")], None)
+    earlier = FROZEN - dt.timedelta(hours=1)
+    with TaxiiStore(path, clock=lambda: earlier) as reopened:
+        reopened.add("GR-HCG", [_sdo("report--2", "2026-11-02T00:00:00.000Z")], None)
+        added = [o.date_added for o in reopened.query(Query("GR-HCG"))]
+    assert added[0] < added[1]

@@ -34,7 +34,7 @@ from prometheus_client.parser import text_string_to_metric_families  # noqa: E40
 
 import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
-from consumers.stix.markings import tlp_of  # noqa: E402
+from consumers.stix.markings import CORRIDOR_EXTENSION_ID, tlp_of  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
 from local_prometheus import LocalPrometheus, PrometheusConfig  # noqa: E402
 from local_security import SecurityFiles, ensure_broker_tls, issue_server_pem  # noqa: E402
@@ -219,9 +219,10 @@ def taxii_step(
         refs = grouping["object_refs"]
         reports = sum(str(r).startswith("report--") for r in refs)
         tlp = tlp_label(tlp_of(grouping["object_marking_refs"]))
+        status = grouping["extensions"][CORRIDOR_EXTENSION_ID]["status"]
         print(
-            f"  {grouping['name']}: {tlp}, confidence {grouping['confidence']}, "
-            f"{reports} alert reports, {len(refs) - reports} locations, observables, indicators"
+            f"  {grouping['name']} ({status}): {tlp}, confidence {grouping['confidence']}, "
+            f"{reports} alert reports, {len(refs) - reports} other objects (route, identifiers)"
         )
     print("(ids are deterministic, so the analyst's tool updates rather than duplicates)")
     wrong = Server(url, user="gr-hcg-analyst", password=uuid.uuid4().hex, verify=str(tls.ca_cert))

@@ -28,7 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 from consumers.stix.ids import collection_id
 from consumers.taxii.credentials import Credentials
 from consumers.taxii.metrics import TaxiiMetrics
-from consumers.taxii.store import Query, StoredObject, TaxiiStore, format_added, parse_timestamp
+from consumers.taxii.store import Query, StoredObject, TaxiiStore
+from consumers.taxii.timestamps import format_added, parse_timestamp
 
 logger = logging.getLogger(__name__)
 

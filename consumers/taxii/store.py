@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from consumers.errors import StoreError
+from consumers.taxii.timestamps import format_added, later_than, object_version, parse_timestamp
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS objects (
@@ -42,32 +43,6 @@ _SCHEMA = (
         PRIMARY KEY (topic, partition)
     )""",
 )
-
-
-def format_added(at: dt.datetime) -> str:
-    """A TAXII timestamp with microseconds, ``2026-11-20T08:00:00.123456Z``."""
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_timestamp(text: str) -> dt.datetime:
-    """An RFC 3339 timestamp (``Z`` or an offset); ``ValueError`` otherwise."""
-    parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset")
-    return parsed.astimezone(dt.UTC)
-
-
-def _after(at: str, previous: str) -> str:
-    """``at``, or one millisecond after ``previous`` if ``at`` is not later (STIX timestamps)."""
-    if parse_timestamp(at) > parse_timestamp(previous):
-        return at
-    later = parse_timestamp(previous) + dt.timedelta(milliseconds=1)
-    return later.strftime("%Y-%m-%dT%H:%M:%S.") + f"{later.microsecond // 1000:03d}Z"
-
-
-def object_version(stix_object: dict[str, Any]) -> str:
-    """The version a TAXII server gives an object: ``modified``, else ``created``, else ''."""
-    return str(stix_object.get("modified") or stix_object.get("created") or "")
 
 
 @dataclass(frozen=True)
@@ -184,7 +159,7 @@ class TaxiiStore:
                 if latest is None or "modified" not in latest or latest.get("revoked"):
                     continue
                 revoked.append(
-                    {**latest, "modified": _after(at, latest["modified"]), "revoked": True}
+                    {**latest, "modified": later_than(at, latest["modified"]), "revoked": True}
                 )
             return int(self._add(collection, revoked, position))
 

@@ -69,9 +69,12 @@ def _indicators(phone: str) -> dict[str, Any]:
     }
 
 
-def _alert(agency: str, seq: int, phone: str, **changes: Any) -> dict[str, Any]:
-    datum = sample_datum(agency, seq, route="aegean-crossing")
-    datum.update(indicators=_indicators(phone), handling_code="H0", **changes)
+def _alert(
+    agency: str, seq: int, phone: str, route: str = "aegean-crossing", **changes: Any
+) -> dict[str, Any]:
+    """An alert whose only identifier another alert may share is ``phone`` (no vessel)."""
+    datum = sample_datum(agency, seq, route=route)
+    datum.update(indicators=_indicators(phone), conveyances=[], handling_code="H0", **changes)
     return datum
 
 
@@ -170,7 +173,15 @@ def test_each_member_polls_exactly_its_deliveries_over_taxii(
 ) -> None:
     shared_phone = "+90 532 600 1144"
     amber = _alert("PK-FIA", 7001, shared_phone, tlp="AMBER")
-    red = _alert("PK-FIA", 7002, "+92 300 555 0102", tlp="RED", tlp_recipients=["GR-HCG"])
+    # Elsewhere: linked into the incident, its RED would keep the incident from TR-SG.
+    red = _alert(
+        "PK-FIA",
+        7002,
+        "+92 300 555 0102",
+        route="balochistan-iran-turkey",
+        tlp="RED",
+        tlp_recipients=["GR-HCG"],
+    )
     green = _alert("TR-SG", 7003, shared_phone, tlp="GREEN")
     _publish(pipeline, [amber, red, green])
 
@@ -200,7 +211,7 @@ def test_each_member_polls_exactly_its_deliveries_over_taxii(
         for agency, collection in (("GR-HCG", gr), ("TR-SG", tr))
     }
     before = {agency: _delivered_ids(pipeline, agency) for agency in cut}
-    later = _alert("PK-FIA", 7004, "+92 321 555 0199", tlp="GREEN")
+    later = _alert("PK-FIA", 7004, "+92 321 555 0199", route="makran-coast", tlp="GREEN")
     _publish(pipeline, [later])
     for agency, collection in (("GR-HCG", gr), ("TR-SG", tr)):
         wait_for(lambda c=collection: report(later) in _ids(c, "report"), TIMEOUT, "the new one")

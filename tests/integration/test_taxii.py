@@ -207,7 +207,11 @@ def test_each_member_polls_exactly_its_deliveries_over_taxii(
 
     # Incremental poll: after the newest date_added seen, only the new alert's objects.
     cut = {
-        agency: max(m["date_added"] for m in collection.get_manifest()["objects"])
+        agency: max(
+            m["date_added"]
+            for page in as_pages(collection.get_manifest, per_request=100)
+            for m in page.get("objects", [])
+        )
         for agency, collection in (("GR-HCG", gr), ("TR-SG", tr))
     }
     before = {agency: _delivered_ids(pipeline, agency) for agency in cut}

@@ -11,6 +11,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from consumers.errors import BrokerUnavailable
+from consumers.kafka_clients import kafka_consumer
 from producers.kafka_client import client_config
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
@@ -25,8 +26,14 @@ def read_to_end(
     timeout: float = 30.0,
     security: ClientSecurity = PLAINTEXT_CLIENT,
 ) -> list[Any]:
-    """Every record of ``topic`` up to the end offsets seen at the start (no group)."""
-    consumer = KafkaConsumer(**client_config(bootstrap, security), enable_auto_commit=False)
+    """Every record of ``topic`` up to the end offsets seen at the start (no group).
+
+    Raises:
+        BrokerUnavailable: Kafka cannot be reached, or the topic not read to its end in time.
+    """
+    consumer = kafka_consumer(
+        KafkaConsumer, bootstrap=bootstrap, security=security, enable_auto_commit=False
+    )
     try:
         parts = _partitions(consumer, topic)
         consumer.assign(parts)

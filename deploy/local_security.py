@@ -221,3 +221,13 @@ def scram_format_argument(user: str, password: str) -> str:
         f'salt="{base64.b64encode(salt).decode()}",'
         f'saltedpassword="{base64.b64encode(salted).decode()}"]'
     )
+
+
+def issue_server_pem(files: SecurityFiles, common_name: str, out: Path) -> None:
+    """A server key and certificate (SAN 127.0.0.1, localhost) from the local CA, in one PEM.
+
+    For other local HTTPS servers (the demo's TAXII server); the CA must exist
+    (:func:`ensure_broker_tls`). Clients trust ``files.ca_cert``.
+    """
+    key, cert = _issue(files, common_name, server=True)
+    _write_private(out, _key_pem(key) + cert.public_bytes(serialization.Encoding.PEM))

@@ -133,14 +133,25 @@ def _shared_indicators(
     alerts: list[AlertFeatures], common: set[str] | frozenset[str]
 ) -> list[dict[str, Any]]:
     holders: dict[tuple[str, str], set[str]] = {}
+    countries: dict[tuple[str, str], set[str]] = {}
     for alert in alerts:
-        for kind, value, _ in alert.identifiers:
+        for kind, value, extra in alert.identifiers:
             holders.setdefault((kind, value), set()).add(alert.agency)
+            if kind == "phone" and extra.isdigit():
+                countries.setdefault((kind, value), set()).add(extra)
     return [
-        {"kind": kind, "value": value, "agencies": sorted(agencies)}
+        {"kind": kind, "value": _shown(kind, value, countries), "agencies": sorted(agencies)}
         for (kind, value), agencies in sorted(holders.items())
         if len(agencies) > 1 and f"{kind}:{value}" not in common
     ]
+
+
+def _shown(kind: str, value: str, countries: dict[tuple[str, str], set[str]]) -> str:
+    """A shared phone in E.164 when its holders agree on one country, else its digits."""
+    codes = countries.get((kind, value), set())
+    if kind == "phone" and len(codes) == 1:
+        return f"+{next(iter(codes))}{value}"
+    return value
 
 
 def incident_release(alerts: Iterable[AlertFeatures]) -> Release:

@@ -270,7 +270,14 @@ def test_audit_verify_passes_on_the_live_chain_and_pinpoints_tampering_in_a_copy
     assert " checkpoints, head seq " in live.stdout
 
     chain = load_chain(pipeline.bootstrap, topics.audit)
-    altered_index, dropped_index = 4, 8
+    # Alter an event, not a checkpoint: an altered checkpoint is also a bad signature.
+    altered_index = next(
+        i
+        for i in range(4, len(chain))
+        if json.loads(chain[i][1] or b"")["kind"] != audit.CHECKPOINT
+    )
+    dropped_index = altered_index + 4
+    assert dropped_index < len(chain), "the chain is too short to drop a later record"
     altered = json.loads(chain[altered_index][1] or b"")
     altered["at"] += 1
     dropped_seq = json.loads(chain[dropped_index][1] or b"")["seq"]

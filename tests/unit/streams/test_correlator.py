@@ -44,7 +44,7 @@ def test_alerts_of_two_agencies_sharing_a_phone_become_one_incident() -> None:
     assert incident["agencies"] == ["IR-BG", "PK-FIA"]
     assert incident["incident_id"] == incident_id(["PK-FIA:A", "IR-BG:B"])
     assert incident["shared_indicators"] == [
-        {"kind": "phone", "value": "3001234567", "agencies": ["IR-BG", "PK-FIA"]}
+        {"kind": "phone", "value": "+923001234567", "agencies": ["IR-BG", "PK-FIA"]}
     ]
     # Every piece of evidence is listed with its weight.
     assert "phone 3001234567 (+15.3 bits)" in incident["explanation"]

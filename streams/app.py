@@ -438,6 +438,9 @@ def create_app(
                 sources.append(message)
             if not batch:
                 continue
+            # Table writes go to the changelog partition of "the current event", which
+            # take_events sets in its own task, not in this one: name it (one partition).
+            stream._set_current_event(events[-1])
             try:
                 publications = correlation.process_batch(batch)
             except Exception as exc:  # a bug on some input: quarantine the batch, go on

@@ -114,7 +114,8 @@ def identifier_agreements(
             if kind == "phone" and not _countries_agree(context, other_context):
                 continue
             if other == value:
-                m, u = exact_mu.get(kind, near_mu)
+                page = kind == "handle" and "page" in (context, other_context)
+                m, u = exact_mu["page" if page else kind] if kind in exact_mu else near_mu
                 key = frozenset({f"{kind}:{value}"})
                 best = Agreement(
                     kind, value, math.log2(m / u), True, key | _tails(kind, value), key

@@ -69,7 +69,8 @@ class Indicator:
     value: str
     """Normalised value; equal values mean the same identifier as written."""
     context: str = ""
-    """Phones: candidate country calling codes, comma-separated ("" when unknown)."""
+    """Phones: candidate country calling codes, comma-separated ("" when unknown);
+    handles: ``page`` for a social-media page, "" for a messaging account."""
 
 
 def _calling_code(region: str) -> int:
@@ -192,6 +193,7 @@ def alert_indicators(alert: dict[str, Any]) -> set[Indicator]:
             phone = normalise_phone(raw, regions)
             if phone is not None:
                 found.add(phone)
+    pages = {id(h) for h in indicators["social_media_handles"]}
     for handle in (*indicators["messaging_handles"], *indicators["social_media_handles"]):
         platform, value = handle["platform"].casefold(), handle["handle"]
         bare = _URL_PREFIX.sub("", value.strip())
@@ -202,7 +204,8 @@ def alert_indicators(alert: dict[str, Any]) -> set[Indicator]:
                 continue
         compact = normalise_handle(value)
         if len(compact) >= 3:
-            found.add(Indicator("handle", compact))
+            # A social-media page advertises to many; a messaging account is one person's.
+            found.add(Indicator("handle", compact, "page" if id(handle) in pages else ""))
     for channel in indicators["payment_channels"]:
         compact = normalise_payment(channel["identifier"])
         if len(compact) >= 4:

@@ -40,6 +40,8 @@ IDENTIFIER_MU: dict[str, tuple[float, float]] = {
     "plate": (0.7, 4e-5),
     # A named hawala shop or payment agent: many clients, many operations.
     "agent": (0.6, 1e-3),
+    # A social-media page (on either side): it advertises for many crossings.
+    "page": (0.6, 1e-3),
 }
 #: (m, u) of a near-agreement: one edit apart, or one number the tail of the other.
 NEAR_MU = (0.1, 1e-4)

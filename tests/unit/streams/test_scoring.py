@@ -88,6 +88,18 @@ def _weight(a: dict[str, Any], b: dict[str, Any]) -> float:
             id="handle-letter-dropped",
         ),
         pytest.param(
+            {"ids": (("handle", "europerahi", "page"),)},
+            {"ids": (("handle", "europerahi", ""),)},
+            True,
+            id="social-media-page-and-account-same-day",
+        ),
+        pytest.param(
+            {"ids": (("handle", "europerahi", "page"),), "day": 0},
+            {"ids": (("handle", "europerahi", "page"),), "day": 10},
+            False,
+            id="social-media-page-alone-days-apart",
+        ),
+        pytest.param(
             {"aliases": ("Kasim Zarif",), "day": 0},
             {"aliases": ("Qasim Zareef",), "day": 20},
             False,

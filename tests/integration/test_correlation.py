@@ -107,7 +107,7 @@ def test_three_agencies_views_become_one_incident_delivered_and_exported(
     assert log.rejected == []
     assert incident["agencies"] == ["GR-HCG", "PK-FIA", "TR-SG"]
     shared = {(s["kind"], s["value"]) for s in incident["shared_indicators"]}
-    assert ("phone", "5324127788") in shared
+    assert ("phone", "+905324127788") in shared  # E.164: its holders agree on the country
     assert ("agent", "hwl7781ist") in shared  # a hawala reference without an account number
     # The explanation lists each piece of evidence with its weight.
     explanation = incident["explanation"]

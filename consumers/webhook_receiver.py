@@ -18,21 +18,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import logging
-import socket
-import ssl
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from consumers.errors import StoreError, WebhookAuthError, WebhookFormatError
+from consumers.https.server import HttpsServer, TlsHandler
 from consumers.inbox import check_delivery
 from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
@@ -169,29 +164,7 @@ class WebhookEndpoint:
         return Response(status, document)
 
 
-def server_tls_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
-    """TLS 1.2+ server context from PEM certificate (chain) and key files."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        context.load_cert_chain(certfile=str(cert_file), keyfile=str(key_file))
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(
-            f"cannot load the TLS certificate {cert_file} and key {key_file}: {exc}"
-        ) from exc
-    return context
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _TLSServer
-    timeout = 30
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        self.request.settimeout(self.timeout)
-        self.request.do_handshake()
-        super().setup()
-
+class _Handler(TlsHandler):
     def do_POST(self) -> None:
         length_text = self.headers.get("Content-Length")
         if length_text is None or not length_text.isdigit():
@@ -217,62 +190,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s %s", self.address_string(), format % args)
 
+class WebhookServer(HttpsServer):
+    """The webhook receiver's HTTPS server; ``port`` 0 picks a free port."""
 
-class _TLSServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], endpoint: Endpoint, context: ssl.SSLContext):
-        self.endpoint = endpoint
-        self._context = context
-        super().__init__(address, _Handler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, address = self.socket.accept()
-        # The handshake runs in the connection's thread (see _Handler.setup), so a slow
-        # client cannot hold up accepting others.
-        tls = self._context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-        return tls, address
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # E.g. a failed TLS handshake, or a client that left before the answer.
-        error = sys.exc_info()[1]
-        logger.warning("connection from %s failed: %r", client_address[0], error)
-
-
-class WebhookServer:
-    """An HTTPS server for one endpoint; ``port`` 0 picks a free port."""
-
-    def __init__(
-        self, endpoint: Endpoint, host: str, port: int, cert_file: Path, key_file: Path
-    ) -> None:
-        context = server_tls_context(cert_file, key_file)
-        try:
-            self._server = _TLSServer((host, port), endpoint, context)
-        except OSError as exc:
-            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        return int(self._server.server_address[1])
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="webhook-receiver", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
+    handler = _Handler
+    thread_name = "webhook-receiver"
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -1,0 +1,1 @@
+"""The HTTPS serving the hub-side and agency-side HTTP endpoints share."""

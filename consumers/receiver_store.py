@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -97,28 +98,41 @@ def storage_key(item: InboxItem) -> str:
     return f"no-delivery-id:{item.partition}:{item.offset}"
 
 
+def open_sqlite(
+    path: Path, what: str, statements: Sequence[str], *, busy_timeout_s: float
+) -> sqlite3.Connection:
+    """Open (or create) the SQLite file of a store, durable (WAL, synchronous FULL).
+
+    ``statements`` create its schema. A path that cannot be such a file (a directory,
+    another kind of file) is a local problem, :class:`StoreOpenError`, not retriable.
+    """
+    if path.is_dir():
+        raise StoreOpenError(f"{what} {path} is a directory, not a SQLite file")
+    db: sqlite3.Connection | None = None
+    try:
+        db = sqlite3.connect(
+            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        for statement in statements:
+            db.execute(statement)
+    except sqlite3.Error as exc:
+        if db is not None:
+            db.close()
+        raise StoreOpenError(f"cannot open the {what} {path}: {exc}") from exc
+    return db
+
+
 class ReceiverStore:
     """Exactly-once storage of deliveries; safe to share between threads."""
 
     def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
         self.path = path
         self._lock = threading.Lock()
-        if path.is_dir():
-            raise StoreOpenError(f"delivery store {path} is a directory, not a SQLite file")
-        db: sqlite3.Connection | None = None
-        try:
-            db = sqlite3.connect(
-                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute(_SCHEMA)
-            db.execute(_RECALLS_SCHEMA)
-        except sqlite3.Error as exc:
-            if db is not None:
-                db.close()
-            raise StoreOpenError(f"cannot open the delivery store {path}: {exc}") from exc
-        self._db = db
+        self._db = open_sqlite(
+            path, "delivery store", (_SCHEMA, _RECALLS_SCHEMA), busy_timeout_s=busy_timeout_s
+        )
 
     def store(
         self, item: InboxItem, *, channel: str, received_at: dt.datetime | None = None

@@ -21,7 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from consumers.errors import StoreError
+from consumers.errors import StoreError, StoreOpenError
+from consumers.receiver_store import open_sqlite
 from consumers.taxii.timestamps import format_added, later_than, object_version, parse_timestamp
 
 _SCHEMA = (
@@ -107,17 +108,12 @@ class TaxiiStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._last_added: str | None = None
+        self._db = open_sqlite(path, "TAXII store", _SCHEMA, busy_timeout_s=busy_timeout_s)
         try:
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            for statement in _SCHEMA:
-                self._db.execute(statement)
             (self._last_added,) = self._db.execute("SELECT max(date_added) FROM objects").fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the TAXII store {path}: {exc}") from exc
+            self._db.close()
+            raise StoreOpenError(f"cannot open the TAXII store {path}: {exc}") from exc
 
     def add(
         self, collection: str, objects: Sequence[dict[str, Any]], position: Position | None

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from consumers.errors import StoreOpenError
 from consumers.taxii.store import Position, Query, TaxiiStore
 
 FROZEN = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
@@ -94,3 +95,16 @@ def test_date_added_keeps_increasing_after_a_reopen_with_a_clock_set_back(tmp_pa
         reopened.add("GR-HCG", [_sdo("report--2", "2026-11-02T00:00:00.000Z")], None)
         added = [o.date_added for o in reopened.query(Query("GR-HCG"))]
     assert added[0] < added[1]
+
+
+@pytest.mark.parametrize("kind", ["directory", "not-sqlite"])
+def test_a_path_that_cannot_be_a_store_is_a_local_problem(tmp_path: Path, kind: str) -> None:
+    """Like the delivery store: exit 2 (not retriable), never "Kafka unreachable"."""
+    path = tmp_path / "taxii.db"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"this is not a SQLite database, just text " * 100)
+    with pytest.raises(StoreOpenError) as raised:
+        TaxiiStore(path)
+    assert not raised.value.retriable

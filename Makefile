@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 # make kafka-up SECURED=1: SASL_SSL/mutual-TLS broker with the StandardAuthorizer on 127.0.0.1:9192,
 # a SCRAM user and client security file for the hub and every member of TASKFORCE.
 SECURED ?=
+# make kafka-up BROKERS=3: a three-node KRaft cluster (nodes on 9092/9093, 9094/9095, 9096/9097;
+# replication factor 3, min.insync.replicas 2 by default). kafka-down/kafka-status find the nodes.
+BROKERS ?= 1
 TASKFORCE ?= deploy/local/taskforce.toml
 KAFKA_MODE := $(if $(SECURED),--secured,)
 # make bench: a short pipeline run by default (minutes, not the full 20,000); the full case of
@@ -68,13 +71,13 @@ eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1, beside a naiv
 eval-fast: $(STAMP) ## The same scenarios straight through the correlator's code, no broker (seconds)
 	$(PY) -m evaluation.run --in-process $(EVAL_ARGS)
 
-kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092 (SECURED=1: 9192, ACLs enforced)
-	$(PY) deploy/local_kafka.py up $(KAFKA_MODE) $(if $(SECURED),--taskforce $(TASKFORCE),)
+kafka-up: $(STAMP) ## Start (or reuse) the local Kafka broker on 127.0.0.1:9092 (BROKERS=3: a 3-node cluster; SECURED=1: 9192, ACLs enforced)
+	$(PY) deploy/local_kafka.py up --brokers $(BROKERS) $(KAFKA_MODE) $(if $(SECURED),--taskforce $(TASKFORCE),)
 
-kafka-down: $(STAMP) ## Stop the local Kafka broker started by kafka-up
+kafka-down: $(STAMP) ## Stop the local Kafka broker (every node) started by kafka-up
 	$(PY) deploy/local_kafka.py down $(KAFKA_MODE)
 
-kafka-status: $(STAMP) ## Is the local broker running?
+kafka-status: $(STAMP) ## Is the local broker (each node) running? A cluster's health
 	$(PY) deploy/local_kafka.py status $(KAFKA_MODE)
 
 monitor: $(STAMP) ## Start (or reload) Prometheus on 127.0.0.1:9090 scraping the pipeline's metrics ports 9401-9406, with the alert rules

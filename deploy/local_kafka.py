@@ -1,8 +1,10 @@
-"""Run Apache Kafka as a local, single-node KRaft broker for development and tests.
+"""Run Apache Kafka as local KRaft brokers for development and tests.
 
-The broker is a plain JVM process on ``127.0.0.1`` (no Docker): its jars are resolved from
+A broker is a plain JVM process on ``127.0.0.1`` (no Docker): its jars are resolved from
 Maven Central by ``deploy/kafka-broker/pom.xml`` into a libs directory, and it runs in combined
-mode (``process.roles=broker,controller``) with one node.
+mode (``process.roles=broker,controller``). :class:`LocalKafka` is one such node, a cluster of
+its own by default; ``local_kafka_cluster.LocalKafkaCluster`` joins N of them into one cluster
+(``up --brokers 3``, ``make kafka-up BROKERS=3``) with per-node fault controls.
 
 Everything a broker needs lives under one *home* directory::
 
@@ -15,6 +17,7 @@ Everything a broker needs lives under one *home* directory::
 Command line (``make kafka-up`` / ``make kafka-down``)::
 
     python deploy/local_kafka.py up [--home DIR] [--port 9092] [--controller-port 9093]
+    python deploy/local_kafka.py up --brokers 3     # nodes on 9092/9093, 9094/9095, 9096/9097
     python deploy/local_kafka.py up --secured [--taskforce FILE] [--users A,B]
     python deploy/local_kafka.py status [--home DIR]
     python deploy/local_kafka.py down [--home DIR]
@@ -95,6 +98,7 @@ __all__ = [
     "LocalKafka",
     "ensure_libs",
     "free_port",
+    "generate_cluster_id",
     "main",
 ]
 
@@ -150,6 +154,11 @@ class BrokerConfig:
         secured: SASL_SSL/mutual-TLS listeners and the StandardAuthorizer (module docstring).
         mtls_port: Mutual-TLS listener port (secured mode only).
         users: SCRAM users (with client certificates) besides the admin (secured mode only).
+        node_id: KRaft ``node.id`` of this broker.
+        voters: ``(node id, controller port)`` of every node of a multi-node cluster (all on
+            127.0.0.1); empty for a single node, whose quorum is itself.
+        cluster_id: The cluster id its storage is formatted with (every node of a cluster
+            shares one); None: a fresh random one.
     """
 
     home: Path = DEFAULT_HOME
@@ -162,6 +171,19 @@ class BrokerConfig:
     secured: bool = False
     mtls_port: int = 9094
     users: tuple[str, ...] = ()
+    node_id: int = NODE_ID
+    voters: tuple[tuple[int, int], ...] = ()
+    cluster_id: str | None = None
+
+    @property
+    def quorum(self) -> tuple[tuple[int, int], ...]:
+        """``(node id, controller port)`` of every KRaft voter; this node alone by default."""
+        return self.voters or ((self.node_id, self.controller_port),)
+
+    @property
+    def cluster_size(self) -> int:
+        """Number of nodes (combined broker+controller) in this broker's cluster."""
+        return len(self.quorum)
 
     @classmethod
     def on_free_ports(
@@ -396,7 +418,7 @@ def ensure_libs(libs_dir: Path = DEFAULT_LIBS) -> None:
 # --------------------------------------------------------------------------- processes
 
 
-def _generate_cluster_id() -> str:
+def generate_cluster_id() -> str:
     """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (22 chars)."""
     while True:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -405,7 +427,10 @@ def _generate_cluster_id() -> str:
 
 
 class LocalKafka:
-    """A single-node KRaft Kafka broker running as a detached local JVM process."""
+    """One KRaft Kafka node (broker+controller) running as a detached local JVM process.
+
+    Alone it is a single-node cluster; local_kafka_cluster.LocalKafkaCluster runs several.
+    """
 
     def __init__(self, config: BrokerConfig | None = None) -> None:
         config = config if config is not None else BrokerConfig()
@@ -437,6 +462,8 @@ class LocalKafka:
         """True if ``pid`` is alive and is the kafka.Kafka JVM of this home."""
         if not self._alive(pid):
             return False
+        if self._process is not None and self._process.pid == pid:
+            return True  # our own child, maybe not exec'd yet (command line still ours)
         cmdline = _cmdline(pid)
         if cmdline is None:  # no procfs: fall back to liveness only
             return True
@@ -476,13 +503,19 @@ class LocalKafka:
     def server_properties(self) -> dict[str, str]:
         """The server.properties entries for this broker (single-node combined KRaft)."""
         cfg = self.config
+        voters = ",".join(f"{node}@{LOOPBACK}:{port}" for node, port in cfg.quorum)
+        # Topics the broker creates itself (consumer offsets, transactions) and topics created
+        # without an explicit factor get three copies, or as many as there are nodes; two
+        # must acknowledge a write (acks=all) once there are three.
+        replicas = min(3, cfg.cluster_size)
+        min_isr = min(2, replicas)
         props: dict[str, str] = {
             "process.roles": "broker,controller",
-            "node.id": str(NODE_ID),
-            # Static single-voter quorum: the controller endpoint lives only in this file, so
-            # restarting an existing home on different ports just works (a --standalone dynamic
-            # quorum would persist the endpoint in the metadata log).
-            "controller.quorum.voters": f"{NODE_ID}@{LOOPBACK}:{cfg.controller_port}",
+            "node.id": str(cfg.node_id),
+            # Static voters: the controller endpoints live only in this file, so restarting an
+            # existing home on different ports just works (a --standalone dynamic quorum
+            # would persist the endpoints in the metadata log).
+            "controller.quorum.voters": voters,
             "listeners": (
                 f"PLAINTEXT://{LOOPBACK}:{cfg.port},CONTROLLER://{LOOPBACK}:{cfg.controller_port}"
             ),
@@ -492,15 +525,17 @@ class LocalKafka:
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             "log.dirs": str(cfg.data_dir),
             "num.partitions": str(cfg.num_partitions),
-            "default.replication.factor": "1",
-            "min.insync.replicas": "1",
-            "offsets.topic.replication.factor": "1",
+            "default.replication.factor": str(replicas),
+            "min.insync.replicas": str(min_isr),
+            # A replica that missed acknowledged writes must never become leader.
+            "unclean.leader.election.enable": "false",
+            "offsets.topic.replication.factor": str(replicas),
             "offsets.topic.num.partitions": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": str(replicas),
+            "transaction.state.log.min.isr": str(min_isr),
             "transaction.state.log.num.partitions": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": str(replicas),
+            "share.coordinator.state.topic.min.isr": str(min_isr),
             "group.initial.rebalance.delay.ms": "0",
             "auto.create.topics.enable": "false",
             "delete.topic.enable": "true",
@@ -580,7 +615,7 @@ class LocalKafka:
             "--config",
             str(cfg.properties_file),
             "--cluster-id",
-            _generate_cluster_id(),
+            cfg.cluster_id or generate_cluster_id(),
             "--ignore-formatted",
         ]
         if cfg.secured:
@@ -684,8 +719,12 @@ class LocalKafka:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self, timeout: float = 90.0) -> str:
+    def start(self, timeout: float = 90.0, *, wait: bool = True) -> str:
         """Start the broker (or reuse a running one) and return its bootstrap address.
+
+        With ``wait=False`` it returns once the JVM is launched: a node of a multi-node
+        cluster cannot answer before a quorum of its controllers runs, so the cluster
+        launches every node first and then waits (:meth:`wait_ready`).
 
         Idempotent: if this home's pid file names a live broker on the configured port, it is
         reused once it answers. Otherwise jars are resolved (once), server.properties is
@@ -707,8 +746,9 @@ class LocalKafka:
                     f"{LOOPBACK}:{running_port}, not port {cfg.port}; run "
                     f"`local_kafka.py down --home {cfg.home}` first or use that port."
                 )
-            self._wait_ready(pid, deadline)
-            self._ensure_users()
+            if wait:
+                self._wait_ready(pid, deadline)
+                self._ensure_users()
             return self.bootstrap
 
         java = _require_java()
@@ -737,9 +777,25 @@ class LocalKafka:
                 raise KafkaToolError(f"could not start the Kafka JVM ({java}): {exc}") from exc
         self._process = process
         cfg.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
-        self._wait_ready(process.pid, deadline)
-        self._ensure_users()
+        if wait:
+            self._wait_ready(process.pid, deadline)
+            self._ensure_users()
         return self.bootstrap
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Wait until the running broker answers a Kafka client on its own port.
+
+        Raises:
+            KafkaToolError: it is not running, exited meanwhile, or did not answer in time.
+        """
+        # A JVM we just launched may not have exec'd yet (its command line is still ours),
+        # so our own child is trusted by its handle, as start() does.
+        own = self._process
+        pid = own.pid if own is not None and own.poll() is None else self.running_pid()
+        if pid is None:
+            raise self._failure(f"the Kafka broker of {self.config.home} is not running")
+        self._wait_ready(pid, time.monotonic() + timeout)
+        self._ensure_users()
 
     def _ensure_users(self) -> None:
         """Secured mode: give every configured user its SCRAM credential (idempotent upsert)."""
@@ -811,7 +867,7 @@ class LocalKafka:
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="local_kafka.py",
-        description=f"Run a local single-node KRaft Apache Kafka {KAFKA_VERSION} broker.",
+        description=f"Run a local KRaft Apache Kafka {KAFKA_VERSION} broker or cluster.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -848,24 +904,35 @@ def _build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--libs", type=Path, default=DEFAULT_LIBS, help="jar directory; default: %(default)s"
     )
-    up.add_argument("--heap", default="512m", help="JVM -Xmx (default 512m)")
+    up.add_argument(
+        "--brokers",
+        type=int,
+        default=1,
+        help="nodes (broker+controller each); node i on --port + 2(i-1), controller port "
+        "--controller-port + 2(i-1); homes --home/node-<i> when more than one (default 1)",
+    )
+    up.add_argument("--heap", help="JVM -Xmx per node (default 512m, 320m each with --brokers > 1)")
     up.add_argument(
         "--timeout", type=float, default=90.0, help="seconds to wait for readiness (default 90)"
     )
 
-    down = sub.add_parser("down", help="stop the broker of --home")
+    down = sub.add_parser("down", help="stop the broker (every node) of --home")
     add_home(down)
     down.add_argument(
         "--timeout", type=float, default=30.0, help="seconds before SIGKILL (default 30)"
     )
 
-    status = sub.add_parser("status", help="say whether the broker of --home is running")
+    status = sub.add_parser(
+        "status", help="say whether the broker (each node) of --home runs; a cluster's health"
+    )
     add_home(status)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python deploy/local_kafka.py``; returns the process exit code."""
+    from local_kafka_cluster import LocalKafkaCluster  # it imports this module
+
     args = _build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="local_kafka: %(message)s", stream=sys.stderr)
     # kafka-python logs every failed readiness probe; those are expected while the broker boots.
@@ -877,8 +944,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "up":
             config = _up_config(args, home)
-            kafka = LocalKafka(config)
-            print(kafka.start(timeout=args.timeout))
+            if args.brokers < 1:
+                raise KafkaToolError("--brokers must be at least 1")
+            ports = [
+                (config.port + 2 * i, config.controller_port + 2 * i) for i in range(args.brokers)
+            ]
+            cluster = LocalKafkaCluster(home, ports, libs=config.libs, heap=args.heap, base=config)
+            print(cluster.start(timeout=args.timeout))
             if config.secured:
                 print(
                     f"client security files (SASL_SSL: USER.toml, mutual TLS on port "
@@ -886,22 +958,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             return 0
-        kafka = LocalKafka(BrokerConfig(home=home))
+        cluster = LocalKafkaCluster.from_home(home)
         if args.command == "down":
-            pid = kafka.running_pid()
-            kafka.stop(timeout=args.timeout)
-            if pid is None:
+            pids = cluster.running_pids()
+            cluster.stop(timeout=args.timeout)
+            if not pids:
                 print(f"no Kafka broker was running from {home}")
-            else:
-                print(f"stopped Kafka broker pid {pid} ({home})")
+            for node_id, pid in pids.items():
+                print(
+                    f"stopped Kafka node {node_id}, pid {pid} ({cluster.node(node_id).config.home})"
+                )
             return 0
-        pid = kafka.running_pid()
-        if pid is None:
+        pids = cluster.running_pids()
+        if not pids:
             print(f"not running ({home})")
             return 0
-        port = kafka._running_port()
-        address = f"{LOOPBACK}:{port}" if port is not None else "unknown address"
-        print(f"running: pid {pid}, bootstrap {address} ({home})")
+        for node in cluster.nodes:
+            node_pid = pids.get(node.node_id)
+            state = "stopped" if node_pid is None else f"running: pid {node_pid}"
+            print(f"node {node.node_id}: {state}, bootstrap {node.bootstrap} ({node.config.home})")
+        if len(pids) == cluster.size and cluster.size > 1:
+            problems = cluster.health_problems()
+            print("healthy" if not problems else "not healthy: " + "; ".join(problems[:10]))
         return 0
     except KafkaToolError as exc:
         print(f"local_kafka: error: {exc}", file=sys.stderr)
@@ -935,11 +1013,14 @@ def _up_config(args: argparse.Namespace, home: Path) -> BrokerConfig:
         controller_port=controller_port,
         mtls_port=mtls_port,
         libs=args.libs.resolve(),
-        heap=args.heap,
         secured=args.secured,
         users=tuple(dict.fromkeys(users)),
     )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module under its own name: local_kafka_cluster imports ``local_kafka``, and its
+    # errors must be the KafkaToolError main() catches, not a second copy's.
+    import local_kafka
+
+    sys.exit(local_kafka.main())

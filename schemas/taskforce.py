@@ -7,12 +7,13 @@ Everything is validated when the file is loaded, with the offending key in the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from schemas.errors import ConfigError, DocumentError
 from schemas.marking import TLP_LEVELS
+from schemas.replication import Replication, parse_replication
 from schemas.topics import DEFAULT_PREFIX, TopicNames
 from schemas.user_files import read_toml_file
 from schemas.validation import is_agency_id
@@ -40,7 +41,7 @@ _CLEARABLE_TLP = CLEARABLE_TLP
 #: Keys of the file's top level, of an [[agency]] table, of [webhooks] and of [agency.webhook]
 #: (docs/taskforce-file.md documents each; a test checks that the two agree).
 TOP_LEVEL_KEYS = frozenset(
-    {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks", "registry_roots"}
+    {"name", "topic_prefix", "trust_store", "hub", "agency", "webhooks", "registry_roots", "kafka"}
 )
 WEBHOOK_POLICY_KEYS = frozenset({"max_attempts", "initial_backoff_s", "max_backoff_s", "timeout_s"})
 WEBHOOK_KEYS = frozenset({"url"})
@@ -129,6 +130,8 @@ class TaskForce:
     registry_roots: Path | None = None
     """Root-key file of the signed key registry: when set, the hub's verifiers follow the
     registry on ``<prefix>.keys`` (checked against these roots) instead of ``trust_store``."""
+    replication: Replication = field(default_factory=Replication)
+    """Replication factor and min.insync.replicas of every topic (the ``[kafka]`` table)."""
 
     def member(self, agency_id: str) -> Member | None:
         """The member with this id, if any."""
@@ -267,6 +270,7 @@ def parse_taskforce(document: dict[str, Any], base_dir: Path) -> TaskForce:
         trust_store=(base_dir / trust_store),
         members=members,
         registry_roots=None if registry_roots is None else base_dir / registry_roots,
+        replication=parse_replication(document.get("kafka")),
     )
 
 

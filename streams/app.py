@@ -191,7 +191,7 @@ def create_app(
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication_factor,
+        topic_replication_factor=settings.taskforce.replication.replication_factor,
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
@@ -205,6 +205,7 @@ def create_app(
         Table=CorridorTable,
         **settings.membership.faust_settings(),
     )
+    kafka_transport.set_internal_topic_config(app, settings.taskforce.replication.topic_config())
     inbound_names = [topics.inbound(m.agency_id) for m in settings.taskforce.publishers]
     inbound = app.topic(*inbound_names, key_type=bytes, value_type=bytes)
     verified_topic = app.topic(topics.verified, key_type=bytes, value_type=bytes)

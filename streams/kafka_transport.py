@@ -6,6 +6,10 @@
 * Consumer: Faust can hand an agent a partition's records with a hole after a
   rebalance (see :mod:`streams.ordering`); :class:`OrderedConsumer` lets a source
   partition's records through only in offset order, from the committed offset on.
+* Topics Faust creates itself (table changelogs, the assignor's leader topic, any
+  repartition topic) get the task force's ``min.insync.replicas`` and unclean leader
+  election off, like every other Corridor topic (:func:`set_internal_topic_config`);
+  the replication factor is Faust's ``topic_replication_factor``.
 
 The app's broker URL uses this transport (``corridorkafka://host:port``).
 (``broker_producer`` would not do: Faust builds its producer from the main transport.)
@@ -14,7 +18,8 @@ The app's broker URL uses this transport (``corridorkafka://host:port``).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Set
+import weakref
+from collections.abc import AsyncIterator, Mapping, MutableMapping, Set
 from typing import Any
 
 from faust.transport.drivers import TRANSPORTS
@@ -130,11 +135,33 @@ class OrderedConsumer(Consumer):
                 )
 
 
+#: Topic settings every topic an app creates gets (set_internal_topic_config), per app.
+_INTERNAL_TOPIC_CONFIG: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def set_internal_topic_config(app: Any, config: Mapping[str, str]) -> None:
+    """Give every topic ``app`` creates ``config`` (a table's own settings win over it)."""
+    _INTERNAL_TOPIC_CONFIG[app] = dict(config)
+
+
 class IdempotentTransport(Transport):
-    """Faust's aiokafka transport with :class:`IdempotentProducer` and :class:`OrderedConsumer`."""
+    """Faust's aiokafka transport with :class:`IdempotentProducer` and :class:`OrderedConsumer`.
+
+    Topics it creates carry the app's internal topic config (set_internal_topic_config).
+    """
 
     Producer = IdempotentProducer
     Consumer = OrderedConsumer
+
+    def _topic_config(
+        self,
+        retention: int | None = None,
+        compacting: bool | None = None,
+        deleting: bool | None = None,
+    ) -> MutableMapping[str, Any]:
+        # Faust adds a topic's own config (a changelog's extra_topic_configs) on top.
+        config = super()._topic_config(retention, compacting, deleting)
+        return {**_INTERNAL_TOPIC_CONFIG.get(self.app, {}), **config}
 
 
 def register() -> str:

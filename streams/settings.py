@@ -36,9 +36,7 @@ class StreamSettings:
     web_port: int = 6066
     """Faust's own web server (health); bound to 127.0.0.1."""
     partitions: int = 3
-    """Partitions of topics Faust declares itself."""
-    replication_factor: int = 1
-    """Replication of topics Faust declares itself."""
+    """Partitions of topics Faust declares itself (replicated as ``taskforce.replication``)."""
     commit_interval_s: float = 1.0
     """How often consumed offsets are committed."""
     dedupe_retention_s: float = 30 * 24 * 3600.0

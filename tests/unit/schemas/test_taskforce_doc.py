@@ -10,6 +10,7 @@ import pytest
 
 from schemas import taskforce
 from schemas.errors import ConfigError
+from schemas.replication import KAFKA_KEYS
 from schemas.taskforce import ROLES, parse_taskforce
 
 DOC = (Path(__file__).parents[3] / "docs" / "taskforce-file.md").read_text("utf-8")
@@ -45,6 +46,10 @@ def test_webhook_policy_keys_are_documented() -> None:
     assert _keys("`[webhooks]`: retry policy") == set(taskforce.WEBHOOK_POLICY_KEYS)
 
 
+def test_kafka_keys_are_documented() -> None:
+    assert _keys("`[kafka]`: replication of every topic") == set(KAFKA_KEYS)
+
+
 def test_every_role_is_documented() -> None:
     for role in ROLES:
         assert f"`{role}`" in _section("`[[agency]]`: one member agency")
@@ -60,6 +65,8 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
     assert fia is not None and fia.tlp_clearance == taskforce.DEFAULT_TLP_CLEARANCE
     assert fia.h2_share_with == frozenset(taskforce.LAW_ENFORCEMENT_ROLES)
     assert loaded.registry_roots == tmp_path / "registry-roots.json"
+    assert loaded.replication.replication_factor == 3
+    assert loaded.replication.min_insync_replicas == 2
 
 
 @pytest.mark.parametrize("key", sorted(taskforce.TOP_LEVEL_KEYS - {"agency"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from monitoring.health import LoopHealth
 from schemas.keys import generate_private_key
+from schemas.replication import Replication
 from schemas.taskforce import load_taskforce
 from schemas.truststore import TrustStore
 from streams.app import create_app, send_acknowledged, source_topics
@@ -137,3 +139,27 @@ def test_tables_wait_for_changelog_metadata_instead_of_failing() -> None:
         pass
     else:
         raise AssertionError("a changelog with 1 of 3 partitions must be refused")
+
+
+def test_topics_the_worker_creates_are_replicated_as_the_taskforce_says() -> None:
+    settings = _settings()
+    replicated = dataclasses.replace(
+        settings,
+        taskforce=dataclasses.replace(settings.taskforce, replication=Replication(3, 2)),
+    )
+    app = create_app(
+        replicated,
+        TrustStore({}),
+        StreamMetrics.create(CollectorRegistry()),
+        AgentSupervision(LoopHealth(None, AGENTS), lambda exc: None),
+    )
+    assert app.conf.topic_replication_factor == 3
+    # Every topic Faust creates (changelog, leader, repartition) is built from this config,
+    # with the topic's own settings (a changelog's cleanup and retention) on top.
+    config = app.transport._topic_config(retention=1000, compacting=True, deleting=True)
+    assert config == {
+        "min.insync.replicas": "2",
+        "unclean.leader.election.enable": "false",
+        "cleanup.policy": "compact,delete",
+        "retention.ms": 1000,
+    }

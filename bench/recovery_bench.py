@@ -84,7 +84,7 @@ def main() -> int:
     save_trust_store(workdir / "trust-store.json", store)
     write_private_key(workdir / "hub.key", keys["TF-HUB"])
     taskforce = load_taskforce(config)
-    create_topics(bootstrap, pipeline_topics(taskforce))
+    create_topics(bootstrap, pipeline_topics(taskforce), taskforce.replication)
     common = ["--config", str(config), "--bootstrap", bootstrap, "--metrics-port", "0"]
     if args.session_timeout:
         common += ["--session-timeout", args.session_timeout]

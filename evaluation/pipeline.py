@@ -88,7 +88,7 @@ def _deploy(workdir: Path, prefix: str, bootstrap: str) -> tuple[TaskForce, Path
         (REPO / "deploy" / "local" / "taskforce.toml").read_text("utf-8"), encoding="utf-8"
     )
     taskforce = load_taskforce(config, topic_prefix=prefix)
-    create_topics(bootstrap, pipeline_topics(taskforce))
+    create_topics(bootstrap, pipeline_topics(taskforce), taskforce.replication)
     return taskforce, keys_dir
 
 

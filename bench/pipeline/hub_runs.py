@@ -199,7 +199,7 @@ def run_hub(
 ) -> tuple[RunResult, HubExtras]:
     """One run through fresh hub processes; ``warm`` records go first, unmeasured."""
     taskforce = load_taskforce(deployment.config)
-    create_topics(bootstrap, pipeline_topics(taskforce, PARTITIONS))
+    create_topics(bootstrap, pipeline_topics(taskforce, PARTITIONS), taskforce.replication)
     logs = deployment.directory
     services = [
         start_corridor(f"worker-{i}", streams_worker_args(deployment, bootstrap, i), logs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import local_kafka
 from consumers.topic_reader import group_caught_up
+from local_kafka_cluster import LocalKafkaCluster
 from processes import stop_process
 from schemas.keys import generate_encryption_key, generate_private_key, write_private_key
 from schemas.taskforce import TaskForce, load_taskforce
@@ -187,12 +189,15 @@ def start_corridor(
         )
 
 
-@pytest.fixture(scope="session")
-def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    workdir = tmp_path_factory.mktemp("pipeline")
+@contextlib.contextmanager
+def running_pipeline(bootstrap: str, workdir: Path, extra_toml: str = "") -> Iterator[Pipeline]:
+    """Topics, a streams worker and a delivery service on ``bootstrap`` under a fresh prefix.
+
+    ``extra_toml`` is appended to the task-force file (e.g. a ``[kafka]`` table).
+    """
     prefix = f"it-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
-    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
+    config.write_text(TASKFORCE_TOML.format(prefix=prefix) + extra_toml, "utf-8")
     keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", HUB)}
     encryption_keys = {
         agency: generate_encryption_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", "EU-EUROPOL")
@@ -205,10 +210,10 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     save_trust_store(workdir / "trust-store.json", store)
     write_private_key(workdir / "hub.key", keys[HUB])
     taskforce = load_taskforce(config)
-    create_topics(kafka_bootstrap, pipeline_topics(taskforce))
+    create_topics(bootstrap, pipeline_topics(taskforce), taskforce.replication)
     group = f"{prefix}-delivery"
     worker_metrics_port = local_kafka.free_port()
-    common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
+    common = ["--config", str(config), "--bootstrap", bootstrap]
     worker = start_corridor(
         [
             *streams_worker_args(common, workdir, prefix),
@@ -226,7 +231,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     try:
         yield Pipeline(
-            bootstrap=kafka_bootstrap,
+            bootstrap=bootstrap,
             workdir=workdir,
             config=config,
             taskforce=taskforce,
@@ -243,3 +248,30 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         for name in ("worker.log", "delivery.log"):
             sys.stderr.write(f"--- {name} (tail) ---\n")
             sys.stderr.write((workdir / name).read_text("utf-8", "replace")[-3000:])
+
+
+@pytest.fixture(scope="session")
+def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """The pipeline on the session's single broker."""
+    with running_pipeline(kafka_bootstrap, tmp_path_factory.mktemp("pipeline")) as deployed:
+        yield deployed
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafkaCluster]:
+    """A three-node KRaft cluster of the project's own, started when a test first asks.
+
+    Only tests about replication and broker failures use it: the rest of the suite runs on
+    the single session broker (``kafka_bootstrap``), which starts faster and uses less.
+    A cluster that cannot start fails the test (never a skip).
+    """
+    cluster = LocalKafkaCluster.on_free_ports(tmp_path_factory.mktemp("kafka-cluster"), 3)
+    try:
+        cluster.start(timeout=180.0)
+    except local_kafka.KafkaToolError as exc:
+        cluster.stop()
+        pytest.fail(f"could not start the local three-node Kafka cluster:\n{exc}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

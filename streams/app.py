@@ -8,7 +8,7 @@ Topology (keys ``AGENCY:alert_id`` end to end, so every stage is co-partitioned)
     <prefix>.correlation --correlate--> <prefix>.incidents (signed by the hub)
 
 verify (:mod:`streams.verify_stage`) drops exact repeats (same bytes verified before)
-without checking the signature again; dedupe (:mod:`streams.dedupe_stage`) passes a new
+without checking the signature again; dedupe (:mod:`streams.dedupe_batch`) passes a new
 alert or a higher revision (as an update) and drops the same or an older revision. Both
 keep their state in Faust tables whose entries expire after ``dedupe_retention_s`` of
 event time, and take their records in batches (:mod:`streams.stage_runner`).
@@ -31,13 +31,8 @@ from streams import kafka_transport
 from streams.agents import Correlate, run_batched
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
-from streams.dedupe_stage import (
-    DIGESTS_TABLE,
-    REVISIONS_TABLE,
-    DedupeStage,
-    ExactRepeats,
-    RevisionGate,
-)
+from streams.dedupe_batch import DedupeStage
+from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs
 from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged

@@ -16,7 +16,8 @@ from schemas.keys import generate_private_key
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames, message_key
 from streams.dedupe import format_origin
-from streams.dedupe_stage import DedupeStage, RevisionGate
+from streams.dedupe_batch import DedupeStage
+from streams.dedupe_stage import RevisionGate
 from streams.stage_plan import ALERTS, AUDIT, CORRELATION, QUARANTINE
 from tests.unit.streams.stage_fakes import (
     FakeEvent,

@@ -15,6 +15,7 @@ from streams.correlation_stage import CorrelationStage, Publication
 from streams.features import AlertFeatures
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs
+from streams.sending import Sending, send_all_acknowledged
 from streams.stage_runner import Stage, StageRunner, enter_event
 
 logger = logging.getLogger(__name__)
@@ -102,19 +103,26 @@ class Correlate:
         self._metrics.correlation_state.labels("common_values").set(len(state.common))
 
     async def _publish(self, source: Any, publications: list[Publication]) -> None:
-        """Send each incident version (acknowledged), then remember it as published."""
-        for publication in publications:
-            record = publication.record
-            if not await self._outputs.pass_on(
-                source,
-                STAGE_CORRELATE,
-                self._incidents_topic,
-                record.key,
-                record.value,
-                record.headers,
-                output="incidents",
-            ):
-                break
+        """Send every incident version at once, then remember each one acknowledged."""
+        retried = self._metrics.send_retries.labels("incidents")
+        refusals = await send_all_acknowledged(
+            [
+                Sending(
+                    self._incidents_topic, p.record.key, p.record.value, p.record.headers, retried
+                )
+                for p in publications
+            ]
+        )
+        quarantined = False
+        for publication, refused in zip(publications, refusals, strict=True):
+            if refused is not None:  # the record itself (too large): its input is quarantined
+                if not quarantined:
+                    rejected = self._outputs.poison(
+                        source, STAGE_CORRELATE, reasons.RECORD_TOO_LARGE, str(refused)
+                    )
+                    await self._outputs.quarantine(source, rejected)
+                    quarantined = True
+                continue
             self.correlation.published(publication)
             incident = publication.incident
             self._metrics.incidents.labels(incident["status"]).inc()

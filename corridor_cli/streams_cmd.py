@@ -128,6 +128,20 @@ def register(sub: Any) -> None:
         help="at most this many alerts are correlated together (default %(default)s)",
     )
     worker.add_argument(
+        "--stage-batch",
+        type=int,
+        default=500,
+        help="verify and dedupe take at most this many records together, send their "
+        "outputs at once and wait for all acknowledgements (default %(default)s)",
+    )
+    worker.add_argument(
+        "--stage-batch-ms",
+        type=float,
+        default=50.0,
+        help="verify and dedupe gather records this long at most before deciding "
+        "(default %(default).0f)",
+    )
+    worker.add_argument(
         "--incident-size-warning",
         type=int,
         default=200,
@@ -153,6 +167,8 @@ def run_worker(args: argparse.Namespace) -> int:
         "max_clock_skew",
         "incident_coalesce_ms",
         "correlation_batch",
+        "stage_batch",
+        "stage_batch_ms",
         "incident_size_warning",
     ):
         if getattr(args, option) <= 0:
@@ -169,6 +185,8 @@ def run_worker(args: argparse.Namespace) -> int:
         correlation_full_weight_upto=args.full_weight_upto,
         correlation_batch=args.correlation_batch,
         incident_coalesce_s=args.incident_coalesce_ms / 1000.0,
+        stage_batch=args.stage_batch,
+        stage_batch_s=args.stage_batch_ms / 1000.0,
         incident_size_warning=args.incident_size_warning,
         app_id=args.app_id,
         data_dir=args.data_dir,

@@ -4,6 +4,7 @@
 verified before is not verified again: dropped if it is the same record read again,
 quarantined as a replay if it arrived in a new one. ``RevisionGate``
 sits after it: per signed ``AGENCY:alert_id`` only a higher revision passes.
+:mod:`streams.dedupe_batch` runs the gate over batches of verified records.
 """
 
 from __future__ import annotations

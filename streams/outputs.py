@@ -43,6 +43,13 @@ def unusable_verified(
     return None
 
 
+def poison(metrics: StreamMetrics, message: Any, stage: str, reason: str, detail: str) -> Rejected:
+    """The rejection of a record ``stage`` cannot handle, counted."""
+    metrics.quarantined.labels(stage=stage, reason=reason, agency="").inc()
+    source = SourceRecord.of(message, record_headers(message))
+    return rejection(metrics, source, stage, reason, detail)
+
+
 class StageOutputs:
     """Sends the worker's outputs; quarantines what a stage cannot handle or pass on."""
 
@@ -68,9 +75,7 @@ class StageOutputs:
 
     def poison(self, message: Any, stage: str, reason: str, detail: str) -> Rejected:
         """The rejection of a record ``stage`` cannot handle, counted."""
-        self._metrics.quarantined.labels(stage=stage, reason=reason, agency="").inc()
-        source = SourceRecord.of(message, record_headers(message))
-        return rejection(self._metrics, source, stage, reason, detail)
+        return poison(self._metrics, message, stage, reason, detail)
 
     async def pass_on(
         self, message: Any, stage: str, topic: Any, *record: Any, output: str

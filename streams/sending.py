@@ -17,7 +17,8 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from producers.errors import SendInterrupted, SendRefused
@@ -116,6 +117,100 @@ async def send_acknowledged(
                 retried.inc()
             await _unless_stopped(asyncio.sleep(delay), stopping)
             delay = min(delay * 2, ceiling)
+
+
+@dataclass(frozen=True)
+class Sending:
+    """One record of :func:`send_all_acknowledged`."""
+
+    topic: Any
+    """The Faust topic."""
+    key: bytes | None
+    """Record key."""
+    value: bytes
+    """Record value."""
+    headers: RecordHeaders | None = None
+    """Record headers."""
+    retried: Any = None
+    """Counter incremented for each retry of this record (optional)."""
+
+
+async def send_all_acknowledged(
+    sendings: Sequence[Sending],
+    *,
+    backoff: tuple[float, float] = RETRY_BACKOFF_S,
+    stopping: Callable[[], bool] = stop_requested,
+) -> list[SendRefused | None]:
+    """Send every record at once, then wait until the broker acknowledged each of them.
+
+    The batch form of :func:`send_acknowledged`, with its guarantees: what the broker
+    did not acknowledge is sent again (in the original order, after a backoff) until
+    it is; returns, per record, None (acknowledged) or the :class:`SendRefused` of a
+    record the broker refused itself (too large, invalid: the caller quarantines its
+    input); raises :class:`SendRefused` for a refusal of this client (authorization)
+    and :class:`SendInterrupted` when ``stopping()`` while any is unacknowledged.
+    """
+    outcomes: list[SendRefused | None] = [None] * len(sendings)
+    waiting = list(range(len(sendings)))
+    delay, ceiling = backoff
+    while waiting:
+        results = await _unless_stopped(_attempt([sendings[i] for i in waiting]), stopping)
+        retry = []
+        for index, result in zip(waiting, results, strict=True):
+            if result is None:
+                continue
+            name = sendings[index].topic.get_topic_name()
+            failure = classify(result)
+            if failure is SendFailure.RETRIABLE:
+                retry.append(index)
+                continue
+            refused = SendRefused(
+                name, cause_name(result), record_refused=failure is SendFailure.RECORD_REFUSED
+            )
+            if not refused.record_refused:
+                raise refused from result
+            outcomes[index] = refused
+        if retry:
+            first = sendings[retry[0]]
+            logger.warning(
+                "%d sends (to %s ...) not acknowledged, retrying in %.1fs",
+                len(retry),
+                first.topic.get_topic_name(),
+                delay,
+            )
+            for index in retry:
+                if sendings[index].retried is not None:
+                    sendings[index].retried.inc()
+            await _unless_stopped(asyncio.sleep(delay), stopping)
+            delay = min(delay * 2, ceiling)
+        waiting = retry
+    return outcomes
+
+
+async def _attempt(sendings: Sequence[Sending]) -> list[BaseException | None]:
+    """Hand every record to the producer, then await each acknowledgement: the failures."""
+    pending: list[Any] = []
+    for sending in sendings:
+        try:
+            pending.append(
+                await sending.topic.send(
+                    key=sending.key, value=sending.value, headers=sending.headers
+                )
+            )
+        except Exception as exc:  # ProducerSendError, KafkaError, timeouts: classified
+            pending.append(exc)
+    results: list[BaseException | None] = []
+    for item in pending:
+        if isinstance(item, BaseException):
+            results.append(item)
+            continue
+        try:
+            await item
+        except Exception as exc:  # as above
+            results.append(exc)
+        else:
+            results.append(None)
+    return results
 
 
 async def _send(topic: Any, key: bytes | None, value: bytes, headers: RecordHeaders | None) -> None:

@@ -55,6 +55,11 @@ class StreamSettings:
     incident_coalesce_s: float = 0.2
     """How long the correlator gathers alerts before publishing the incidents they changed:
     versions of an incident within this interval (or batch) are coalesced into one."""
+    stage_batch: int = 500
+    """At most this many records are verified (or deduplicated) together, their outputs
+    sent at once and acknowledged together."""
+    stage_batch_s: float = 0.05
+    """How long verify and dedupe gather records for a batch at most."""
     incident_size_warning: int = 200
     """An incident version with more members than this is flagged to operators."""
     security: ClientSecurity = PLAINTEXT_CLIENT

@@ -11,7 +11,7 @@ import pytest
 from faust.exceptions import ProducerSendError
 
 from producers.errors import SendInterrupted, SendRefused
-from streams.sending import STOP_POLL_S, send_acknowledged
+from streams.sending import STOP_POLL_S, Sending, send_acknowledged, send_all_acknowledged
 
 
 class _Topic:
@@ -108,3 +108,45 @@ def test_an_unanswered_send_is_abandoned_promptly_on_stop() -> None:
         asyncio.run(send_acknowledged(topic, b"k", b"v", stopping=lambda: True))
     assert time.monotonic() - started < 2 * STOP_POLL_S + 0.5
     assert topic.attempts == 1
+
+
+def _sendings(topic: _Topic, count: int) -> list[Sending]:
+    return [Sending(topic, b"k", str(i).encode()) for i in range(count)]
+
+
+def test_a_batch_is_retried_until_every_record_is_acknowledged() -> None:
+    topic = _Topic(aiokafka_errors.KafkaTimeoutError(), aiokafka_errors.NotEnoughReplicasError())
+    outcomes = asyncio.run(send_all_acknowledged(_sendings(topic, 3), backoff=(0.0, 0.0)))
+    assert outcomes == [None, None, None]
+    # The first two failed once and were sent again, in their order, after the third.
+    assert topic.delivered == [b"2", b"0", b"1"]
+
+
+def test_a_record_refused_in_a_batch_is_reported_the_others_acknowledged() -> None:
+    topic = _Topic(aiokafka_errors.MessageSizeTooLargeError())
+    outcomes = asyncio.run(send_all_acknowledged(_sendings(topic, 2), backoff=(0.0, 0.0)))
+    assert isinstance(outcomes[0], SendRefused) and outcomes[0].record_refused
+    assert outcomes[1] is None
+    assert topic.delivered == [b"1"]
+
+
+def test_a_batch_refused_for_this_client_raises() -> None:
+    topic = _Topic(aiokafka_errors.TopicAuthorizationFailedError())
+    with pytest.raises(SendRefused) as info:
+        asyncio.run(send_all_acknowledged(_sendings(topic, 2), backoff=(0.0, 0.0)))
+    assert not info.value.record_refused
+
+
+def test_a_retrying_batch_stops_promptly_when_asked() -> None:
+    topic = _Topic(*[aiokafka_errors.KafkaTimeoutError()] * 1000)
+    stop_at = time.monotonic() + 0.3
+    started = time.monotonic()
+    with pytest.raises(SendInterrupted):
+        asyncio.run(
+            send_all_acknowledged(
+                _sendings(topic, 2),
+                backoff=(30.0, 30.0),
+                stopping=lambda: time.monotonic() > stop_at,
+            )
+        )
+    assert time.monotonic() - started < 0.3 + 2 * STOP_POLL_S

@@ -113,7 +113,7 @@ def test_a_replayed_record_is_counted_as_received_once(
     alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
 ) -> None:
     """Every record read counts once in corridor_stream_received_total, replays included."""
-    from streams.app import _replayed
+    from streams.verify_stage import replayed
 
     registry = CollectorRegistry()
     verifier = Verifier(trust_store, topics, StreamMetrics.create(registry))
@@ -121,7 +121,7 @@ def test_a_replayed_record_is_counted_as_received_once(
     first = _source(record.topic, record.value, record.headers)
     assert isinstance(verifier.check(first, NOW), VerifiedAlert)
     again = SourceRecord(record.topic, 1, 8, b"k", record.value, record.headers)
-    rejected = _replayed(verifier, again, record.headers)
+    rejected = replayed(verifier, again, record.headers)
     assert rejected.reason == reasons.REPLAYED
     sample = registry.get_sample_value
     assert sample("corridor_stream_received_total", {"agency": "PK-FIA"}) == 2

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import local_kafka
+from kafka_local.config import BrokerConfig, free_port
+from kafka_local.node import LocalKafka
 from processes import stop_process
 from schemas.keys import generate_private_key, write_private_key
 from schemas.taskforce import DEFAULT_HUB_ID
@@ -135,7 +136,7 @@ def streams_worker_args(deployment: Deployment, bootstrap: str, index: int = 1) 
         "worker",
         *common_args(deployment, bootstrap),
         "--web-port",
-        str(local_kafka.free_port()),
+        str(free_port()),
         "--data-dir",
         str(deployment.directory / f"streams-data-{index}"),
         "--app-id",
@@ -241,7 +242,7 @@ def kafka_broker(bootstrap: str | None, home: Path) -> Iterator[tuple[str, int |
     if bootstrap:
         yield bootstrap, None
         return
-    broker = local_kafka.LocalKafka(local_kafka.BrokerConfig.on_free_ports(home))
+    broker = LocalKafka(BrokerConfig.on_free_ports(home))
     try:
         started = broker.start(timeout=120.0)
         yield started, broker.running_pid()

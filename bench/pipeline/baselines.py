@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import local_kafka
 from bench.pipeline.cpu import MACHINE, CpuProbe
 from bench.pipeline.kafka_io import Collector, create_plain_topics, produce_records
 from bench.pipeline.results import RunResult
+from kafka_local.config import free_port
 from schemas.signing import SignedRecord
 from throwaway_deployment import REPO_ROOT, alive_check, running, start_service
 
@@ -107,7 +107,7 @@ def measure_bare_faust(
         "--app-id",
         f"{prefix}-passthrough-{tag}",
         "--web-port",
-        str(local_kafka.free_port()),
+        str(free_port()),
         "--data-dir",
         str(work_dir / f"passthrough-{tag}"),
         "--acks",

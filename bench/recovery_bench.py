@@ -28,7 +28,7 @@ from kafka import KafkaConsumer, TopicPartition
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
-import local_kafka  # noqa: E402
+from kafka_local.config import free_port  # noqa: E402
 from processes import stop_process  # noqa: E402
 from producers.publisher import AlertPublisher  # noqa: E402
 from producers.scenarios import sample_datum  # noqa: E402
@@ -96,7 +96,7 @@ def main() -> int:
 
     commands = {
         "worker": [
-            "streams", "worker", *common, "--web-port", str(local_kafka.free_port()),
+            "streams", "worker", *common, "--web-port", str(free_port()),
             "--data-dir", str(workdir / "streams"), "--app-id", f"{prefix}-streams",
             "--hub-key", str(workdir / "hub.key"),
         ],

@@ -32,10 +32,11 @@ sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-import local_kafka  # noqa: E402
 from consumers.inbox import check_delivery  # noqa: E402
 from consumers.stix.markings import CORRIDOR_EXTENSION_ID, tlp_of  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
+from kafka_local.config import BrokerConfig, free_port  # noqa: E402
+from kafka_local.node import LocalKafka  # noqa: E402
 from local_prometheus import LocalPrometheus, PrometheusConfig  # noqa: E402
 from local_security import SecurityFiles, ensure_broker_tls, issue_server_pem  # noqa: E402
 from processes import stop_process  # noqa: E402
@@ -72,7 +73,7 @@ def port_or_free(port: int) -> int:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
-            return local_kafka.free_port()
+            return free_port()
     return port
 
 
@@ -242,10 +243,10 @@ def taxii_step(
 
 def main() -> int:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP")
-    broker: local_kafka.LocalKafka | None = None
+    broker: LocalKafka | None = None
     if not bootstrap:
         say("Starting the local Kafka 4.2 broker (KRaft, 127.0.0.1:9092)")
-        broker = local_kafka.LocalKafka(local_kafka.BrokerConfig())
+        broker = LocalKafka(BrokerConfig())
         was_running = broker.is_running()
         bootstrap = broker.start()
         print(f"broker at {bootstrap}" + (" (already running, reused)" if was_running else ""))
@@ -290,7 +291,7 @@ def main() -> int:
                 "--metrics-port",
                 str(worker_metrics),
                 "--web-port",
-                str(local_kafka.free_port()),
+                str(free_port()),
                 "--data-dir",
                 str(WORKDIR / "streams"),
                 "--app-id",

@@ -1,4 +1,4 @@
-"""A throw-away task force on a local broker: keys, trust store, task-force file, hub processes.
+"""A throw-away task force on local brokers: keys, trust store, task-force file, hub processes.
 
 The bench uses it today; it is written so the demo, ``make eval`` and the integration
 tests can share it (they each spell this out for themselves). Nothing here is tuned
@@ -20,9 +20,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import local_kafka
+from kafka_local.cluster import LocalKafkaCluster
+from kafka_local.config import free_port
 from processes import stop_process
 from schemas.keys import generate_private_key, write_private_key
+from schemas.replication import Replication
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore, save_trust_store
@@ -68,6 +70,14 @@ class Deployment:
         return self.directory / "keys" / f"{agency}.key"
 
 
+def replication_for(brokers: int) -> Replication:
+    """What a cluster of ``brokers`` brokers should keep: three copies (or one per broker), two
+    of which must have a write (one when there is a single copy); the local brokers' defaults.
+    """
+    factor = min(3, brokers)
+    return Replication(replication_factor=factor, min_insync_replicas=min(2, factor))
+
+
 def make_deployment(
     directory: Path,
     prefix: str,
@@ -76,11 +86,14 @@ def make_deployment(
     *,
     publisher_role: str = "border_guard",
     recipient_role: str = "coast_guard",
+    replication: Replication | None = None,
 ) -> Deployment:
     """Write a task force where publishers only publish and recipients only receive.
 
     With the default roles (law enforcement, default clearance) every alert that names
-    no recipients goes to every recipient, and never back to its originator.
+    no recipients goes to every recipient, and never back to its originator. A
+    ``replication`` is written as the file's ``[kafka]`` table, which every topic the hub
+    creates follows; None leaves the table out (the single-broker defaults).
     """
     (directory / "keys").mkdir(parents=True, exist_ok=True)
     keys = {agency: generate_private_key() for agency in publishers}
@@ -100,6 +113,11 @@ def make_deployment(
         f'[[agency]]\nid = "{a}"\nrole = "{recipient_role}"\npublishes = false\nreceives = true\n'
         for a in recipients
     ]
+    if replication is not None:
+        tables.append(
+            f"[kafka]\nreplication_factor = {replication.replication_factor}\n"
+            f"min_insync_replicas = {replication.min_insync_replicas}\n"
+        )
     config = directory / "taskforce.toml"
     config.write_text(
         f'name = "{prefix}"\ntopic_prefix = "{prefix}"\ntrust_store = "trust-store.json"\n\n'
@@ -135,7 +153,7 @@ def streams_worker_args(deployment: Deployment, bootstrap: str, index: int = 1) 
         "worker",
         *common_args(deployment, bootstrap),
         "--web-port",
-        str(local_kafka.free_port()),
+        str(free_port()),
         "--data-dir",
         str(deployment.directory / f"streams-data-{index}"),
         "--app-id",
@@ -233,17 +251,20 @@ def alive_check(*services: Service) -> Callable[[], None]:
 
 
 @contextlib.contextmanager
-def kafka_broker(bootstrap: str | None, home: Path) -> Iterator[tuple[str, int | None]]:
-    """``(bootstrap, broker pid)``: the given cluster (pid None) or a broker of our own.
+def kafka_broker(
+    bootstrap: str | None, home: Path, brokers: int = 1
+) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """``(bootstrap, broker pids)``: the given cluster (no pids) or a cluster of our own.
 
-    Our own broker runs on free ports in ``home`` and is stopped when the block ends.
+    Our own cluster of ``brokers`` nodes runs on free ports in ``home`` and is stopped
+    when the block ends.
     """
     if bootstrap:
-        yield bootstrap, None
+        yield bootstrap, ()
         return
-    broker = local_kafka.LocalKafka(local_kafka.BrokerConfig.on_free_ports(home))
+    cluster = LocalKafkaCluster.on_free_ports(home, brokers)
     try:
-        started = broker.start(timeout=120.0)
-        yield started, broker.running_pid()
+        started = cluster.start(timeout=120.0)
+        yield started, tuple(cluster.running_pids().values())
     finally:
-        broker.stop()
+        cluster.stop()

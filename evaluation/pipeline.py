@@ -23,11 +23,11 @@ sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
 from kafka import KafkaProducer  # noqa: E402
 
-import local_kafka  # noqa: E402
 from consumers.incident_log import IncidentLog  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
 from evaluation.dedupe_truth import dedupe_clusters  # noqa: E402
 from evaluation.scoring import PairScores, pairwise  # noqa: E402
+from kafka_local.config import free_port  # noqa: E402
 from processes import stop_process  # noqa: E402
 from producers.simulation import Scenario  # noqa: E402
 from schemas.envelope import HEADER_MESSAGE_ID, open_envelope  # noqa: E402
@@ -144,7 +144,7 @@ def _start_worker(
             "--metrics-port",
             "0",
             "--web-port",
-            str(local_kafka.free_port()),
+            str(free_port()),
             "--data-dir",
             str(workdir / "streams"),
             "--app-id",

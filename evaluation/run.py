@@ -29,12 +29,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
-import local_kafka  # noqa: E402
 from evaluation.baseline import baseline_incidents  # noqa: E402
 from evaluation.inprocess import correlate_in_process  # noqa: E402
 from evaluation.metrics import score_clustering  # noqa: E402
 from evaluation.pipeline import run_pipeline  # noqa: E402
 from evaluation.table import HEADER, Row, format_means, format_row  # noqa: E402
+from kafka_local.config import BrokerConfig  # noqa: E402
+from kafka_local.node import LocalKafka  # noqa: E402
 from producers.simulation import Scenario, simulate  # noqa: E402
 
 
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP")
     broker = None
     if not in_process and not bootstrap:
-        broker = local_kafka.LocalKafka(local_kafka.BrokerConfig())
+        broker = LocalKafka(BrokerConfig())
         if broker.is_running():
             bootstrap, broker = broker.bootstrap, None  # someone else's: reuse, do not stop
         else:

@@ -2,7 +2,7 @@
 
 ``kafka_bootstrap`` gives integration tests a real Kafka broker: the one named by the
 ``KAFKA_BOOTSTRAP`` environment variable if set, otherwise a throw-away single-node KRaft
-broker started for the session by ``deploy/local_kafka.py`` (``deploy`` is on pytest's
+broker started for the session by ``deploy/kafka_local`` (``deploy`` is on pytest's
 ``pythonpath``, see pyproject.toml).
 """
 
@@ -14,7 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-import local_kafka
+from kafka_local.config import BrokerConfig
+from kafka_local.errors import KafkaToolError
+from kafka_local.node import LocalKafka
 
 
 @pytest.fixture(scope="session")
@@ -26,10 +28,10 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
 
     home = tmp_path_factory.mktemp("kafka")
-    broker = local_kafka.LocalKafka(local_kafka.BrokerConfig.on_free_ports(home))
+    broker = LocalKafka(BrokerConfig.on_free_ports(home))
     try:
         bootstrap = broker.start(timeout=120.0)
-    except local_kafka.KafkaToolError as exc:
+    except KafkaToolError as exc:
         broker.stop()  # a broker that started but never answered must not outlive the session
         pytest.fail(
             "could not start the local Kafka broker for integration tests "

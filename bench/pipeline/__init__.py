@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-# deploy/ holds plain modules (local_kafka, processes, ...), not a package.
+# deploy/ holds plain modules and packages (kafka_local, processes, ...), not a package.
 for _path in (str(REPO_ROOT), str(REPO_ROOT / "deploy")):
     if _path not in sys.path:
         sys.path.insert(0, _path)

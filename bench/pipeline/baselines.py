@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import local_kafka
 from bench.pipeline.cpu import MACHINE, CpuProbe
 from bench.pipeline.kafka_io import Collector, create_plain_topics, produce_records
 from bench.pipeline.results import RunResult
+from kafka_local.config import free_port
+from schemas.replication import Replication
 from schemas.signing import SignedRecord
 from throwaway_deployment import REPO_ROOT, alive_check, running, start_service
 
@@ -45,7 +46,7 @@ def _timed_round_trip(
     source: str,
     sink: str,
     records: Sequence[SignedRecord],
-    pids: dict[str, int | None],
+    pids: dict[str, int | tuple[int, ...] | None],
     alive: Callable[[], None],
 ) -> RunResult:
     """Warm up, then produce ``records`` to ``source`` and wait for them on ``sink``."""
@@ -74,13 +75,17 @@ def _timed_round_trip(
 
 
 def measure_bare_kafka(
-    bootstrap: str, prefix: str, records: Sequence[SignedRecord], broker_pid: int | None
+    bootstrap: str,
+    prefix: str,
+    records: Sequence[SignedRecord],
+    broker_pids: tuple[int, ...],
+    replication: Replication,
 ) -> RunResult:
     """kafka-python producer -> one topic -> kafka-python consumer, one batch."""
     topic = f"{prefix}.bare-kafka"
-    create_plain_topics(bootstrap, [topic], PARTITIONS)
+    create_plain_topics(bootstrap, [topic], PARTITIONS, replication)
     return _timed_round_trip(
-        "bare kafka", bootstrap, topic, topic, records, {"broker": broker_pid}, lambda: None
+        "bare kafka", bootstrap, topic, topic, records, {"broker": broker_pids}, lambda: None
     )
 
 
@@ -89,13 +94,14 @@ def measure_bare_faust(
     prefix: str,
     records: Sequence[SignedRecord],
     work_dir: Path,
-    broker_pid: int | None,
+    broker_pids: tuple[int, ...],
+    replication: Replication,
     acks: str,
 ) -> RunResult:
     """kafka-python -> X -> Faust pass-through agent (``acks`` mode) -> Y -> kafka-python."""
     tag = acks.replace("-", "")
     source, sink = f"{prefix}.faust-{tag}-x", f"{prefix}.faust-{tag}-y"
-    create_plain_topics(bootstrap, [source, sink], PARTITIONS)
+    create_plain_topics(bootstrap, [source, sink], PARTITIONS, replication)
     argv = [
         str(REPO_ROOT / "bench" / "faust_passthrough.py"),
         "--bootstrap",
@@ -107,7 +113,7 @@ def measure_bare_faust(
         "--app-id",
         f"{prefix}-passthrough-{tag}",
         "--web-port",
-        str(local_kafka.free_port()),
+        str(free_port()),
         "--data-dir",
         str(work_dir / f"passthrough-{tag}"),
         "--acks",
@@ -123,6 +129,6 @@ def measure_bare_faust(
             source,
             sink,
             records,
-            {"faust worker": worker.pid, "broker": broker_pid},
+            {"faust worker": worker.pid, "broker": broker_pids},
             alive_check(worker),
         )

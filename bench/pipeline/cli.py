@@ -5,8 +5,11 @@ and a *steady* run (``--rate`` alerts/s for ``--duration`` s) through fresh hub
 processes (``--workers`` streams workers sharing one group, one delivery service);
 then, on the burst's records, a bare kafka-python round trip and a bare Faust hop
 awaiting its acknowledgements per event and per batch; then the in-process rates.
-Without ``--bootstrap`` (or ``KAFKA_BOOTSTRAP``) the bench starts its own broker on
-free ports in a temporary directory and stops it at the end.
+Without ``--bootstrap`` (or ``KAFKA_BOOTSTRAP``) the bench starts its own cluster of
+``--brokers`` nodes on free ports in a temporary directory and stops it at the end; every
+topic gets three copies (one per broker when there are fewer), two of which must have a
+write, through the task-force file's ``[kafka]`` table. The broker CPU figures are the
+sum over the cluster's brokers.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from bench.pipeline.hub_runs import Load, run_hub
 from bench.pipeline.micro import measure_micro
 from bench.pipeline.report import DatasetReport, print_dataset, summary_json, target_lines
 from bench.pipeline.results import rate
-from throwaway_deployment import Deployment, kafka_broker, make_deployment
+from schemas.replication import Replication
+from throwaway_deployment import Deployment, kafka_broker, make_deployment, replication_for
 
 log = logging.getLogger("bench")
 
@@ -86,12 +90,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.environ.get("KAFKA_BOOTSTRAP") or None,
         help="Kafka bootstrap servers (env KAFKA_BOOTSTRAP); default: start a broker",
     )
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        default=1,
+        help="Kafka brokers the bench starts, and the cluster size topics are replicated for "
+        "(with --bootstrap: the size of that cluster) (%(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="also print a JSON summary line")
     parser.add_argument(
         "--keep-work-dir", action="store_true", help="keep the temp dir (service logs, broker)"
     )
     args = parser.parse_args(argv)
-    for name in ("alerts", "agencies", "recipients"):
+    for name in ("alerts", "agencies", "recipients", "brokers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.agencies > 99 or args.recipients > 99:
@@ -109,17 +120,24 @@ def quiet_logging() -> None:
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
 
 
+def _replication(args: argparse.Namespace) -> Replication | None:
+    """The ``[kafka]`` table of the bench's task forces; None (no table) for one broker."""
+    return replication_for(args.brokers) if args.brokers > 1 else None
+
+
 def _deployment(work_dir: Path, prefix: str, args: argparse.Namespace) -> Deployment:
     publishers = [f"PUB-{i:02d}" for i in range(1, args.agencies + 1)]
     recipients = [f"RCV-{i:02d}" for i in range(1, args.recipients + 1)]
-    return make_deployment(work_dir / prefix, prefix, publishers, recipients)
+    return make_deployment(
+        work_dir / prefix, prefix, publishers, recipients, replication=_replication(args)
+    )
 
 
 def run_dataset(
     dataset: str,
     args: argparse.Namespace,
     bootstrap: str,
-    broker_pid: int | None,
+    broker_pids: tuple[int, ...],
     work_dir: Path,
     base: str,
     profiler: Profiler | None,
@@ -153,7 +171,15 @@ def run_dataset(
         name = f"pipeline {args.workers}w {mode}"
         report.hub.append(
             run_hub(
-                name, bootstrap, broker_pid, deployment, warm, records, load, args.workers, profiler
+                name,
+                bootstrap,
+                broker_pids,
+                deployment,
+                warm,
+                records,
+                load,
+                args.workers,
+                profiler,
             )
         )
         if mode == "burst":
@@ -161,15 +187,24 @@ def run_dataset(
         s = report.hub[-1][0].summary()
         log.info("%s %s: %s", dataset, mode, s)
     if burst_records and not args.no_baselines:
+        replication = _replication(args) or Replication()
         log.info("%s: bare kafka-python round trip", dataset)
         report.baselines.append(
-            measure_bare_kafka(bootstrap, f"{base}-{dataset[0]}", burst_records, broker_pid)
+            measure_bare_kafka(
+                bootstrap, f"{base}-{dataset[0]}", burst_records, broker_pids, replication
+            )
         )
         for acks in FAUST_ACKS:
             log.info("%s: bare Faust hop, acks awaited %s", dataset, acks)
             report.baselines.append(
                 measure_bare_faust(
-                    bootstrap, f"{base}-{dataset[0]}", burst_records, work_dir, broker_pid, acks
+                    bootstrap,
+                    f"{base}-{dataset[0]}",
+                    burst_records,
+                    work_dir,
+                    broker_pids,
+                    replication,
+                    acks,
                 )
             )
     log.info("%s: in-process rates over %d alerts", dataset, min(MICRO_ALERTS, len(data)))
@@ -187,19 +222,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     profiler = Profiler(args.profile, args.profile_format) if args.profile else None
     reports: list[DatasetReport] = []
     try:
-        with kafka_broker(args.bootstrap, work_dir / "kafka") as (bootstrap, broker_pid):
-            if broker_pid is None:
-                broker_pid = listening_pid(bootstrap)
-            log.info("broker %s (pid %s); work dir %s", bootstrap, broker_pid, work_dir)
+        with kafka_broker(args.bootstrap, work_dir / "kafka", args.brokers) as (
+            bootstrap,
+            broker_pids,
+        ):
+            if not broker_pids:
+                external = listening_pid(bootstrap)
+                broker_pids = (external,) if external is not None else ()
+            log.info("brokers %s (pids %s); work dir %s", bootstrap, broker_pids, work_dir)
             for dataset in datasets:
                 reports.append(
-                    run_dataset(dataset, args, bootstrap, broker_pid, work_dir, base, profiler)
+                    run_dataset(dataset, args, bootstrap, broker_pids, work_dir, base, profiler)
                 )
-        where = "started by the bench" if args.bootstrap is None else "external"
+        brokers = f"{args.brokers} broker{'s' if args.brokers > 1 else ''}"
+        where = f"{brokers} started by the bench" if args.bootstrap is None else "external broker"
         print(
             f"\nCorridor pipeline bench: burst N={args.alerts}, steady {args.rate:g}/s for "
             f"{args.duration:g} s; {args.agencies} publishing agencies, {args.recipients} "
-            f"recipients (1 inbox watched); {args.workers} streams worker(s); broker {where}; "
+            f"recipients (1 inbox watched); {args.workers} streams worker(s); {where}; "
             f"{os.cpu_count()} CPUs",
         )
         for report in reports:

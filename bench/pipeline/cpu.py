@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def total_cpu_seconds(pids: Sequence[int]) -> float | None:
+    """CPU seconds of several processes together (a cluster's brokers); None if one is unknown."""
+    seconds = [cpu_seconds(pid) for pid in pids]
+    if not seconds or any(s is None for s in seconds):
+        return None
+    return sum(s for s in seconds if s is not None)
+
+
 MACHINE = "(machine)"
 """Name of the whole machine's busy CPU time in a probe's samples."""
 
@@ -44,13 +53,19 @@ def machine_busy_seconds() -> float | None:
 
 @dataclass(frozen=True)
 class CpuProbe:
-    """Named pids whose CPU time is sampled around a timed window, and the whole machine's."""
+    """Named pids whose CPU time is sampled around a timed window, and the whole machine's.
 
-    pids: dict[str, int | None]
+    A name may stand for several processes (the brokers of a cluster): their sum is sampled.
+    """
+
+    pids: dict[str, int | tuple[int, ...] | None]
 
     def sample(self) -> dict[str, float | None]:
         """CPU seconds of each process now; :data:`MACHINE`: busy seconds of all cores."""
-        sampled = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        sampled = {
+            name: total_cpu_seconds(pid) if isinstance(pid, tuple) else cpu_seconds(pid)
+            for name, pid in self.pids.items()
+        }
         sampled[MACHINE] = machine_busy_seconds()
         return sampled
 

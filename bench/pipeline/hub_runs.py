@@ -189,7 +189,7 @@ def produced_at_ms(value: bytes) -> float:
 def run_hub(
     name: str,
     bootstrap: str,
-    broker_pid: int | None,
+    broker_pids: tuple[int, ...],
     deployment: Deployment,
     warm: Sequence[SignedRecord],
     records: Sequence[SignedRecord],
@@ -227,8 +227,8 @@ def run_hub(
             )
             extras.warmup_s = time.monotonic() - started
             result.sends_ms.clear()
-            pids: dict[str, int | None] = {s.name: s.pid for s in services}
-            probe = CpuProbe({**pids, "broker": broker_pid, "bench": os.getpid()})
+            pids: dict[str, int | tuple[int, ...] | None] = {s.name: s.pid for s in services}
+            probe = CpuProbe({**pids, "broker": broker_pids, "bench": os.getpid()})
             if profiler is not None:
                 profiler.start(name.replace(" ", "-"), {s.name: s.pid for s in services})
             try:

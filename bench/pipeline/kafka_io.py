@@ -16,6 +16,7 @@ from bench.pipeline.results import Arrival, now_ms
 from producers.publisher import AlertPublisher, PublishOutcome
 from producers.settings import PublisherSettings
 from schemas.keys import generate_private_key
+from schemas.replication import Replication
 from schemas.signing import SignedRecord
 from schemas.topics import TopicNames
 
@@ -167,11 +168,23 @@ def produce_records(
         producer.close(timeout=30.0)
 
 
-def create_plain_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
-    """Create fresh topics with ``partitions`` partitions each."""
+def create_plain_topics(
+    bootstrap: str, names: Sequence[str], partitions: int, replication: Replication
+) -> None:
+    """Create fresh topics with ``partitions`` partitions each, replicated as the hub's are."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="bench-admin")
     try:
-        admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+        admin.create_topics(
+            [
+                NewTopic(
+                    n,
+                    partitions,
+                    replication.replication_factor,
+                    topic_configs=replication.topic_config(),
+                )
+                for n in names
+            ]
+        )
     finally:
         admin.close()
 

@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
 
-import local_kafka
 from consumers.topic_reader import group_caught_up
-from local_kafka_cluster import LocalKafkaCluster
+from kafka_local.cluster import LocalKafkaCluster
+from kafka_local.config import free_port
+from kafka_local.errors import KafkaToolError
 from processes import stop_process
 from schemas.keys import generate_encryption_key, generate_private_key, write_private_key
 from schemas.taskforce import TaskForce, load_taskforce
@@ -157,7 +158,7 @@ def streams_worker_args(common: list[str], workdir: Path, prefix: str) -> list[s
         "worker",
         *common,
         "--web-port",
-        str(local_kafka.free_port()),
+        str(free_port()),
         "--data-dir",
         str(workdir / "streams"),
         "--app-id",
@@ -212,7 +213,7 @@ def running_pipeline(bootstrap: str, workdir: Path, extra_toml: str = "") -> Ite
     taskforce = load_taskforce(config)
     create_topics(bootstrap, pipeline_topics(taskforce), taskforce.replication)
     group = f"{prefix}-delivery"
-    worker_metrics_port = local_kafka.free_port()
+    worker_metrics_port = free_port()
     common = ["--config", str(config), "--bootstrap", bootstrap]
     worker = start_corridor(
         [
@@ -223,7 +224,7 @@ def running_pipeline(bootstrap: str, workdir: Path, extra_toml: str = "") -> Ite
         workdir / "worker.log",
         log_format="json",  # as a log shipper would read them; test_personal_data checks them
     )
-    delivery_metrics_port = local_kafka.free_port()
+    delivery_metrics_port = free_port()
     delivery = start_corridor(
         ["delivery", *common, "--metrics-port", str(delivery_metrics_port), "--group", group],
         workdir / "delivery.log",
@@ -268,7 +269,7 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKaf
     cluster = LocalKafkaCluster.on_free_ports(tmp_path_factory.mktemp("kafka-cluster"), 3)
     try:
         cluster.start(timeout=180.0)
-    except local_kafka.KafkaToolError as exc:
+    except KafkaToolError as exc:
         cluster.stop()
         pytest.fail(f"could not start the local three-node Kafka cluster:\n{exc}", pytrace=False)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import local_kafka
+from kafka_local.config import free_port
 from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError
 from processes import stop_process
 from tests.integration.conftest import start_corridor, wait_for
@@ -36,7 +36,7 @@ def hub_services(commands: Mapping[str, Sequence[str]], logs: Path) -> Iterator[
     started: Started = {}
     try:
         for job, command in commands.items():
-            port = local_kafka.free_port()
+            port = free_port()
             log = logs / f"{job}.log"
             started[job] = (port, start_corridor([*command, "--metrics-port", str(port)], log))
         yield started
@@ -53,7 +53,7 @@ def running_prometheus(ports: Mapping[str, int], home: Path) -> Iterator[LocalPr
     """Prometheus on a free port scraping ``127.0.0.1:PORT`` as each job, every second."""
     config = PrometheusConfig(
         home=home,
-        port=local_kafka.free_port(),
+        port=free_port(),
         targets={job: (f"127.0.0.1:{port}",) for job, port in ports.items()},
         scrape_interval_s=1.0,
         evaluation_interval_s=1.0,

@@ -22,9 +22,11 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 from prometheus_client import CollectorRegistry
 
-import local_kafka
 from consumers.inbox import InboxItem, InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
+from kafka_local.config import ADMIN_USER, LOOPBACK, BrokerConfig, free_port
+from kafka_local.errors import KafkaToolError
+from kafka_local.node import LocalKafka
 from local_security import SecurityFiles
 from processes import stop_process
 from producers.kafka_client import client_config
@@ -87,13 +89,11 @@ def _write_taskforce(path: Path, prefix: str, agencies: tuple[str, ...]) -> None
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
     home = tmp_path_factory.mktemp("kafka-secured")
-    config = local_kafka.BrokerConfig.on_free_ports(
-        home, secured=True, users=(HUB, *AGENCIES, "XX-EXTRA")
-    )
-    broker = local_kafka.LocalKafka(config)
+    config = BrokerConfig.on_free_ports(home, secured=True, users=(HUB, *AGENCIES, "XX-EXTRA"))
+    broker = LocalKafka(config)
     try:
         bootstrap = broker.start(timeout=120.0)
-    except local_kafka.KafkaToolError as exc:
+    except KafkaToolError as exc:
         broker.stop()
         pytest.fail(f"could not start the secured Kafka broker:\n{exc}", pytrace=False)
     try:
@@ -109,7 +109,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
         save_trust_store(workdir / "trust-store.json", store)
         taskforce = load_taskforce(taskforce_file)
         files = broker.config.security
-        admin = load_client_security(files.client_file(local_kafka.ADMIN_USER))
+        admin = load_client_security(files.client_file(ADMIN_USER))
         create_topics(bootstrap, pipeline_topics(taskforce), security=admin)
         result = _corridor(
             "acl",
@@ -119,7 +119,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
             "--bootstrap",
             bootstrap,
             "--kafka-security",
-            str(files.client_file(local_kafka.ADMIN_USER)),
+            str(files.client_file(ADMIN_USER)),
             "--streams-app-id",
             f"{prefix}-streams",
             "--delivery-group",
@@ -128,7 +128,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
         assert result.returncode == 0, result.stderr
         yield Secured(
             bootstrap=bootstrap,
-            mtls_bootstrap=f"{local_kafka.LOOPBACK}:{config.mtls_port}",
+            mtls_bootstrap=f"{LOOPBACK}:{config.mtls_port}",
             files=files,
             workdir=workdir,
             config=taskforce_file,
@@ -348,7 +348,7 @@ def test_apply_is_idempotent_and_prune_removes_a_departed_agency(
     config = tmp_path / "taskforce.toml"
     prefix = f"acl2-{uuid.uuid4().hex[:8]}"
     _write_taskforce(config, prefix, (*AGENCIES, "XX-EXTRA"))
-    admin = str(secured.files.client_file(local_kafka.ADMIN_USER))
+    admin = str(secured.files.client_file(ADMIN_USER))
     args = ["acl", "apply", "--config", str(config), "--bootstrap", secured.bootstrap]
     planned = plan_acls(load_taskforce(config))
 
@@ -421,7 +421,7 @@ def test_hub_runs_the_pipeline_with_only_its_acls(secured: Secured) -> None:
             "--metrics-port",
             "0",
             "--web-port",
-            str(local_kafka.free_port()),
+            str(free_port()),
             "--data-dir",
             str(secured.workdir / "streams"),
             "--app-id",

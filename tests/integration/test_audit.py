@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-import local_kafka
 from consumers.audit_sources import source_roles
 from consumers.auditor import load_chain
 from consumers.delivery import HEADER_DELIVERY_ID
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -48,7 +48,7 @@ class AuditorProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.port = local_kafka.free_port()
+        self.port = free_port()
         p = self.pipeline
         self.process = start_corridor(
             [

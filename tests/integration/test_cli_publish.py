@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import local_kafka
+from kafka_local.config import free_port
 from producers.scenarios import sample_alert
 from tests.integration.conftest import Pipeline
 from tests.integration.conftest import run_corridor as _corridor
@@ -52,7 +52,7 @@ def test_publish_to_a_broker_that_is_down_exits_3(pipeline: Pipeline, tmp_path: 
         "--key",
         str(_key(pipeline, tmp_path)),
         "--bootstrap",
-        f"127.0.0.1:{local_kafka.free_port()}",
+        f"127.0.0.1:{free_port()}",
         stdin=json.dumps(sample_alert("PK-FIA", 4100)),
     )
     assert result.returncode == 3

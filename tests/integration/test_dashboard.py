@@ -25,10 +25,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-import local_kafka
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.receipts import VERIFIED, receipt_datum
 from consumers.topic_reader import group_caught_up, read_to_end
+from kafka_local.config import free_port
 from local_prometheus import LocalPrometheus
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -136,7 +136,7 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     config = workdir / "taskforce.toml"
     config.write_text(
         registry_taskforce("dashboard test", prefix, gr_hcg_publishes=True)
-        + EXTRA_MEMBERS.format(dead_port=local_kafka.free_port()),
+        + EXTRA_MEMBERS.format(dead_port=free_port()),
         "utf-8",
     )
     create_roots(workdir)

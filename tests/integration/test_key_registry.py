@@ -20,8 +20,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-import local_kafka
 from consumers.topic_reader import read_to_end
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -96,7 +96,7 @@ def deployment(
     write_private_key(workdir / "hub.key", keys[HUB])
     taskforce = load_taskforce(config)
     create_topics(kafka_bootstrap, pipeline_topics(taskforce))
-    port = local_kafka.free_port()
+    port = free_port()
     deployment = Deployment(
         bootstrap=kafka_bootstrap,
         workdir=workdir,
@@ -205,7 +205,7 @@ def test_the_inbox_verifies_a_rotated_key_once_the_registry_says_so(
 ) -> None:
     topics = deployment.taskforce.topics
     out = deployment.workdir / "inbox.jsonl"
-    metrics_port = local_kafka.free_port()
+    metrics_port = free_port()
     inbox = start_corridor(
         [
             "inbox",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import local_kafka
+from kafka_local.config import free_port
 from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError, main
 from tests.integration.conftest import wait_for
 
@@ -22,8 +22,8 @@ def jobs(server: LocalPrometheus) -> set[str]:
 def test_start_reload_and_stop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = PrometheusConfig(
         home=tmp_path,
-        port=local_kafka.free_port(),
-        targets={"worker": (f"127.0.0.1:{local_kafka.free_port()}",)},
+        port=free_port(),
+        targets={"worker": (f"127.0.0.1:{free_port()}",)},
         scrape_interval_s=1.0,
         evaluation_interval_s=1.0,
     )
@@ -42,7 +42,7 @@ def test_start_reload_and_stop(tmp_path: Path, capsys: pytest.CaptureFixture[str
         wait_for(lambda: jobs(server) == {"delivery"}, 30, "the reloaded scrape jobs")
 
         # The same home on another port is refused while it runs.
-        elsewhere = LocalPrometheus(dataclasses.replace(config, port=local_kafka.free_port()))
+        elsewhere = LocalPrometheus(dataclasses.replace(config, port=free_port()))
         with pytest.raises(PrometheusToolError, match="already runs on port"):
             elsewhere.start(timeout=10.0)
 
@@ -60,9 +60,7 @@ def test_start_reload_and_stop(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_a_config_promtool_rejects_is_not_started(tmp_path: Path) -> None:
     broken = tmp_path / "rules.yml"
     broken.write_text("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n")
-    config = PrometheusConfig(
-        home=tmp_path / "home", port=local_kafka.free_port(), rule_files=(broken,)
-    )
+    config = PrometheusConfig(home=tmp_path / "home", port=free_port(), rule_files=(broken,))
     server = LocalPrometheus(config)
     try:
         with pytest.raises(PrometheusToolError, match="promtool check config"):

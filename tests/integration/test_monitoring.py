@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-import local_kafka
+from kafka_local.config import free_port
 from local_prometheus import LocalPrometheus
 from processes import stop_process
 from producers.publisher import AlertPublisher
@@ -54,7 +54,7 @@ def components(pipeline: Pipeline) -> Iterator[dict[str, tuple[int, subprocess.P
     with_webhook = pipeline.workdir / "monitoring-taskforce.toml"
     with_webhook.write_text(
         pipeline.config.read_text("utf-8")
-        + f'\n[agency.webhook]\nurl = "https://127.0.0.1:{local_kafka.free_port()}/hook"\n'
+        + f'\n[agency.webhook]\nurl = "https://127.0.0.1:{free_port()}/hook"\n'
         + "\n[webhooks]\nmax_attempts = 1\n",
         "utf-8",
     )
@@ -320,7 +320,7 @@ def test_corridor_status_names_a_stopped_component_and_the_firing_alert(
 
 
 def test_corridor_status_without_prometheus_exits_3_with_the_fix() -> None:
-    result = run_corridor("status", "--prometheus", f"http://127.0.0.1:{local_kafka.free_port()}")
+    result = run_corridor("status", "--prometheus", f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 3
     assert "cannot reach Prometheus" in result.stderr and "make monitor" in result.stderr
     assert "Traceback" not in result.stderr

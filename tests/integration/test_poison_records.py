@@ -26,7 +26,7 @@ from kafka.errors import MessageSizeTooLargeError
 from kafka.record.default_records import DefaultRecordBatchBuilder
 from prometheus_client.parser import text_string_to_metric_families
 
-import local_kafka
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -52,7 +52,7 @@ from tests.integration.conftest import (
 pytestmark = pytest.mark.integration
 
 MIB = 1024 * 1024
-#: ``message.max.bytes`` of the suite's broker (deploy/local_kafka.py).
+#: ``message.max.bytes`` of the suite's broker (deploy/kafka_local/properties.py).
 BROKER_MAX_BYTES = 10 * MIB
 #: A genuine alert sent after the poison records reaches an inbox within this (seconds).
 BOUND_S = 30.0
@@ -180,7 +180,7 @@ def readers(pipeline: Pipeline) -> Iterator[dict[str, tuple[subprocess.Popen[byt
         # One auditor at a time per chain: test_audit's has stopped, the next resumes.
         "audit": ["audit", "run", *common, *hub_key, "--checkpoint-interval", "2s"],
     }.items():
-        port = local_kafka.free_port()
+        port = free_port()
         log = pipeline.workdir / f"poison-{name}.log"
         started[name] = (start_corridor([*args, "--metrics-port", str(port)], log), port)
     try:
@@ -385,7 +385,7 @@ def test_a_worker_retrying_a_send_stops_promptly_on_sigterm_without_committing(
         pipeline.bootstrap,
         [s for s in pipeline_topics(taskforce) if s.name != taskforce.topics.quarantine],
     )
-    metrics_port = local_kafka.free_port()
+    metrics_port = free_port()
     common = ["--config", str(config), "--bootstrap", pipeline.bootstrap]
     worker = start_corridor(
         [*streams_worker_args(common, workdir, prefix), "--metrics-port", str(metrics_port)],

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-import local_kafka
+from kafka_local.config import BrokerConfig
+from kafka_local.node import LocalKafka
 from processes import pid_alive, signal_group
 from producers.scenarios import sample_alert
 from schemas.keys import generate_private_key, write_private_key
@@ -40,8 +41,8 @@ STATUSES = {"published", "failed", "unknown"}
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[local_kafka.LocalKafka]:
-    kafka = local_kafka.LocalKafka(local_kafka.BrokerConfig.on_free_ports(tmp_path / "kafka"))
+def broker(tmp_path: Path) -> Iterator[LocalKafka]:
+    kafka = LocalKafka(BrokerConfig.on_free_ports(tmp_path / "kafka"))
     try:
         kafka.start(timeout=120.0)
         yield kafka
@@ -59,7 +60,7 @@ def _first_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     return process.stdout.readline()
 
 
-def _kill(broker: local_kafka.LocalKafka) -> None:
+def _kill(broker: LocalKafka) -> None:
     pid = broker.running_pid()
     assert pid is not None
     signal_group(pid, signal.SIGKILL)
@@ -93,7 +94,7 @@ def _records(bootstrap: str, topic: str, partitions: int) -> dict[tuple[int, int
         consumer.close()
 
 
-def test_broker_killed_mid_publish(broker: local_kafka.LocalKafka, tmp_path: Path) -> None:
+def test_broker_killed_mid_publish(broker: LocalKafka, tmp_path: Path) -> None:
     topics = TopicNames(f"pbd-{uuid.uuid4().hex[:8]}")
     topic = topics.inbound("PK-FIA")
     create_topics(broker.bootstrap, [TopicSpec(topic, 3)])

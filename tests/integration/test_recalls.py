@@ -28,13 +28,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-import local_kafka
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.inbox import check_delivery
 from consumers.recall import delivered_alert, notices_for, sign_notice
 from consumers.receiver_store import ReceiverStore
 from consumers.routing import delivery_id
 from consumers.topic_reader import group_caught_up, read_to_end
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -176,8 +176,8 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         taskforce=taskforce,
         keys=keys,
         store=store,
-        recall_port=local_kafka.free_port(),
-        worker_port=local_kafka.free_port(),
+        recall_port=free_port(),
+        worker_port=free_port(),
         delivery_group=f"{prefix}-delivery",
     )
     hub.publish_registry(store)

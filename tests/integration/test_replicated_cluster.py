@@ -19,7 +19,7 @@ from kafka.admin import ConfigResource, ConfigResourceType
 from kafka.partitioner.default import murmur2
 
 from consumers.inbox import check_delivery
-from local_kafka_cluster import LocalKafkaCluster
+from kafka_local.cluster import LocalKafkaCluster
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_alert, sample_datum
 from producers.settings import PublisherSettings

@@ -19,12 +19,12 @@ import requests
 import stix2validator
 from taxii2client.v21 import Collection, Server, as_pages
 
-import local_kafka
 from consumers.inbox import check_delivery
 from consumers.stix.bundle import delivery_objects, mappable
 from consumers.stix.ids import collection_id, report_id
 from consumers.stix.markings import CORRIDOR_EXTENSION_ID
 from consumers.topic_reader import read_to_end
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -142,7 +142,7 @@ def taxii(pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             "--agency", agency, "--password-stdin", stdin=password + "\n",
         )  # fmt: skip
         assert added.returncode == 0, added.stderr
-    port = local_kafka.free_port()
+    port = free_port()
     db = tmp_path / "taxii.db"
     process = start_corridor(
         [

@@ -27,7 +27,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-import local_kafka
 from consumers.dead_letters import DeadLetter, Replayed, parse_dead_letter_topic_value
 from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
 from consumers.metrics import ReceiverMetrics
@@ -40,6 +39,7 @@ from consumers.webhook_receiver import (
     WebhookEndpoint,
     WebhookServer,
 )
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.scenarios import sample_datum
 from schemas.audit import parse_audit_event
@@ -292,7 +292,7 @@ def test_failed_posts_are_retried_and_each_delivery_stored_once(
     env = deployment(max_attempts=4)
     env.gr.fail_first = 2
     ids = env.deliver("GR-HCG", 3)
-    metrics_port = local_kafka.free_port()
+    metrics_port = free_port()
     dispatcher = env.dispatcher("dispatcher.log", "--metrics-port", str(metrics_port))
     try:
         wait_for(lambda: env.gr.store.count() == 3, 90, "three deliveries stored at GR-HCG")
@@ -346,7 +346,7 @@ def test_exhausted_deliveries_are_dead_lettered_and_replay_stores_them_once(
     assert len(env.gr.posts) == 6 and env.gr.store.count() == 0
 
     # GR-HCG fixes its endpoint: a healthy receiver (the CLI) on a new port.
-    port = local_kafka.free_port()
+    port = free_port()
     db = env.workdir / "gr-fixed.db"
     receiver_log = env.workdir / "receiver.log"
     receiver = corridor(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import local_kafka
+from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -69,7 +69,7 @@ def test_a_crashing_agent_stops_the_worker_with_exit_code_1(
     create_topics(
         kafka_bootstrap, [TopicSpec(f"{prefix}-streams-dedupe-revisions-changelog", 1, ())]
     )
-    port = local_kafka.free_port()
+    port = free_port()
     common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
     log = tmp_path / "worker.log"
     worker = start_corridor(

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from consumers.policy import decide_all
 from producers.scenarios import sample_datum
 from schemas.keys import load_private_key
 from schemas.marking import Release
+from schemas.replication import Replication
 from schemas.signing import sign_alert
 from schemas.taskforce import load_taskforce
 from schemas.truststore import load_trust_store
 from schemas.verification import verify_alert
-from throwaway_deployment import delivery_args, make_deployment, streams_worker_args
+from throwaway_deployment import (
+    delivery_args,
+    make_deployment,
+    replication_for,
+    streams_worker_args,
+)
 
 
 def test_files_load_and_every_recipient_is_entitled(tmp_path: Path) -> None:
@@ -46,3 +54,22 @@ def test_workers_share_a_group_but_not_ports_or_data(tmp_path: Path) -> None:
     assert option(one, "--data-dir") != option(two, "--data-dir")
     assert option(one, "--web-port") != option(two, "--web-port")
     assert option(delivery_args(deployment, "127.0.0.1:9092"), "--group") == "tw-2-delivery"
+
+
+@pytest.mark.parametrize(
+    ("brokers", "factor", "min_isr"),
+    [(1, 1, 1), (2, 2, 2), (3, 3, 2), (5, 3, 2)],
+    ids=["one", "two", "three", "five"],
+)
+def test_replication_follows_the_cluster_size(brokers: int, factor: int, min_isr: int) -> None:
+    assert replication_for(brokers) == Replication(factor, min_isr)
+
+
+def test_replication_is_written_to_the_kafka_table(tmp_path: Path) -> None:
+    plain = make_deployment(tmp_path / "plain", "tw-3", ["PUB-01"], ["RCV-01"])
+    assert "[kafka]" not in plain.config.read_text("utf-8")
+    assert load_taskforce(plain.config).replication == Replication()
+    replicated = make_deployment(
+        tmp_path / "replicated", "tw-4", ["PUB-01"], ["RCV-01"], replication=replication_for(3)
+    )
+    assert load_taskforce(replicated.config).replication == Replication(3, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from bench.pipeline.cpu import CpuProbe, cpu_seconds, listening_pid
+from bench.pipeline.cpu import CpuProbe, cpu_seconds, listening_pid, total_cpu_seconds
 
 
 def test_listening_pid_finds_the_process_that_listens() -> None:
@@ -28,3 +28,13 @@ def test_cpu_seconds_grow_with_work_and_unknown_pids_are_left_out() -> None:
     used = CpuProbe.used(before, probe.sample())
     assert used["me"] >= 0.05
     assert "gone" not in used
+
+
+def test_a_name_for_several_processes_is_their_sum() -> None:
+    me = cpu_seconds(os.getpid())
+    parent = cpu_seconds(os.getppid())
+    assert me is not None and parent is not None
+    both = CpuProbe({"brokers": (os.getpid(), os.getppid())}).sample()["brokers"]
+    assert both is not None and both >= me + parent
+    assert total_cpu_seconds(()) is None
+    assert total_cpu_seconds((os.getpid(), 2**22 + 1)) is None  # past Linux's pid_max

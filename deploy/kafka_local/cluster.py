@@ -1,12 +1,9 @@
 """A local KRaft Kafka cluster of N nodes on 127.0.0.1, with per-node fault controls.
 
-Every node is a combined broker+controller JVM (:class:`local_kafka.LocalKafka`); together
-they form one static controller quorum (``controller.quorum.voters``) and share one cluster
-id. One code path serves one node and many: a one-node cluster is today's single broker,
-living directly in ``home`` (so ``make kafka-up`` finds a broker started before clusters
-existed); node ``i`` of a larger cluster lives in ``home/node-<i>``. ``home/cluster.json``
-records the layout (node ids and ports, cluster id) so ``down`` and ``status`` need no
-arguments but the home.
+Every node is a combined broker+controller JVM (:class:`kafka_local.node.LocalKafka`);
+together they form one static controller quorum (``controller.quorum.voters``) and share one
+cluster id. One code path serves one node and many; :mod:`kafka_local.layout` says where each
+node lives and what ``cluster.json`` records.
 
 The broker defaults follow the size: three copies of every topic (or one per node when
 there are fewer nodes), ``min.insync.replicas`` 2 from three nodes on, unclean leader
@@ -30,170 +27,33 @@ returns. Only processes this cluster's pid files name are ever signalled.
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from kafka.admin import KafkaAdminClient
 
-from local_kafka import (
-    DEFAULT_LIBS,
-    BrokerConfig,
-    KafkaToolError,
-    LocalKafka,
-    free_port,
-    generate_cluster_id,
+from kafka_local.cluster_node import KafkaNode
+from kafka_local.config import BrokerConfig, free_port
+from kafka_local.distribution import DEFAULT_LIBS
+from kafka_local.errors import KafkaToolError
+from kafka_local.jvm import generate_cluster_id
+from kafka_local.layout import (
+    CLUSTER_HEAP,
+    LAYOUT_FILE,
+    SMALL_NODE_PROPERTIES,
+    ClusterLayout,
+    node_home,
 )
+from kafka_local.node import LocalKafka
 from processes import signal_group
 
-__all__ = ["CLUSTER_HEAP", "LAYOUT_FILE", "KafkaNode", "LocalKafkaCluster", "node_home"]
-
-LAYOUT_FILE = "cluster.json"
-CLUSTER_HEAP = "320m"
-"""``-Xmx`` of each node of a multi-node cluster (a lone broker keeps BrokerConfig's 512m)."""
-
-#: Server properties that keep a multi-node cluster small: 16 MiB segments and 1 MiB
-#: (preallocated) indexes, two I/O threads, one replica fetcher.
-SMALL_NODE_PROPERTIES = {
-    "log.segment.bytes": str(16 * 1024 * 1024),
-    "log.index.size.max.bytes": str(1024 * 1024),
-    "num.io.threads": "2",
-    "num.network.threads": "2",
-    "num.replica.fetchers": "1",
-    "background.threads": "2",
-    "log.cleaner.threads": "1",
-    "log.cleaner.dedupe.buffer.size": str(8 * 1024 * 1024),
-    # A killed node's replicas leave the ISR after 10 s instead of 30 s.
-    "replica.lag.time.max.ms": "10000",
-}
+__all__ = ["LocalKafkaCluster"]
 
 _POLL_INTERVAL = 0.25
-
-
-def node_home(home: Path, node_id: int, brokers: int) -> Path:
-    """Directory of node ``node_id``: ``home`` itself for a one-node cluster."""
-    return home if brokers == 1 else home / f"node-{node_id}"
-
-
-class KafkaNode:
-    """One node of a :class:`LocalKafkaCluster`: its process, ports and data."""
-
-    def __init__(self, broker: LocalKafka) -> None:
-        self._broker = broker
-
-    @property
-    def node_id(self) -> int:
-        """KRaft ``node.id`` (also the broker id partition metadata names)."""
-        return self._broker.config.node_id
-
-    @property
-    def config(self) -> BrokerConfig:
-        """The node's broker configuration."""
-        return self._broker.config
-
-    @property
-    def bootstrap(self) -> str:
-        """This node's own client address, ``127.0.0.1:<port>``."""
-        return self._broker.bootstrap
-
-    @property
-    def data_dir(self) -> Path:
-        """The node's ``log.dirs`` (partition logs and the KRaft metadata log)."""
-        return self._broker.config.data_dir
-
-    @property
-    def pid(self) -> int | None:
-        """Pid of the node's JVM if it runs (paused counts as running)."""
-        return self._broker.running_pid()
-
-    def is_running(self) -> bool:
-        """True if the node's JVM is alive (possibly paused)."""
-        return self.pid is not None
-
-    def launch(self) -> None:
-        """Start the JVM (reuse a running one) without waiting for it to answer."""
-        self._broker.start(wait=False)
-
-    def start(self, timeout: float = 90.0) -> None:
-        """Start the node (reuse a running one) and wait until it answers on its port.
-
-        The rest of a multi-node cluster must be up (a quorum of controllers) for it to.
-        """
-        self._broker.start(timeout=timeout, wait=False)
-        self._broker.wait_ready(timeout)
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        """Wait until the running node answers a Kafka client on its own port."""
-        self._broker.wait_ready(timeout)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Clean shutdown (SIGTERM: leadership moves away first), SIGKILL after ``timeout``."""
-        self._broker.stop(timeout=timeout)
-
-    def kill(self) -> None:
-        """SIGKILL the node (a crash: no controlled shutdown) and wait until it is gone."""
-        pid = self.pid
-        if pid is None:
-            return
-        signal_group(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30.0
-        while self._broker.running_pid() is not None:
-            if time.monotonic() > deadline:
-                raise KafkaToolError(f"Kafka node {self.node_id} (pid {pid}) survived SIGKILL")
-            time.sleep(_POLL_INTERVAL)
-        self._broker.stop()  # reaps our child and removes the pid file
-
-    def pause(self) -> None:
-        """SIGSTOP the node: it keeps its sockets but answers nothing (a hung broker)."""
-        self._signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        """SIGCONT a paused node."""
-        self._signal(signal.SIGCONT)
-
-    def restart(self, timeout: float = 90.0) -> None:
-        """Clean stop, then :meth:`start`."""
-        self.stop()
-        self.start(timeout)
-
-    def _signal(self, sig: signal.Signals) -> None:
-        pid = self.pid
-        if pid is None:
-            raise KafkaToolError(f"Kafka node {self.node_id} is not running")
-        signal_group(pid, sig)
-
-    def __repr__(self) -> str:
-        return f"KafkaNode(id={self.node_id}, bootstrap={self.bootstrap}, pid={self.pid})"
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What ``cluster.json`` records: the cluster id and each node's id and ports."""
-
-    cluster_id: str
-    ports: tuple[tuple[int, int, int], ...]
-    """``(node id, client port, controller port)`` per node."""
-
-    def to_json(self) -> str:
-        nodes = [{"id": n, "port": p, "controller_port": c} for n, p, c in self.ports]
-        return json.dumps({"cluster_id": self.cluster_id, "nodes": nodes}, indent=2) + "\n"
-
-    @classmethod
-    def read(cls, home: Path) -> _Layout | None:
-        try:
-            raw = json.loads((home / LAYOUT_FILE).read_text("utf-8"))
-            ports = tuple(
-                (int(n["id"]), int(n["port"]), int(n["controller_port"])) for n in raw["nodes"]
-            )
-            return cls(cluster_id=str(raw["cluster_id"]), ports=ports)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise KafkaToolError(f"{home / LAYOUT_FILE} is unreadable: {exc}") from exc
 
 
 class LocalKafkaCluster:
@@ -226,14 +86,14 @@ class LocalKafkaCluster:
             raise KafkaToolError(
                 "a secured local cluster has one node (--secured with --brokers 1)"
             )
-        layout = _Layout.read(self.home)
+        layout = ClusterLayout.read(self.home)
         if layout is not None and len(layout.ports) != size:
             raise KafkaToolError(
                 f"{self.home} holds a {len(layout.ports)}-node cluster, not {size} nodes: "
                 f"run `local_kafka.py down --home {self.home}` and remove it, or use another home"
             )
         cluster_id = layout.cluster_id if layout is not None else generate_cluster_id()
-        self._layout = _Layout(
+        self._layout = ClusterLayout(
             cluster_id, tuple((i, p, c) for i, (p, c) in enumerate(ports, start=1))
         )
         voters = tuple((i, c) for i, (_, c) in enumerate(ports, start=1)) if size > 1 else ()
@@ -285,7 +145,7 @@ class LocalKafkaCluster:
     def from_home(cls, home: Path) -> LocalKafkaCluster:
         """The cluster ``cluster.json`` in ``home`` describes; a lone broker if there is none."""
         home = Path(home).resolve()
-        layout = _Layout.read(home)
+        layout = ClusterLayout.read(home)
         if layout is None:
             return cls(home, [(BrokerConfig().port, BrokerConfig().controller_port)])
         return cls(home, [(port, controller) for _, port, controller in layout.ports])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import local_kafka
 import local_security
+from kafka_local.config import BrokerConfig
+from kafka_local.jvm import write_server_properties
+from kafka_local.node import LocalKafka
 
 
 def _props(tmp_path: Path) -> dict[str, str]:
-    config = local_kafka.BrokerConfig(
+    config = BrokerConfig(
         home=tmp_path, port=1001, controller_port=1002, mtls_port=1003, secured=True
     )
-    return local_kafka.LocalKafka(config).server_properties()
+    return LocalKafka(config).server_properties()
 
 
 def test_secured_broker_enforces_acls_and_has_no_plaintext_listener(tmp_path: Path) -> None:
@@ -33,16 +35,14 @@ def test_secured_broker_enforces_acls_and_has_no_plaintext_listener(tmp_path: Pa
 
 
 def test_plain_broker_is_unchanged(tmp_path: Path) -> None:
-    props = local_kafka.LocalKafka(local_kafka.BrokerConfig(home=tmp_path)).server_properties()
+    props = LocalKafka(BrokerConfig(home=tmp_path)).server_properties()
     assert "authorizer.class.name" not in props
     assert props["listener.security.protocol.map"] == "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
 
 
 def test_running_port_is_the_first_advertised_listener(tmp_path: Path) -> None:
-    kafka = local_kafka.LocalKafka(
-        local_kafka.BrokerConfig(home=tmp_path, port=1001, mtls_port=1003, secured=True)
-    )
-    kafka._write_server_properties()
+    kafka = LocalKafka(BrokerConfig(home=tmp_path, port=1001, mtls_port=1003, secured=True))
+    write_server_properties(kafka.config)
     assert kafka._running_port() == 1001
 
 

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pytest
 
-import local_kafka
-from local_kafka_cluster import LAYOUT_FILE, LocalKafkaCluster
+from kafka_local.cluster import LocalKafkaCluster
+from kafka_local.config import BrokerConfig
+from kafka_local.errors import KafkaToolError
+from kafka_local.layout import LAYOUT_FILE
+from kafka_local.node import LocalKafka
 
 PORTS = [(2001, 2002), (2003, 2004), (2005, 2006)]
 
 
 def _props(cluster: LocalKafkaCluster, node_id: int) -> dict[str, str]:
-    return local_kafka.LocalKafka(cluster.node(node_id).config).server_properties()
+    return LocalKafka(cluster.node(node_id).config).server_properties()
 
 
 def test_three_nodes_share_one_quorum_and_replicate_three_ways(tmp_path: Path) -> None:
@@ -54,7 +57,7 @@ def test_layout_is_read_back_and_a_different_size_refused(tmp_path: Path) -> Non
     again = LocalKafkaCluster.from_home(tmp_path)
     assert again.bootstrap == cluster.bootstrap
     assert again.node(1).config.cluster_id == cluster.node(1).config.cluster_id
-    with pytest.raises(local_kafka.KafkaToolError, match="3-node cluster, not 1 nodes"):
+    with pytest.raises(KafkaToolError, match="3-node cluster, not 1 nodes"):
         LocalKafkaCluster(tmp_path, [(2001, 2002)])
 
 
@@ -62,5 +65,5 @@ def test_unknown_node_and_secured_cluster_are_refused(tmp_path: Path) -> None:
     cluster = LocalKafkaCluster(tmp_path, PORTS)
     with pytest.raises(KeyError, match="no node 4"):
         cluster.node(4)
-    with pytest.raises(local_kafka.KafkaToolError, match="secured"):
-        LocalKafkaCluster(tmp_path / "s", PORTS, base=local_kafka.BrokerConfig(secured=True))
+    with pytest.raises(KafkaToolError, match="secured"):
+        LocalKafkaCluster(tmp_path / "s", PORTS, base=BrokerConfig(secured=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import sys
 from typing import Any
 
 from schemas.catalog import alert_schema, personal_data_schema, sealed_fields
@@ -20,6 +21,7 @@ from schemas.errors import ValidationError
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 _UTC = dt.UTC
+_MAX_DOUBLE = int(sys.float_info.max)
 
 
 def parse_timestamp(value: Any, path: str, problems: list[str]) -> dt.datetime | None:
@@ -87,6 +89,12 @@ def _convert(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{path}: expected a number, got {_type_name(value)}")
             return value
+        # An integer past the double range (JSON allows any length) has no float value.
+        if isinstance(value, int) and not -_MAX_DOUBLE <= value <= _MAX_DOUBLE:
+            problems.append(
+                f"{path}: a {len(str(abs(value)))}-digit integer is out of the range of an Avro {kind}"
+            )
+            return 0.0
         if not math.isfinite(value):
             problems.append(f"{path}: expected a finite number")
         return float(value)
@@ -194,8 +202,9 @@ def alert_from_json(document: Any) -> tuple[dict[str, Any], dict[str, Any] | Non
     """
     personal: Any = None
     if isinstance(document, dict):
-        personal = {k: v for k, v in document.items() if k in sealed_fields()}
-        document = {k: v for k, v in document.items() if k not in sealed_fields()}
+        sealed_names = set(sealed_fields())
+        personal = {k: v for k, v in document.items() if k in sealed_names}
+        document = {k: v for k, v in document.items() if k not in sealed_names}
     problems: list[str] = []
     datum = _convert(alert_schema().schema, document, "", problems)
     sealed: dict[str, Any] | None = None

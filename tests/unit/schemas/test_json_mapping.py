@@ -79,6 +79,17 @@ def test_epoch_millis_and_offsets_are_accepted_and_normalised_to_utc() -> None:
     assert datum["observed_from"] == dt.datetime(2026, 11, 20, 5, 0, 0, 123000, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize("number", [10**400, -(10**309)], ids=["huge", "huge-negative"])
+def test_an_integer_beyond_the_double_range_is_a_problem_not_a_crash(number: int) -> None:
+    """Found by the fuzzer (json target): a JSON integer of hundreds of digits is valid
+    JSON but has no float value; it raised OverflowError, a traceback for a typo."""
+    document = _alert()
+    document["route"][0]["lat"] = number
+    with pytest.raises(ValidationError) as info:
+        from_json(alert_schema().schema, document)
+    assert any("route[0].lat:" in p and "out of the range" in p for p in info.value.problems)
+
+
 def test_nan_is_not_json() -> None:
     with pytest.raises(ValueError, match="NaN"):
         loads_strict('{"lat": NaN}')

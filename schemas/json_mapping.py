@@ -92,7 +92,8 @@ def _convert(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
         # An integer past the double range (JSON allows any length) has no float value.
         if isinstance(value, int) and not -_MAX_DOUBLE <= value <= _MAX_DOUBLE:
             problems.append(
-                f"{path}: a {len(str(abs(value)))}-digit integer is out of the range of an Avro {kind}"
+                f"{path}: a {len(str(abs(value)))}-digit integer is out of the range "
+                f"of an Avro {kind}"
             )
             return 0.0
         if not math.isfinite(value):

@@ -295,15 +295,25 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
         sent[where] = f"{stage}/{reason}"
         expected[where] = (stage, reason, value is not None and len(value) > 600_000, value)
 
-    # The delivery service: a copy too large for its producer, a tombstone, garbage.
+    # The delivery service (alerts and incidents topics): a copy too large for its
+    # producer, a tombstone, garbage, a header name that is not UTF-8.
     envelope, envelope_headers = _oversized_valid_envelope(pipeline)
-    for key, value, headers, detail in [
-        (genuine, envelope, envelope_headers, reasons.RECORD_TOO_LARGE),
-        (genuine, None, [], reasons.TOMBSTONE),
-        (genuine, b"\xab" * (2 * MIB), [], reasons.MALFORMED_ENVELOPE),
+    for topic, key, value, headers, detail in [
+        (topics.alerts, genuine, envelope, envelope_headers, reasons.RECORD_TOO_LARGE),
+        (topics.alerts, genuine, None, [], reasons.TOMBSTONE),
+        (topics.alerts, genuine, b"\xab" * (2 * MIB), [], reasons.MALFORMED_ENVELOPE),
+        (
+            topics.alerts,
+            genuine,
+            b"\xab" * 100,
+            [(UNDECODABLE_NAME, b"x")],
+            reasons.MALFORMED_ENVELOPE,
+        ),
+        (topics.incidents, b"incident", None, [], reasons.TOMBSTONE),
+        (topics.incidents, b"incident", b"\xab" * 1000, [], reasons.MALFORMED_ENVELOPE),
     ]:
-        meta = _send(producer, topics.alerts, key, value, headers)
-        where = (topics.alerts, meta.partition, meta.offset)
+        meta = _send(producer, topic, key, value, headers)
+        where = (topic, meta.partition, meta.offset)
         sent[where] = f"delivery/{detail}"
         expected[where] = ("delivery", detail, len(value or b"") > 600_000, value)
 

@@ -56,7 +56,11 @@ def parse_timestamp(value: Any, path: str, problems: list[str]) -> dt.datetime |
 def format_timestamp(value: dt.datetime) -> str:
     """An aware datetime as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
     utc = value.astimezone(_UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): glibc writes year 26 as "26", which is not RFC 3339.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def _type_name(value: Any) -> str:

@@ -11,12 +11,47 @@ from collections.abc import Callable
 from typing import Any
 
 from kafka.errors import KafkaError
+from kafka.record import default_records
 
 from consumers.errors import BrokerUnavailable
 from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
 from producers.send_failures import SendFailure, cause_name, classify
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
+from schemas.header_names import TolerantBuffer
+
+
+def _tolerant(read_msg: Callable[..., Any]) -> Callable[..., Any]:
+    """kafka-python's record parser, reading a header name that is not UTF-8 (pinned:
+    kafka-python 3.0, see constraints.txt; :mod:`schemas.header_names` says why).
+
+    The parser sets the batch's position only once a record is read whole, so a record
+    that failed is simply read again, from a buffer whose header names decode tolerantly.
+    """
+
+    def read_tolerantly(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return read_msg(self, *args, **kwargs)
+        except UnicodeDecodeError:
+            strict = self._buffer
+            self._buffer = TolerantBuffer(strict)
+            try:
+                return read_msg(self, *args, **kwargs)
+            finally:
+                self._buffer = strict
+
+    read_tolerantly.tolerant = True  # type: ignore[attr-defined]
+    return read_tolerantly
+
+
+def read_undecodable_header_names() -> None:
+    """Let every kafka-python consumer read records whose header names are not UTF-8."""
+    batch = default_records.DefaultRecordBatch
+    if not getattr(batch._read_msg, "tolerant", False):
+        batch._read_msg = _tolerant(batch._read_msg)
+
+
+read_undecodable_header_names()
 
 
 def kafka_consumer(

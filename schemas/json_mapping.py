@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import sys
 from typing import Any
 
 from schemas.catalog import alert_schema, personal_data_schema, sealed_fields
@@ -20,6 +21,7 @@ from schemas.errors import ValidationError
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 _UTC = dt.UTC
+_MAX_DOUBLE = int(sys.float_info.max)
 
 
 def parse_timestamp(value: Any, path: str, problems: list[str]) -> dt.datetime | None:
@@ -54,7 +56,11 @@ def parse_timestamp(value: Any, path: str, problems: list[str]) -> dt.datetime |
 def format_timestamp(value: dt.datetime) -> str:
     """An aware datetime as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
     utc = value.astimezone(_UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): glibc writes year 26 as "26", which is not RFC 3339.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def _type_name(value: Any) -> str:
@@ -87,6 +93,13 @@ def _convert(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{path}: expected a number, got {_type_name(value)}")
             return value
+        # An integer past the double range (JSON allows any length) has no float value.
+        if isinstance(value, int) and not -_MAX_DOUBLE <= value <= _MAX_DOUBLE:
+            problems.append(
+                f"{path}: a {len(str(abs(value)))}-digit integer is out of the range "
+                f"of an Avro {kind}"
+            )
+            return 0.0
         if not math.isfinite(value):
             problems.append(f"{path}: expected a finite number")
         return float(value)
@@ -194,8 +207,9 @@ def alert_from_json(document: Any) -> tuple[dict[str, Any], dict[str, Any] | Non
     """
     personal: Any = None
     if isinstance(document, dict):
-        personal = {k: v for k, v in document.items() if k in sealed_fields()}
-        document = {k: v for k, v in document.items() if k not in sealed_fields()}
+        sealed_names = set(sealed_fields())
+        personal = {k: v for k, v in document.items() if k in sealed_names}
+        document = {k: v for k, v in document.items() if k not in sealed_names}
     problems: list[str] = []
     datum = _convert(alert_schema().schema, document, "", problems)
     sealed: dict[str, Any] | None = None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.envelope import RecordHeaders
+from schemas.header_names import printable
 from schemas.json_mapping import format_timestamp
 
 FORMAT = "corridor-quarantine/1"
@@ -102,7 +103,9 @@ def build_quarantine(
             "partition": source.partition,
             "offset": source.offset,
             "key_b64": _b64(source.key),
-            "headers": [[name[:TEXT_LIMIT], _b64(value)] for name, value in source.headers],
+            "headers": [
+                [printable(name)[:TEXT_LIMIT], _b64(value)] for name, value in source.headers
+            ],
         },
         "value_b64": _b64(source.value),
         "value_sha256": None if source.value is None else _sha256(source.value),
@@ -129,7 +132,7 @@ def _truncated(document: dict[str, Any], source: SourceRecord) -> dict[str, Any]
         described["key_sha256"] = _sha256(source.key)
         described["key_size"] = len(source.key)
     described["headers"] = [
-        [name[:TEXT_LIMIT], _b64(value[:FIELD_PREFIX_BYTES])] for name, value in headers
+        [printable(name)[:TEXT_LIMIT], _b64(value[:FIELD_PREFIX_BYTES])] for name, value in headers
     ]
     described["header_digests"] = [
         [index, _sha256(value), len(value)]

@@ -57,7 +57,11 @@ UNPROCESSABLE = "unprocessable"
 """The record made a hub stage fail in a way no other reason describes (an unforeseen
 shape); quarantined so that the stage goes on with the next record."""
 
-POISON = (TOMBSTONE, RECORD_TOO_LARGE, UNPROCESSABLE)
+UNDECODABLE_HEADER = "undecodable_header"
+"""A Kafka header name of the record is not UTF-8 (the protocol requires it, the broker does
+not check): quarantined before any other check, on any topic a hub service reads."""
+
+POISON = (TOMBSTONE, RECORD_TOO_LARGE, UNPROCESSABLE, UNDECODABLE_HEADER)
 """Reasons about a record's size or shape rather than its content: counted apart
 (``corridor_poison_records``) and alerted on, whatever the service."""
 
@@ -84,4 +88,5 @@ ALL = (
     TOMBSTONE,
     RECORD_TOO_LARGE,
     UNPROCESSABLE,
+    UNDECODABLE_HEADER,
 )

@@ -10,6 +10,9 @@
   repartition topic) get the task force's ``min.insync.replicas`` and unclean leader
   election off, like every other Corridor topic (:func:`set_internal_topic_config`);
   the replication factor is Faust's ``topic_replication_factor``.
+* Fetching: a record whose header name is not UTF-8 made aiokafka fail on every fetch of
+  its partition; :class:`TolerantMemoryRecords` reads it (see :mod:`schemas.header_names`)
+  so that the verify stage can quarantine it.
 
 The app's broker URL uses this transport (``corridorkafka://host:port``).
 (``broker_producer`` would not do: Faust builds its producer from the main transport.)
@@ -22,10 +25,14 @@ import weakref
 from collections.abc import AsyncIterator, Mapping, MutableMapping, Set
 from typing import Any
 
+from aiokafka.consumer import fetcher
+from aiokafka.record.default_records import DefaultRecordBatch, _DefaultRecordBatchPy
+from aiokafka.record.memory_records import _MemoryRecordsPy
 from faust.transport.drivers import TRANSPORTS
 from faust.transport.drivers.aiokafka import Consumer, Producer, Transport
 from faust.types import TP
 
+from schemas.header_names import TolerantBuffer
 from streams.ordering import Admit, PartitionOrder
 
 SCHEME = "corridorkafka"
@@ -144,6 +151,56 @@ def set_internal_topic_config(app: Any, config: Mapping[str, str]) -> None:
     _INTERNAL_TOPIC_CONFIG[app] = dict(config)
 
 
+class _TolerantBatch:
+    """aiokafka's (C) record batch, continued in its pure-Python parser, which reads header
+    names tolerantly, from the record whose header name is not UTF-8 on."""
+
+    def __init__(self, batch: Any, data: memoryview) -> None:
+        self._batch = batch
+        self._data = data
+        self._read = 0
+        self._records: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._batch, name)
+
+    def __iter__(self) -> _TolerantBatch:
+        self._records = iter(self._batch)
+        return self
+
+    def __next__(self) -> Any:
+        if self._records is None:
+            self._records = iter(self._batch)
+        try:
+            record = next(self._records)
+        except UnicodeDecodeError:
+            self._records = self._tolerant_records()
+            record = next(self._records)
+        self._read += 1
+        return record
+
+    def _tolerant_records(self) -> Any:
+        batch = _DefaultRecordBatchPy(self._data)
+        records = iter(batch)  # decompresses: the buffer to replace is the one it reads
+        batch._buffer = TolerantBuffer(batch._buffer)
+        for _ in range(self._read):
+            next(records)
+        return records
+
+
+class TolerantMemoryRecords(_MemoryRecordsPy):  # type: ignore[misc]
+    """The batches of a fetch response, each read tolerantly (pinned: aiokafka 0.14,
+    see constraints.txt). Slicing the response into batches is cheap in Python; the
+    records are still parsed by aiokafka's C parser until one fails."""
+
+    def next_batch(self, *args: Any) -> Any:
+        data = self._next_slice
+        batch = super().next_batch(*args)
+        if isinstance(batch, DefaultRecordBatch):
+            return _TolerantBatch(batch, data)
+        return batch
+
+
 class IdempotentTransport(Transport):
     """Faust's aiokafka transport with :class:`IdempotentProducer` and :class:`OrderedConsumer`.
 
@@ -167,4 +224,5 @@ class IdempotentTransport(Transport):
 def register() -> str:
     """Make ``corridorkafka://`` URLs resolve to this transport; returns the scheme."""
     TRANSPORTS.aliases[SCHEME] = f"{__name__}:IdempotentTransport"
+    fetcher.MemoryRecords = TolerantMemoryRecords
     return SCHEME

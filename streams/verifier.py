@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from schemas import reasons
 from schemas.errors import VerifyError
 from schemas.freshness import FreshnessPolicy, check_freshness
+from schemas.header_names import undecodable_problem
 from schemas.quarantine import SourceRecord, build_quarantine
 from schemas.topics import TopicNames
 from schemas.truststore import TrustSource
@@ -57,6 +58,9 @@ class Verifier:
         self.count_received(source)
         started = time.perf_counter()
         try:
+            undecodable = undecodable_problem(source.headers)
+            if undecodable is not None:
+                raise VerifyError(reasons.UNDECODABLE_HEADER, undecodable)
             if source.value is None:
                 raise VerifyError(reasons.TOMBSTONE, "record has no value (tombstone)")
             verified = verify_alert(

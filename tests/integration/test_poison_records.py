@@ -1,10 +1,11 @@
-"""No single record, of any size or shape, stops the hub (issue 12, items 1 and 4b).
+"""No single record, of any size or shape, stops the hub (issue 12, items 1 and 4b; issue 15).
 
 Records below, at and above the producer's default ``max_request_size`` (1 MiB) and the
-test broker's ``message.max.bytes`` (10 MiB), a tombstone, an empty value, a null key and
-garbage headers go to every topic the worker and the delivery service read. Each must be
-quarantined with its reason (bounded, by digest when too large), and a genuine alert sent
-after them must still reach an inbox within a bounded time.
+test broker's ``message.max.bytes`` (10 MiB), a tombstone, an empty value, a null key,
+garbage headers and a header name that is not UTF-8 (which both Kafka clients failed on,
+at every fetch of its partition) go to every topic the worker and the delivery service
+read. Each must be quarantined with its reason (bounded, by digest when too large), and a
+genuine alert sent after them must still reach an inbox within a bounded time.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from producers.settings import PublisherSettings
 from schemas import hub_headers, reasons
 from schemas.catalog import alert_schema
 from schemas.codec import encode_single_object
+from schemas.header_names import decode_name
 from schemas.quarantine import MAX_RECORD_BYTES, VALUE_PREFIX_BYTES
 from schemas.signing import ALERT_KIND, _seal_payload
 from schemas.taskforce import load_taskforce
@@ -58,6 +60,9 @@ BROKER_MAX_BYTES = 10 * MIB
 BOUND_S = 30.0
 #: The first delivery of a session waits for the worker's group to form.
 WARM_UP_S = 90.0
+#: A header name that is not UTF-8. kafka-python's producer writes a name as
+#: ``name.encode("utf-8")``, which for this tolerantly decoded name gives back these bytes.
+UNDECODABLE_NAME = decode_name(b"\xff\xfe-not-utf8")
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +250,14 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
             reasons.MALFORMED_ENVELOPE,
             True,
         ),
+        (
+            "undecodable-header-name",
+            genuine,
+            b"CRD\x01" + b"\x00" * 80,
+            [(UNDECODABLE_NAME, b"x"), ("corridor-kind", b"alert")],
+            reasons.UNDECODABLE_HEADER,
+            False,
+        ),
     ]
     sent: dict[tuple[str, int, int], str] = {}
     expected: dict[tuple[str, int, int], tuple[str, str, bool, bytes | None]] = {}
@@ -282,29 +295,42 @@ def test_no_record_of_any_size_or_shape_stops_the_hub(
         sent[where] = f"{stage}/{reason}"
         expected[where] = (stage, reason, value is not None and len(value) > 600_000, value)
 
-    # The delivery service: a copy too large for its producer, a tombstone, garbage.
+    # The delivery service (alerts and incidents topics): a copy too large for its
+    # producer, a tombstone, garbage, a header name that is not UTF-8.
     envelope, envelope_headers = _oversized_valid_envelope(pipeline)
-    for key, value, headers, detail in [
-        (genuine, envelope, envelope_headers, reasons.RECORD_TOO_LARGE),
-        (genuine, None, [], reasons.TOMBSTONE),
-        (genuine, b"\xab" * (2 * MIB), [], reasons.MALFORMED_ENVELOPE),
+    for topic, key, value, headers, detail in [
+        (topics.alerts, genuine, envelope, envelope_headers, reasons.RECORD_TOO_LARGE),
+        (topics.alerts, genuine, None, [], reasons.TOMBSTONE),
+        (topics.alerts, genuine, b"\xab" * (2 * MIB), [], reasons.MALFORMED_ENVELOPE),
+        (
+            topics.alerts,
+            genuine,
+            b"\xab" * 100,
+            [(UNDECODABLE_NAME, b"x")],
+            reasons.MALFORMED_ENVELOPE,
+        ),
+        (topics.incidents, b"incident", None, [], reasons.TOMBSTONE),
+        (topics.incidents, b"incident", b"\xab" * 1000, [], reasons.MALFORMED_ENVELOPE),
     ]:
-        meta = _send(producer, topics.alerts, key, value, headers)
-        where = (topics.alerts, meta.partition, meta.offset)
+        meta = _send(producer, topic, key, value, headers)
+        where = (topic, meta.partition, meta.offset)
         sent[where] = f"delivery/{detail}"
         expected[where] = ("delivery", detail, len(value or b"") > 600_000, value)
 
     # The receipt tracker's and the auditor's own topics: receipts and an inbox (of a
     # member whose inbox and receipts the later tests of the session do not read).
     receipts = topics.receipts("EU-EUROPOL")
-    for topic, key, value, reason, truncated in [
-        (receipts, genuine, None, reasons.TOMBSTONE, False),
-        (receipts, genuine, b"\xab" * 900_000, reasons.MALFORMED_ENVELOPE, True),
-        (receipts, None, b"\xab" * (MIB + 1), reasons.MALFORMED_ENVELOPE, True),
-        (topics.inbox("EU-EUROPOL"), genuine, None, None, False),
-        (topics.inbox("EU-EUROPOL"), genuine, b"\xab" * (2 * MIB), None, False),
+    undecodable = [(UNDECODABLE_NAME, b"x")]
+    for topic, key, value, headers, reason, truncated in [
+        (receipts, genuine, None, [], reasons.TOMBSTONE, False),
+        (receipts, genuine, b"\xab" * 900_000, [], reasons.MALFORMED_ENVELOPE, True),
+        (receipts, None, b"\xab" * (MIB + 1), [], reasons.MALFORMED_ENVELOPE, True),
+        (receipts, genuine, b"\xab" * 100, undecodable, reasons.MALFORMED_ENVELOPE, False),
+        (topics.inbox("EU-EUROPOL"), genuine, None, [], None, False),
+        (topics.inbox("EU-EUROPOL"), genuine, b"\xab" * (2 * MIB), [], None, False),
+        (topics.inbox("EU-EUROPOL"), genuine, b"\xab" * 100, undecodable, None, False),
     ]:
-        meta = _send(producer, topic, key, value)
+        meta = _send(producer, topic, key, value, headers)
         if reason is not None:
             where = (topic, meta.partition, meta.offset)
             sent[where] = f"receipts/{reason}"

@@ -13,7 +13,13 @@ from producers.scenarios import sample_alert
 from schemas.catalog import alert_schema
 from schemas.codec import decode_single_object, encode_single_object
 from schemas.errors import ValidationError
-from schemas.json_mapping import format_timestamp, from_json, loads_strict, to_json
+from schemas.json_mapping import (
+    format_timestamp,
+    from_json,
+    loads_strict,
+    parse_timestamp,
+    to_json,
+)
 
 
 def _alert(**changes: Any) -> dict[str, Any]:
@@ -77,6 +83,29 @@ def test_epoch_millis_and_offsets_are_accepted_and_normalised_to_utc() -> None:
     )
     assert datum["issued_at"] == dt.datetime(2026, 11, 18, 11, 6, 40, 123000, tzinfo=dt.UTC)
     assert datum["observed_from"] == dt.datetime(2026, 11, 20, 5, 0, 0, 123000, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("number", [10**400, -(10**309)], ids=["huge", "huge-negative"])
+def test_an_integer_beyond_the_double_range_is_a_problem_not_a_crash(number: int) -> None:
+    """Found by the fuzzer (json target): a JSON integer of hundreds of digits is valid
+    JSON but has no float value; it raised OverflowError, a traceback for a typo."""
+    document = _alert()
+    document["route"][0]["lat"] = number
+    with pytest.raises(ValidationError) as info:
+        from_json(alert_schema().schema, document)
+    assert any("route[0].lat:" in p and "out of the range" in p for p in info.value.problems)
+
+
+@pytest.mark.parametrize("year", [1, 26, 999, 2026, 9999])
+def test_a_timestamp_of_any_year_is_written_as_rfc3339_and_reads_back(year: int) -> None:
+    """Found by the fuzzer (json target): epoch milliseconds of year 26 were accepted, then
+    written "26-11-21T..." (strftime does not pad the year), which does not read back."""
+    value = dt.datetime(year, 11, 21, 0, 0, 0, 5000, tzinfo=dt.UTC)
+    text = format_timestamp(value)
+    assert text == f"{year:04d}-11-21T00:00:00.005Z"
+    problems: list[str] = []
+    assert parse_timestamp(text, "t", problems) == value
+    assert problems == []
 
 
 def test_nan_is_not_json() -> None:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import reasons
+from schemas.header_names import decode_name
 from schemas.quarantine import (
     FIELD_PREFIX_BYTES,
     MAX_HEADERS,
@@ -131,4 +132,19 @@ def test_the_hub_reasons_are_documented_with_the_others(reason: str) -> None:
 
 def test_the_poison_reasons_are_stable_codes() -> None:
     assert set(reasons.POISON) <= set(reasons.ALL)
-    assert reasons.POISON == ("tombstone", "record_too_large", "unprocessable")
+    assert reasons.POISON == (
+        "tombstone",
+        "record_too_large",
+        "unprocessable",
+        "undecodable_header",
+    )
+
+
+def test_a_header_name_that_is_not_utf8_is_written_as_its_escaped_bytes() -> None:
+    name = decode_name(b"\xff\xfe-x")
+    data = _record(b"v", reason=reasons.UNDECODABLE_HEADER, headers=[(name, b"v"), ("ok", b"")])
+    document = parse_quarantine_record(data)
+    data.decode("utf-8")  # valid text, readable by every JSON reader (no lone surrogate)
+    assert document["reason"] == "undecodable_header"
+    assert document["source"]["headers"][0][0] == "\\xff\\xfe-x"
+    assert document["source"]["headers"][1][0] == "ok"

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas import reasons
 from schemas.freshness import FreshnessPolicy
+from schemas.header_names import decode_name
 from schemas.quarantine import SourceRecord
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames
@@ -127,3 +128,21 @@ def test_a_replayed_record_is_counted_as_received_once(
     assert sample("corridor_stream_received_total", {"agency": "PK-FIA"}) == 2
     replayed = {"stage": "verify", "reason": "replayed", "agency": "PK-FIA"}
     assert sample("corridor_stream_quarantined_total", replayed) == 1
+
+
+def test_a_genuine_alert_with_a_header_name_that_is_not_utf8_is_quarantined_as_such(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
+) -> None:
+    """The Kafka clients hand such a name over decoded with surrogateescape: it is refused
+    before anything else, and its quarantine record is valid UTF-8 JSON naming its bytes."""
+    verifier = Verifier(trust_store, topics, StreamMetrics.create(CollectorRegistry()))
+    record = sign_alert(alert, fia_key, topics, produced_at=NOW)
+    name = decode_name(b"\xff\xfe-x")
+    rejected = verifier.check(
+        _source(record.topic, record.value, [*record.headers, (name, b"v")]), NOW
+    )
+    assert isinstance(rejected, Rejected)
+    assert rejected.reason == reasons.UNDECODABLE_HEADER
+    document = json.loads(rejected.quarantine_value.decode("utf-8"))
+    assert "fffe2d78" in document["detail"]
+    assert document["source"]["headers"][-1][0] == "\\xff\\xfe-x"

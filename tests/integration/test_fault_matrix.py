@@ -1,0 +1,36 @@
+"""The fault matrix's cases, shortened: a fault or two each, checked by the independent checker.
+
+``make faults`` runs the full cases (``python -m faults.run``); these keep each case's
+injector, recovery timing and checker working in every ``make test``. A case fails on
+anything lost, doubled or spuriously quarantined, on incidents that do not converge to
+the fault-free reference, and on a fault after which deliveries never flowed again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faults.cases import cases
+from faults.matrix import CaseSettings, run_case
+from faults.report import problems, recoveries, table
+
+pytestmark = pytest.mark.integration
+
+#: A tenth of the full matrix: 1 worker kill, 1 delivery kill, 2 inbox kills, an 8 s storm.
+SCALE = 0.1
+SHORT = cases(SCALE)
+
+
+@pytest.mark.parametrize("name", sorted(SHORT))
+def test_case_loses_doubles_and_quarantines_nothing(
+    name: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    report = run_case(SHORT[name], CaseSettings(bootstrap=kafka_bootstrap, workdir=tmp_path))
+    print(table([report]))
+    print(recoveries(report))
+    assert report.verdict.acknowledged > 0
+    assert report.verdict.expected > 0
+    assert problems(report) == []
+    assert report.passed

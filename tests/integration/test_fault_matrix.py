@@ -18,12 +18,15 @@ from faults.report import problems, recoveries, table
 
 pytestmark = pytest.mark.integration
 
-#: A tenth of the full matrix: 1 worker kill, 1 delivery kill, 2 inbox kills, an 8 s storm.
+#: A tenth of the full matrix: 1 worker kill, 2 inbox kills, an 8 s storm.
 SCALE = 0.1
-SHORT = cases(SCALE)
+#: About 40 s each. The delivery-kill case (about 75 s, for one group session timeout and
+#: the restart) runs in ``make faults`` only, to keep ``make test`` within its budget.
+IN_TEST_SUITE = ("worker-kill", "inbox-kill", "rebalance-storm")
+SHORT = {name: case for name, case in cases(SCALE).items() if name in IN_TEST_SUITE}
 
 
-@pytest.mark.parametrize("name", sorted(SHORT))
+@pytest.mark.parametrize("name", IN_TEST_SUITE)
 def test_case_loses_doubles_and_quarantines_nothing(
     name: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:

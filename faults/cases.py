@@ -44,10 +44,15 @@ class FaultCase:
 
 
 def sigkill_repeatedly(service: str, kills: int) -> Injector:
-    """SIGKILL ``service`` ``kills`` times at random moments; restart it at once each time."""
+    """SIGKILL ``service`` ``kills`` times at random moments; restart it at once each time.
+
+    Each kill waits until the last one's backlog was caught up, so each recovery is
+    timed on its own rather than on the pile-up of several.
+    """
 
     def inject(run: FaultRun) -> None:
         for number in range(1, kills + 1):
+            run.wait(run.all_caught_up, f"the backlog of kill {number - 1}")
             run.let_run(run.rng.randint(*KILL_AFTER_DELIVERIES))
             run.hub.kill(service)
             restarted = run.hub.start(service)

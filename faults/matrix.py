@@ -72,7 +72,9 @@ class CaseReport:
     verdict: Verdict
     """The checker's figures."""
     recoveries: list[tuple[str, float | None]] = field(default_factory=list)
-    """Each fault and its recovery time (None: no flow after it)."""
+    """Each fault and the time until deliveries were stored again (None: never)."""
+    catch_ups: list[float | None] = field(default_factory=list)
+    """Each fault's time until an alert published after it was stored (None: never)."""
     drain_s: float = 0.0
     """From the last alert published to every delivery stored and the incidents converged."""
     directory: Path = Path()
@@ -96,9 +98,16 @@ class CaseReport:
         return max(times) if times else None
 
     @property
+    def max_catch_up_s(self) -> float | None:
+        """Longest time until an alert published after a fault was stored."""
+        times = [s for s in self.catch_ups if s is not None]
+        return max(times) if times else None
+
+    @property
     def passed(self) -> bool:
         """Nothing lost, doubled or spurious; incidents converged; every fault recovered."""
-        return self.verdict.clean and all(s is not None for _, s in self.recoveries)
+        recovered = all(s is not None for _, s in self.recoveries)
+        return self.verdict.clean and recovered and None not in self.catch_ups
 
 
 def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
@@ -117,7 +126,7 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
         publisher.start()
         run.wait(lambda: run.rows() >= WARM_UP_DELIVERIES, "the first deliveries")
         case.inject(run)
-        run.wait(run.all_recovered, "flow after the last fault")
+        run.wait(run.all_caught_up, "the backlog of the last fault")
         publisher.stop()
         stopped = time.monotonic()
         expected = expected_deliveries(publisher.acknowledged, taskforce, RECIPIENTS)
@@ -162,7 +171,8 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
         faults=len(run.marks) or case.faults,
         published=publisher.attempted,
         verdict=verdict,
-        recoveries=[(m.label, run.recovery_seconds(m)) for m in run.marks],
+        recoveries=[(m.label, run.resume_seconds(m)) for m in run.marks],
+        catch_ups=[run.caught_up_seconds(m) for m in run.marks],
         drain_s=drain_s,
         directory=directory,
     )

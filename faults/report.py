@@ -17,7 +17,8 @@ COLUMNS = (
     ("doubled", 7),
     ("spurious", 8),
     ("incidents", 9),
-    ("recovery s (median/max)", 23),
+    ("resumed s (median/max)", 22),
+    ("caught up s (max)", 17),
     ("drain s", 7),
     ("result", 6),
 )
@@ -50,6 +51,7 @@ def row(report: CaseReport) -> list[str]:
         str(len(v.spurious) + len(v.unentitled)),
         incidents,
         recovery,
+        _seconds(report.max_catch_up_s),
         f"{report.drain_s:.1f}",
         "PASS" if report.passed else "FAIL",
     ]
@@ -89,6 +91,7 @@ def problems(report: CaseReport) -> list[str]:
 
 def recoveries(report: CaseReport) -> str:
     """Each fault's recovery time, on one line."""
-    return f"{report.case}: " + ", ".join(
-        f"{label} {_seconds(s)}" for label, s in report.recoveries
+    return f"{report.case} (resumed / caught up, s): " + ", ".join(
+        f"{label} {_seconds(s)}/{_seconds(c)}"
+        for (label, s), c in zip(report.recoveries, report.catch_ups, strict=True)
     )

@@ -1,9 +1,9 @@
 """What a fault injector works with while alerts flow: the hub, the stores, a seeded RNG.
 
 An injector marks each fault's *recovery moment* (a process restarted, a broker back)
-with :meth:`FaultRun.fault`. When the case ends, the recovery time of each is the
-time from that moment to the first delivery stored of an alert acknowledged after
-it: flow has resumed end to end, whatever was in the way.
+with :meth:`FaultRun.fault`. Two times are measured from it: until the first delivery
+stored after it (flow resumed), and until the first stored delivery of an alert
+acknowledged after it (the backlog the fault left is caught up, end to end).
 """
 
 from __future__ import annotations
@@ -102,7 +102,17 @@ class FaultRun:
             self.poll()
             self._pause.wait(min(POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
 
-    def recovery_seconds(self, mark: FaultMark) -> float | None:
+    def resume_seconds(self, mark: FaultMark) -> float | None:
+        """Seconds from ``mark`` to the first delivery stored after it (None: none yet)."""
+        after = [
+            at
+            for r in mark.recipients
+            for at in self.watchers[r].first_seen.values()
+            if at > mark.moment
+        ]
+        return min(after) - mark.moment if after else None
+
+    def caught_up_seconds(self, mark: FaultMark) -> float | None:
         """Seconds from ``mark`` to the first stored delivery of an alert acknowledged after it."""
         fresh = self.publisher.acknowledged_after(mark.moment)
         seen = [
@@ -113,6 +123,10 @@ class FaultRun:
         ]
         return min(seen) - mark.moment if seen else None
 
-    def all_recovered(self) -> bool:
-        """Every fault so far has its recovery time."""
-        return all(self.recovery_seconds(m) is not None for m in self.marks)
+    def all_resumed(self) -> bool:
+        """Deliveries were stored after every fault so far."""
+        return all(self.resume_seconds(m) is not None for m in self.marks)
+
+    def all_caught_up(self) -> bool:
+        """Every fault so far has its catch-up time."""
+        return all(self.caught_up_seconds(m) is not None for m in self.marks)

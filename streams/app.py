@@ -19,7 +19,6 @@ the next event, and offsets are committed after that: at-least-once.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -59,7 +58,6 @@ from streams.dedupe_stage import (
     RevisionGate,
 )
 from streams.features import AlertFeatures, features_of
-from streams.incident_recovery import last_published_versions
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs, record_headers, unusable_verified
 from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged
@@ -414,22 +412,9 @@ def create_app(
         batch. The batch's offsets are acknowledged only after every version was.
         """
         supervision.started("correlate")
-        recovered = False
         async for events in stream.take_events(
             settings.correlation_batch, settings.incident_coalesce_s
         ):
-            if not recovered:
-                # Before the first batch rebuilds the correlator: what the topic shows was
-                # published, which a crash may have kept from the published table.
-                versions = await asyncio.get_running_loop().run_in_executor(
-                    None,
-                    last_published_versions,
-                    settings.bootstrap,
-                    topics.incidents,
-                    settings.security,
-                )
-                correlation.recover_published(versions)
-                recovered = True
             started = time.perf_counter()
             batch: list[tuple[AlertFeatures, bytes]] = []
             sources = []

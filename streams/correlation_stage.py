@@ -4,13 +4,6 @@ The correlator's state is a function of the alerts it has seen, so only those
 (compact features) and the last published version of each incident are stored
 in tables; after a restart the correlator is rebuilt from them and emits only
 what had not been published yet.
-
-The published table is written after the broker acknowledged a version, and its
-changelog record is sent later still: a crash in between loses the record of a
-version that recipients already have. So the rebuild also takes the last versions
-read from the incidents topic itself (:meth:`CorrelationStage.recover_published`):
-otherwise an incident published just before a crash, which the restarted
-correlator no longer forms, would stay ACTIVE at its recipients forever.
 """
 
 from __future__ import annotations
@@ -85,15 +78,6 @@ class CorrelationStage:
         self._retention_ms = retention_ms
         self._rebuilt = False
         self._events = 0
-        self._published_on_topic: list[dict[str, Any]] = []
-
-    def recover_published(self, versions: Sequence[dict[str, Any]]) -> None:
-        """Incident versions read from the incidents topic, for the rebuild after a start.
-
-        Call before the first batch; for each incident, the higher of the topic's and the
-        table's last version counts as published.
-        """
-        self._published_on_topic = list(versions)
 
     def process(self, raw_features: bytes) -> list[Publication]:
         """Take one alert's features; return the signed incident versions to publish."""
@@ -158,15 +142,8 @@ class CorrelationStage:
     def _rebuild(self) -> list[Publication]:
         self._rebuilt = True
         alerts = [AlertFeatures.from_json(bytes(v)) for v in self._features.values()]
-        latest: dict[str, dict[str, Any]] = {}
-        for version in self._published_on_topic + [
-            decode_single_object(bytes(v))[1] for v in self._published.values()
-        ]:
-            known = latest.get(version["incident_id"])
-            if known is None or version["version"] >= known["version"]:
-                latest[version["incident_id"]] = version
-        self._published_on_topic = []
-        changes = self.correlator.rebuild(alerts, list(latest.values()))
+        published = [decode_single_object(bytes(v))[1] for v in self._published.values()]
+        changes = self.correlator.rebuild(alerts, published)
         return [self._sign(change.incident) for change in changes]
 
     def _evict(self, now_ms: int) -> None:

@@ -15,13 +15,9 @@ HUB_KEY = generate_private_key()
 PHONE = (("phone", "+905321234567"),)
 
 
-def _stage(
-    features_table: dict[bytes, bytes],
-    published: dict[bytes, bytes],
-    correlator: Correlator | None = None,
-) -> CorrelationStage:
+def _stage(features_table: dict[bytes, bytes], published: dict[bytes, bytes]) -> CorrelationStage:
     return CorrelationStage(
-        correlator or Correlator(),
+        Correlator(),
         features_table,
         published,
         hub_id="TF-HUB",
@@ -65,51 +61,3 @@ def test_different_versions_or_contents_have_different_message_ids() -> None:
     assert incident_message_id(dict(incident)) == same
     assert incident_message_id({**incident, "version": 2}) != same
     assert incident_message_id({**incident, "members": ["a", "b"]}) != same
-
-
-def _published_but_not_remembered() -> tuple[dict[bytes, bytes], Publication]:
-    """An incident sent and acknowledged whose published-table record died with the hub,
-    as did the withdrawal the next batch made (a third holder makes the phone common)."""
-    features_table: dict[bytes, bytes] = {}
-    first = _stage(features_table, {}, Correlator(max_fanout=2))
-    first.process(features("TR-SG", "a1", ids=PHONE).to_json())
-    [publication] = first.process(features("GR-HCG", "b1", ids=PHONE).to_json())
-    first.process(features("PK-FIA", "c1", ids=PHONE).to_json())
-    return features_table, publication
-
-
-def test_an_incident_only_the_topic_shows_published_is_withdrawn_after_a_restart() -> None:
-    """Regression (fault matrix, worker-kill): it stayed ACTIVE at its recipients forever."""
-    features_table, publication = _published_but_not_remembered()
-    restarted = _stage(dict(features_table), {}, Correlator(max_fanout=2))
-    restarted.recover_published([publication.incident])
-    later = restarted.process(features("PK-FIA", "d1", ids=(("phone", "+902121234567"),)).to_json())
-    incident_id = publication.incident["incident_id"]
-    assert [(p.incident["incident_id"], p.incident["status"]) for p in later] == [
-        (incident_id, "WITHDRAWN")
-    ]
-    assert later[0].incident["version"] == 2
-
-
-def test_without_the_topic_the_restarted_stage_does_not_know_the_incident() -> None:
-    """What the recovery from the incidents topic is for: the tables alone miss it."""
-    features_table, _ = _published_but_not_remembered()
-    restarted = _stage(dict(features_table), {}, Correlator(max_fanout=2))
-    assert (
-        restarted.process(features("PK-FIA", "d1", ids=(("phone", "+902121234567"),)).to_json())
-        == []
-    )
-
-
-def test_the_table_s_later_version_wins_over_the_topic_s() -> None:
-    features_table: dict[bytes, bytes] = {}
-    published: dict[bytes, bytes] = {}
-    first = _stage(features_table, published)
-    first.process(features("TR-SG", "a1", ids=PHONE).to_json())
-    [v1] = first.process(features("GR-HCG", "b1", ids=PHONE).to_json())
-    first.published(v1)
-    [v2] = first.process(features("PK-FIA", "c1", ids=PHONE).to_json())
-    first.published(v2)
-    restarted = _stage(dict(features_table), dict(published))
-    restarted.recover_published([v1.incident])
-    assert restarted.process(features("TR-SG", "a1", ids=PHONE).to_json()) == []

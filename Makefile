@@ -56,7 +56,8 @@ test-unit: $(STAMP) ## Unit tests only (no broker)
 test-integration: $(STAMP) ## Integration tests only (real broker)
 	$(BIN)/pytest tests -m integration
 
-faults: $(STAMP) ## Long fault run: SIGKILL the streams worker FAULT_KILLS times (default 12) during a backlog; checks order, dedupe and inbox stores
+faults: $(STAMP) ## Fault matrix (worker and delivery SIGKILL x10, rebalance storm, inbox killed between store and commit x20; FAULTS_ARGS="--case NAME") with its table; then the worker killed FAULT_KILLS times (12) during a backlog, order checked
+	$(PY) -m faults.run $(FAULTS_ARGS)
 	CORRIDOR_FAULT_KILLS=$(or $(FAULT_KILLS),12) $(BIN)/pytest tests/integration/test_crash_order.py
 
 fuzz: $(STAMP) ## Fuzz the envelope decoder, verifier, JSON mapping and registry parser (FUZZ_INPUTS in total, default 10^6); non-zero on any crash or hang

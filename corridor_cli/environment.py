@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from schemas.errors import ConfigError
+
 KAFKA_BOOTSTRAP = "KAFKA_BOOTSTRAP"
 """Kafka bootstrap servers; default the local broker of ``make kafka-up``."""
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
@@ -33,6 +35,11 @@ CORRIDOR_GROUP_INSTANCE_ID = "CORRIDOR_GROUP_INSTANCE_ID"
 
 CORRIDOR_SESSION_TIMEOUT = "CORRIDOR_SESSION_TIMEOUT"
 """Seconds a hub service's consumer-group session lasts without heartbeats."""
+
+CORRIDOR_FAILPOINT_INBOX_KILL_AFTER_STORE = "CORRIDOR_FAILPOINT_INBOX_KILL_AFTER_STORE"
+"""Test only (the fault matrix, docs/operations.md): ``corridor inbox --db`` SIGKILLs itself
+right after storing its Nth new delivery, before that delivery's offset is committed.
+Never set it in production."""
 
 
 def bootstrap() -> str:
@@ -78,3 +85,19 @@ def group_instance_id() -> str | None:
 def session_timeout() -> str | None:
     """Consumer-group session timeout (seconds, as text) from the environment, if set."""
     return os.environ.get(CORRIDOR_SESSION_TIMEOUT) or None
+
+
+def inbox_kill_after_store() -> int | None:
+    """The inbox failpoint's N, if armed (test only; see the constant)."""
+    raw = os.environ.get(CORRIDOR_FAILPOINT_INBOX_KILL_AFTER_STORE)
+    if not raw:
+        return None
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ConfigError(
+            f"{CORRIDOR_FAILPOINT_INBOX_KILL_AFTER_STORE} must be a positive integer, not {raw!r}"
+        )
+    return count

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,7 +18,7 @@ from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
 from consumers.receipt_sender import ReceiptSender
 from consumers.receiver_store import ReceiverStore
-from corridor_cli import common, trust
+from corridor_cli import common, environment, trust
 from schemas.errors import ConfigError
 from schemas.keys import load_decryption_key, load_private_key
 from schemas.taskforce import DEFAULT_HUB_ID
@@ -124,11 +126,14 @@ def _read(
             )
             stack.callback(sender.close)
         rejected = 0
+        failpoint = _StoreFailpoint.armed()
         # The reader commits a poll's offsets only when asked for the item after its last,
         # i.e. after every item of the poll was stored and written out.
         for item in reader.items(stop):
             if store is not None:
-                store.store(item, channel="inbox")
+                new = store.store(item, channel="inbox")
+                if failpoint is not None and new:
+                    failpoint.stored()
             out.write(json.dumps(item.document) + "\n")
             out.flush()
             rejected += not item.verified
@@ -136,6 +141,29 @@ def _read(
                 # Acknowledged before the reader commits this delivery's offset.
                 sender.for_item(item)
     return common.EXIT_FAILED if rejected else common.EXIT_OK
+
+
+class _StoreFailpoint:
+    """Test only: SIGKILL this process right after its Nth new stored delivery.
+
+    Armed by ``CORRIDOR_FAILPOINT_INBOX_KILL_AFTER_STORE`` (the fault matrix, see
+    docs/operations.md); the kill falls between a store and the commit of its offset,
+    the window where a crash must repeat the delivery and the store must keep one copy.
+    Unarmed, the loop pays one ``is not None`` per delivery.
+    """
+
+    def __init__(self, kill_after: int) -> None:
+        self._left = kill_after
+
+    @classmethod
+    def armed(cls) -> _StoreFailpoint | None:
+        kill_after = environment.inbox_kill_after_store()
+        return None if kill_after is None else cls(kill_after)
+
+    def stored(self) -> None:
+        self._left -= 1
+        if self._left == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _output(path: Path) -> TextIO:

@@ -14,7 +14,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,14 +206,23 @@ class Service:
 
 
 def start_service(
-    name: str, argv: Sequence[str], log_dir: Path, *, log_level: str = "WARNING"
+    name: str,
+    argv: Sequence[str],
+    log_dir: Path,
+    *,
+    log_level: str = "WARNING",
+    env_extra: Mapping[str, str] | None = None,
 ) -> Service:
-    """Start ``python ARGV`` from the repository root, output to ``log_dir/<name>.log``."""
-    env = dict(os.environ)
+    """Start ``python ARGV`` from the repository root, output to ``log_dir/<name>.log``.
+
+    A restarted service appends to the log of its earlier runs. ``env_extra`` adds
+    environment variables for this process only.
+    """
+    env = {**os.environ, **(env_extra or {})}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("CORRIDOR_LOG_LEVEL", log_level)
     log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as out:
+    with log_path.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, *argv],
             cwd=REPO_ROOT,
@@ -225,9 +234,11 @@ def start_service(
     return Service(name=name, process=process, log_path=log_path)
 
 
-def start_corridor(name: str, args: Sequence[str], log_dir: Path) -> Service:
+def start_corridor(
+    name: str, args: Sequence[str], log_dir: Path, *, env_extra: Mapping[str, str] | None = None
+) -> Service:
     """Start ``corridor ARGS`` (``python -m corridor_cli.main``) as :func:`start_service`."""
-    return start_service(name, ["-m", "corridor_cli.main", *args], log_dir)
+    return start_service(name, ["-m", "corridor_cli.main", *args], log_dir, env_extra=env_extra)
 
 
 @contextlib.contextmanager

@@ -2,7 +2,8 @@
 
 The checker trusts no counter of the pipeline: it reads what the publishers had
 acknowledged on the inbound topics, and what the worker wrote on the verified and
-alerts topics, and compares them record by record.
+alerts topics, and compares them record by record. Who is entitled to what comes
+from the fault matrix's checker (``faults/checker.py``), which this test shares.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from consumers.policy import ALERT, decide
+from faults.checker import entitled_recipients
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
@@ -28,7 +29,6 @@ from producers.settings import PublisherSettings
 from schemas.codec import decode_single_object
 from schemas.envelope import open_envelope
 from schemas.keys import generate_private_key, write_private_key
-from schemas.marking import Release
 from schemas.taskforce import TaskForce, load_taskforce
 from schemas.truststore import TrustStore, save_trust_store
 from streams.admin import create_topics
@@ -256,14 +256,10 @@ def entitled(
     order: dict[str, list[dict[str, Any]]], recipient: str, taskforce: TaskForce
 ) -> set[tuple[str, int]]:
     """(``AGENCY:alert_id``, revision) of every published alert ``recipient`` may receive."""
-    member = taskforce.member(recipient)
-    assert member is not None
-    wanted = set()
-    for agency, alerts in order.items():
-        for alert in alerts:
-            release = Release.of_alert(
-                agency, alert["tlp"], alert["tlp_recipients"], alert["handling_code"]
-            )
-            if decide(ALERT, release, member, taskforce).allowed:
-                wanted.add((f"{agency}:{alert['alert_id']}", alert["revision"]))
-    return wanted
+    assert taskforce.member(recipient) is not None
+    return {
+        (f"{agency}:{alert['alert_id']}", alert["revision"])
+        for agency, alerts in order.items()
+        for alert in alerts
+        if entitled_recipients(agency, alert, taskforce, [recipient])
+    }

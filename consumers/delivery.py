@@ -63,6 +63,10 @@ from schemas.taskforce import TaskForce
 logger = logging.getLogger(__name__)
 
 HEADER_DELIVERY_ID = "corridor-delivery-id"
+#: Inbox producer linger (see ``DeliverySettings.producer_linger_ms``).
+DEFAULT_PRODUCER_LINGER_MS = 5
+#: Inbox producer batch size (see ``DeliverySettings.producer_batch_bytes``).
+DEFAULT_PRODUCER_BATCH_BYTES = 256 * 1024
 STAGE = "delivery"
 UNDELIVERABLE = "undeliverable"
 #: The only record headers a recipient receives (besides the delivery id).
@@ -104,6 +108,12 @@ class DeliverySettings:
     """How often the consumer lag gauge is measured (two requests to the broker)."""
     membership: GroupMembership = DYNAMIC
     """Session timeout and static identity in the consumer group."""
+    producer_linger_ms: int = DEFAULT_PRODUCER_LINGER_MS
+    """How long the inbox producer waits for more records before sending a partition's
+    batch: a polled batch is handed over at once and flushed, so this only bounds how
+    long one urgent record may wait."""
+    producer_batch_bytes: int = DEFAULT_PRODUCER_BATCH_BYTES
+    """Largest batch of records per inbox partition in one produce request."""
 
 
 @dataclass(frozen=True)
@@ -157,9 +167,10 @@ def plan_delivery(
         return DeliveryPlan(writes=[], undeliverable=f"{reasons.TOMBSTONE}: record has no value")
     try:
         envelope = open_envelope(value)
-        _, datum = decode_single_object(envelope.payload)
     except VerifyError as exc:
         return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
+    # An incident's release is the hub's header: its payload (all members' details, the
+    # largest records on the wire) is not decoded here; every recipient verifies it.
     if envelope.header.kind == INCIDENT_KIND:
         kind = INCIDENT
         raw_release = hub_headers.header_value(headers, hub_headers.RELEASE)
@@ -173,6 +184,10 @@ def plan_delivery(
             return DeliveryPlan(writes=[], undeliverable=f"missing_release: {exc}")
     else:
         kind = ALERT
+        try:
+            _, datum = decode_single_object(envelope.payload)
+        except VerifyError as exc:
+            return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
         release = Release.of_alert(
             datum["agency"], datum["tlp"], datum["tlp_recipients"], datum["handling_code"]
         )
@@ -236,7 +251,8 @@ class DeliveryService:
             bootstrap=settings.bootstrap,
             security=settings.security,
             client_id="corridor-delivery",
-            linger_ms=2,
+            linger_ms=settings.producer_linger_ms,
+            batch_size=settings.producer_batch_bytes,
             delivery_timeout_ms=int(settings.delivery_timeout_s * 1000),
             request_timeout_ms=request_timeout_ms(settings.delivery_timeout_s),
         )

@@ -84,6 +84,8 @@ def _faust_app(settings: StreamSettings) -> faust.App:
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.taskforce.replication.replication_factor,
         producer_acks=-1,
+        producer_linger=settings.producer_linger_s,
+        producer_max_batch_size=settings.producer_max_batch_bytes,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
         web_enabled=True,

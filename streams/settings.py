@@ -13,6 +13,11 @@ from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import TaskForce
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 
+#: Producer linger of the worker (see ``StreamSettings.producer_linger_s``).
+DEFAULT_PRODUCER_LINGER_S = 0.005
+#: Producer batch size of the worker (see ``StreamSettings.producer_max_batch_bytes``).
+DEFAULT_PRODUCER_MAX_BATCH_BYTES = 256 * 1024
+
 #: One hour old at most, five minutes ahead at most.
 DEFAULT_FRESHNESS = FreshnessPolicy()
 
@@ -60,6 +65,13 @@ class StreamSettings:
     sent at once and acknowledged together."""
     stage_batch_s: float = 0.05
     """How long verify and dedupe gather records for a batch at most."""
+    producer_linger_s: float = DEFAULT_PRODUCER_LINGER_S
+    """How long the worker's producer waits for more records before sending a partition's
+    batch. A stage hands a whole batch to the producer at once, so a burst is sent in few
+    requests whatever this is; a single urgent record waits at most this long."""
+    producer_max_batch_bytes: int = DEFAULT_PRODUCER_MAX_BATCH_BYTES
+    """Largest batch of records per partition in one produce request (Faust's default is
+    16 KiB: an incident of a large cluster alone fills it)."""
     incident_size_warning: int = 200
     """An incident version with more members than this is flagged to operators."""
     security: ClientSecurity = PLAINTEXT_CLIENT

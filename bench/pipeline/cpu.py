@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,38 @@ def total_cpu_seconds(pids: Sequence[int]) -> float | None:
     if not seconds or any(s is None for s in seconds):
         return None
     return sum(s for s in seconds if s is not None)
+
+
+#: Thread names (``comm``) of the JVM's just-in-time compiler threads: "C2 CompilerThre".
+_JIT_THREAD = re.compile(r"C\d CompilerThre")
+
+
+def jit_cpu_seconds(pids: Sequence[int]) -> float | None:
+    """CPU seconds of the JIT compiler threads of the JVMs ``pids`` together (part of their
+    :func:`total_cpu_seconds`); None if one is unknown.
+
+    A broker started for a run compiles its hot paths while the run loads it: CPU that a
+    long-running broker spent once, days ago. The report shows it apart.
+    """
+    if not pids:
+        return None
+    total = 0
+    tasks = []
+    for pid in pids:
+        try:
+            tasks += list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            return None
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text(encoding="utf-8")
+        except OSError:  # the thread ended meanwhile
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if _JIT_THREAD.fullmatch(comm):
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 MACHINE = "(machine)"

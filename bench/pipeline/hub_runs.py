@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kafka.admin import KafkaAdminClient
 
-from bench.pipeline.cpu import MACHINE, CpuProbe, Profiler
+from bench.pipeline.cpu import MACHINE, CpuProbe, Profiler, jit_cpu_seconds
 from bench.pipeline.kafka_io import Collector, TimedPublisher, read_topic, topic_timestamps
 from bench.pipeline.results import RunResult
 from producers.publisher import PublishOutcome
@@ -78,6 +78,9 @@ class HubExtras:
     """py-spy files written for this run."""
     reached: dict[str, int] = field(default_factory=dict)
     """How many measured alerts reached each topic (where missing alerts stopped)."""
+    broker_jit_s: float = math.nan
+    """CPU seconds of the broker JVM's JIT compiler threads in the timed window (part of
+    the broker's CPU: a freshly started broker compiles its hot paths under the load)."""
 
 
 STALL_S = 120.0
@@ -233,6 +236,7 @@ def run_hub(
                 profiler.start(name.replace(" ", "-"), {s.name: s.pid for s in services})
             try:
                 before, measuring_since = probe.sample(), time.monotonic()
+                jit_before = jit_cpu_seconds(broker_pids)
                 outcomes = _offer(publisher, records, load)
                 keys = {r.key for r in records}
                 if not collector.wait_while_progressing(keys, STALL_S, alive):
@@ -244,6 +248,9 @@ def run_hub(
                         STALL_S,
                     )
                 after, measured_s = probe.sample(), time.monotonic() - measuring_since
+                jit_after = jit_cpu_seconds(broker_pids)
+                if jit_before is not None and jit_after is not None:
+                    extras.broker_jit_s = jit_after - jit_before
             finally:
                 if profiler is not None:
                     profiler.stop()

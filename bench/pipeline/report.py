@@ -172,7 +172,7 @@ def _row(label: str, result: RunResult, out: TextIO) -> None:
     )
 
 
-def _cpu_lines(result: RunResult, out: TextIO) -> None:
+def _cpu_lines(result: RunResult, out: TextIO, jit_s: float | None = None) -> None:
     table = cpu_table(result)
     if not table:
         return
@@ -183,6 +183,14 @@ def _cpu_lines(result: RunResult, out: TextIO) -> None:
     ]
     print(f"  CPU ms per alert, {result.name}: " + ", ".join(parts), file=out)
     print(f"    ({machine_text(result)})", file=out)
+    if jit_s is not None and not math.isnan(jit_s) and result.received and "broker" in table:
+        jit_ms = 1000.0 * jit_s / result.received
+        print(
+            f"    broker JIT compiler threads {jit_ms:.2f} ms/alert of the broker's "
+            f"{table['broker']:.2f} (a fresh JVM compiling its hot paths); broker without "
+            f"them {table['broker'] - jit_ms:.2f}",
+            file=out,
+        )
 
 
 def _micro_lines(micro: MicroRates, out: TextIO) -> None:
@@ -238,7 +246,7 @@ def print_dataset(report: DatasetReport, out: TextIO) -> None:
         )
         for path in extras.profiles:
             print(f"  py-spy profile: {path}", file=out)
-        _cpu_lines(result, out)
+        _cpu_lines(result, out, extras.broker_jit_s)
         print("  " + bottleneck(result, extras), file=out)
     for result in report.baselines:
         _cpu_lines(result, out)
@@ -283,6 +291,9 @@ def summary_json(reports: Sequence[DatasetReport]) -> dict[str, Any]:
             runs[result.name] = {
                 **result.summary(),
                 "cpu_ms_per_alert": {k: round(v, 3) for k, v in cpu_table(result).items()},
+                "broker_jit_ms_per_alert": round(1000.0 * extras.broker_jit_s / result.received, 3)
+                if result.received and not math.isnan(extras.broker_jit_s)
+                else None,
                 "incident_versions": extras.incident_versions,
                 "stages_p50_ms": {
                     s: round(percentile(v, 0.5), 1) for s, v in extras.stages_ms.items()

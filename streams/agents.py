@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from schemas import reasons
@@ -41,12 +42,14 @@ class Correlate:
         incidents_topic: Any,
         metrics: StreamMetrics,
         incident_size_warning: int,
+        published_on_topic: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None,
     ) -> None:
         self.correlation = correlation
         self._outputs = outputs
         self._incidents_topic = incidents_topic
         self._metrics = metrics
         self._size_warning = incident_size_warning
+        self._published_on_topic = published_on_topic
 
     async def run(self, stream: Any, batch: int, within_s: float) -> None:
         """Correlate batches of up to ``batch`` alerts gathered for at most ``within_s``.
@@ -82,6 +85,12 @@ class Correlate:
             sources.append(message)
         if not batch:
             return
+        if not self.correlation.rebuilt and self._published_on_topic is not None:
+            # Before the first batch rebuilds the correlator: the versions recipients hold,
+            # which a crash may have kept from the published table. Awaited in this task
+            # with the batch in hand: take_events' buffering task waits for the batch and
+            # then reads the stream's own current event, which enter_event leaves alone.
+            self.correlation.recover_published(await self._published_on_topic())
         # Table writes go to the changelog partition of the current event (one partition).
         enter_event(events[-1])
         try:

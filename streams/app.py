@@ -33,6 +33,7 @@ from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, Correlati
 from streams.correlator import Correlator
 from streams.dedupe_batch import DedupeStage
 from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
+from streams.incident_recovery import PublishedOnTopic, hub_verifier
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs
 from streams.sending import RETRY_BACKOFF_S, exits_on_unrecoverable, send_acknowledged
@@ -175,6 +176,12 @@ def create_app(
         raw_topic(topics.incidents),
         metrics,
         settings.incident_size_warning,
+        PublishedOnTopic(
+            settings.bootstrap,
+            topics.incidents,
+            settings.security,
+            hub_verifier(trust, topics, settings.taskforce.hub_id),
+        ).read,
     )
 
     @app.on_partitions_revoked.connect

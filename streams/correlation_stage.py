@@ -4,6 +4,17 @@ The correlator's state is a function of the alerts it has seen, so only those
 (compact features) and the last published version of each incident are stored
 in tables; after a restart the correlator is rebuilt from them and emits only
 what had not been published yet.
+
+The published table is written once the broker acknowledged a version, and Faust sends
+its changelog record later still, without awaiting it: a worker killed in between loses
+the record of a version its recipients hold. Writing the table first would not help (the
+changelog send is as unawaited, and a record of a version that was then never sent would
+keep it from ever being sent), and the worker has no Kafka transactions to tie the two
+records together. So the rebuild also takes each incident's last version as read from
+the incidents topic (:meth:`CorrelationStage.recover_published`, read by
+:mod:`streams.incident_recovery`): otherwise an incident published just before a crash,
+which the restarted correlator no longer forms, would never be withdrawn and would stay
+ACTIVE at its recipients.
 """
 
 from __future__ import annotations
@@ -78,6 +89,20 @@ class CorrelationStage:
         self._retention_ms = retention_ms
         self._rebuilt = False
         self._events = 0
+        self._published_on_topic: list[dict[str, Any]] = []
+
+    @property
+    def rebuilt(self) -> bool:
+        """Whether the state was rebuilt from the tables (on the first batch after a start)."""
+        return self._rebuilt
+
+    def recover_published(self, versions: Sequence[dict[str, Any]]) -> None:
+        """The last incident versions on the incidents topic, for the rebuild.
+
+        Call before the first batch after a start. For each incident the later of the
+        topic's and the table's last version counts as published.
+        """
+        self._published_on_topic = list(versions)
 
     def process(self, raw_features: bytes) -> list[Publication]:
         """Take one alert's features; return the signed incident versions to publish."""
@@ -142,8 +167,17 @@ class CorrelationStage:
     def _rebuild(self) -> list[Publication]:
         self._rebuilt = True
         alerts = [AlertFeatures.from_json(bytes(v)) for v in self._features.values()]
-        published = [decode_single_object(bytes(v))[1] for v in self._published.values()]
-        changes = self.correlator.rebuild(alerts, published)
+        published = {
+            incident["incident_id"]: incident
+            for incident in (decode_single_object(bytes(v))[1] for v in self._published.values())
+        }
+        for incident in self._published_on_topic:
+            known = published.get(incident["incident_id"])
+            if known is None or incident["version"] > known["version"]:
+                # Not written back to the table: the topic is read again at every start.
+                published[incident["incident_id"]] = incident
+        self._published_on_topic = []
+        changes = self.correlator.rebuild(alerts, [published[i] for i in sorted(published)])
         return [self._sign(change.incident) for change in changes]
 
     def _evict(self, now_ms: int) -> None:

@@ -1,0 +1,77 @@
+"""The correlate agent's loop body: the incidents topic is read once, before the rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from schemas.codec import decode_single_object
+from schemas.envelope import open_envelope
+from schemas.keys import generate_private_key
+from schemas.topics import TopicNames
+from streams.agents import Correlate
+from streams.correlation_stage import CorrelationStage
+from streams.correlator import Correlator
+from streams.outputs import StageOutputs
+from tests.unit.streams.correlation_fixtures import features
+from tests.unit.streams.stage_fakes import FakeEvent, FakeMessage, FakeTopic, new_metrics
+
+HUB_KEY = generate_private_key()
+PHONE = (("phone", "+905321234567"),)
+
+
+def _stage(features_table: dict[bytes, bytes]) -> CorrelationStage:
+    return CorrelationStage(
+        Correlator(max_fanout=2),
+        features_table,
+        {},
+        hub_id="TF-HUB",
+        hub_key=HUB_KEY,
+        topics=TopicNames("t"),
+        retention_ms=30 * 24 * 3600 * 1000,
+    )
+
+
+def _event(offset: int, raw: bytes) -> FakeEvent:
+    return FakeEvent(FakeMessage("t.correlation", 0, offset, b"k", raw))
+
+
+def test_the_first_batch_after_a_start_withdraws_what_only_the_topic_shows() -> None:
+    features_table: dict[bytes, bytes] = {}
+    first = _stage(features_table)
+    first.process(features("TR-SG", "a1", ids=PHONE).to_json())
+    [published] = first.process(features("GR-HCG", "b1", ids=PHONE).to_json())
+    first.process(features("PK-FIA", "c1", ids=PHONE).to_json())  # lost with the process
+    reads: list[int] = []
+
+    async def published_on_topic() -> list[dict[str, Any]]:
+        reads.append(1)
+        await asyncio.sleep(0)  # a read that yields to the loop, as the real one does
+        return [published.incident]
+
+    metrics = new_metrics()
+    incidents = FakeTopic("t.incidents")
+    agent = Correlate(
+        _stage(dict(features_table)),
+        StageOutputs(FakeTopic("t.quarantine"), metrics),
+        incidents,
+        metrics,
+        200,
+        published_on_topic,
+    )
+    other = (("phone", "+902121234567"),)
+
+    async def two_batches() -> None:
+        await agent.take([_event(3, features("PK-FIA", "d1", ids=other).to_json())])
+        await agent.take([_event(4, features("PK-FIA", "d2", ids=other).to_json())])
+
+    asyncio.run(two_batches())
+    assert reads == [1]
+    assert len(incidents.records) == 1
+    _, value, _ = incidents.records[0]
+    _, withdrawn = decode_single_object(open_envelope(value).payload)
+    assert (withdrawn["incident_id"], withdrawn["version"], withdrawn["status"]) == (
+        published.incident["incident_id"],
+        2,
+        "WITHDRAWN",
+    )

@@ -81,6 +81,8 @@ class CaseReport:
     """Each fault and the time until deliveries were stored again (None: never)."""
     catch_ups: list[float | None] = field(default_factory=list)
     """Each fault's time until an alert published after it was stored (None: never)."""
+    exited: list[str] = field(default_factory=list)
+    """Services that exited by themselves during the case (nothing restarts them)."""
     unacknowledged: int = 0
     """Sends the publisher's client reported failed or unknown (never counted as acked)."""
     outage_problems: list[str] = field(default_factory=list)
@@ -126,7 +128,8 @@ class CaseReport:
     @property
     def passed(self) -> bool:
         """Nothing lost, doubled or spurious; incidents converged; every fault recovered
-        (within the target, if any); publishers failed loudly in every outage."""
+        (within the target, if any); publishers failed loudly in every outage; no service
+        exited by itself."""
         recovered = all(s is not None for _, s in self.recoveries)
         return (
             self.verdict.clean
@@ -134,6 +137,7 @@ class CaseReport:
             and None not in self.catch_ups
             and not self.slow
             and not self.outage_problems
+            and not self.exited
         )
 
 
@@ -152,6 +156,7 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
         settings.bootstrap, deployment, Workload(settings.seed), settings.rate
     )
     run = FaultRun(hub, publisher, random.Random(settings.seed), settings.timeout_s, cluster)
+    exited: list[str] = []
     try:
         hub.start_pipeline()
         publisher.start()
@@ -192,7 +197,10 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
             reference,
             stored_incident_digest,
         )
+    except AssertionError as exc:  # a wait timed out: say which service is gone, if any
+        raise AssertionError(f"{case.name}: {exc}; exited by itself: {hub.exited()}") from exc
     finally:
+        exited = hub.exited()
         if publisher.error is None:
             publisher.stop()
         hub.stop_all()
@@ -204,6 +212,7 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
         verdict=verdict,
         recoveries=[(m.label, run.resume_seconds(m)) for m in run.marks],
         catch_ups=[run.caught_up_seconds(m) for m in run.marks],
+        exited=exited,
         unacknowledged=len(publisher.unacknowledged),
         outage_problems=outage_problems(publisher.sends, run.outages, lost_alerts(verdict.lost)),
         recovery_target_s=case.recovery_target_s,

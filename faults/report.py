@@ -86,6 +86,7 @@ def problems(report: CaseReport) -> list[str]:
         ("no flow after", [label for label, s in report.recoveries if s is None]),
         ("resumed later than the target", report.slow),
         ("outage", report.outage_problems),
+        ("exited by itself", report.exited),
     ):
         found += [f"{report.case}: {kind}: {item}" for item in items[:SHOWN]]
         if len(items) > SHOWN:

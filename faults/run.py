@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen cases; print the table, each fault's recovery and any problem."""
     args = _arguments(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The publisher's client logs every lost connection of a broker case; its outcomes are
+    # what counts, and the publisher records those itself.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     chosen = cases(args.scale)
     names = args.case or sorted(chosen)
     if args.bootstrap and any(chosen[n].brokers > 1 for n in names):

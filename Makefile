@@ -56,7 +56,7 @@ test-unit: $(STAMP) ## Unit tests only (no broker)
 test-integration: $(STAMP) ## Integration tests only (real broker)
 	$(BIN)/pytest tests -m integration
 
-faults: $(STAMP) ## Fault matrix (worker and delivery SIGKILL x10, rebalance storm, inbox killed between store and commit x20; FAULTS_ARGS="--case NAME") with its table; then the worker killed FAULT_KILLS times (12) during a backlog, order checked
+faults: $(STAMP) ## Fault matrix (worker and delivery SIGKILL x10, rebalance storm, inbox killed between store and commit x20; on three brokers: leader SIGKILL x5, a broker paused 30 s, two and all brokers down 45 s; FAULTS_ARGS="--case NAME") with its table; then the worker killed FAULT_KILLS times (12) during a backlog, order checked
 	$(PY) -m faults.run $(FAULTS_ARGS)
 	CORRIDOR_FAULT_KILLS=$(or $(FAULT_KILLS),12) $(BIN)/pytest tests/integration/test_crash_order.py
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
-from kafka.errors import AuthorizationError
+from kafka.errors import AuthorizationError, KafkaError
 
 from consumers.delivery import HEADER_DELIVERY_ID
 from consumers.errors import InboxMissing
@@ -319,9 +319,24 @@ class InboxReader:
             for record in records:
                 yield self._check(record)
                 count += 1
-            self._consumer.commit()
+            self._commit()
             if settings.max_messages is not None and count >= settings.max_messages:
                 return
+
+    def _commit(self) -> None:
+        """Commit what was handled; a broker outage only postpones it.
+
+        With the group coordinator's broker gone the commit fails; the client must not
+        die of that (an agency's inbox runs unattended). The deliveries are stored
+        already, so the next poll's commit covers them too; if the client stops before
+        one succeeds, they are read again and the store keeps one copy of each.
+        """
+        try:
+            self._consumer.commit()
+        except AuthorizationError:
+            raise
+        except KafkaError as exc:
+            logger.warning("could not commit the inbox offsets (committed with the next): %s", exc)
 
     def _check(self, record: Any) -> InboxItem:
         self._metrics.received.inc()

@@ -1,9 +1,10 @@
 """The fault cases: each a fault injector and the recovery condition it times.
 
-A case knows nothing of how many brokers there are or how the hub is deployed: it
-acts through :class:`faults.run_context.FaultRun` (start, kill and stop processes by
+A process case knows nothing of how many brokers there are or how the hub is deployed:
+it acts through :class:`faults.run_context.FaultRun` (start, kill and stop processes by
 name; let the pipeline run; mark the moment recovery is timed from). Broker cases
-add an injector that kills, pauses or restarts a broker and marks its return.
+(``faults/broker_cases.py``) need a three-node cluster the harness started; they kill,
+pause or restart brokers and mark each return.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from faults.broker_cases import RECOVERY_TARGET_S, broker_paused, brokers_down, leader_killed
 from faults.hub import DELIVERY, WORKER, inbox_name
 from faults.run_context import FaultRun
 
@@ -41,6 +43,10 @@ class FaultCase:
     """Injects the faults while alerts flow, marking each recovery moment."""
     faults: int
     """How many faults it injects."""
+    brokers: int = 1
+    """Nodes of the cluster it runs on (broker cases: three)."""
+    recovery_target_s: float | None = None
+    """Deliveries must be stored again within this long after each fault (None: no target)."""
 
 
 def sigkill_repeatedly(service: str, kills: int) -> Injector:
@@ -107,13 +113,18 @@ def inbox_killed_between_store_and_commit(kills: int, agency: str = KILLED_INBOX
 
 
 def cases(scale: float = 1.0) -> dict[str, FaultCase]:
-    """The process-fault cases; ``scale`` below 1 shortens them (the test suite's)."""
+    """The process- and broker-fault cases; ``scale`` below 1 shortens them (the test suite's).
+
+    The outages of ``two-down`` and ``all-down`` outlast the producers' delivery timeout
+    whatever the scale: that is what they test.
+    """
 
     def count(full: int) -> int:
         return max(1, round(full * scale))
 
     worker_kills, delivery_kills, inbox_kills = count(10), count(10), count(20)
     storm_s = max(8.0, 30.0 * scale)
+    leader_kills, pause_s = count(5), max(10.0, 30.0 * scale)
     found = [
         FaultCase(
             "worker-kill",
@@ -138,6 +149,38 @@ def cases(scale: float = 1.0) -> dict[str, FaultCase]:
             f"{KILLED_INBOX}'s inbox client killed between store and commit {inbox_kills}x",
             inbox_killed_between_store_and_commit(inbox_kills),
             inbox_kills,
+        ),
+        FaultCase(
+            "leader-kill",
+            f"the leader of a partition being published to SIGKILLed {leader_kills}x, restarted",
+            leader_killed(leader_kills),
+            leader_kills,
+            brokers=3,
+            recovery_target_s=RECOVERY_TARGET_S,
+        ),
+        FaultCase(
+            "broker-pause",
+            f"a partition leader's broker paused (SIGSTOP) {pause_s:.0f} s, then resumed",
+            broker_paused(pause_s),
+            1,
+            brokers=3,
+            recovery_target_s=RECOVERY_TARGET_S,
+        ),
+        FaultCase(
+            "two-down",
+            "two of three brokers SIGKILLed past the delivery timeout (min ISR unmet), restarted",
+            brokers_down(2),
+            1,
+            brokers=3,
+            recovery_target_s=RECOVERY_TARGET_S,
+        ),
+        FaultCase(
+            "all-down",
+            "all three brokers SIGKILLed past the delivery timeout, restarted",
+            brokers_down(3),
+            1,
+            brokers=3,
+            recovery_target_s=RECOVERY_TARGET_S,
         ),
     ]
     return {case.name: case for case in found}

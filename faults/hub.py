@@ -53,6 +53,8 @@ class FaultHub:
         self.services: dict[str, Service] = {}
         self.kills = 0
         """SIGKILLs sent (by the harness or a failpoint)."""
+        self._stopped: set[str] = set()
+        """Services the harness stopped on purpose (and has not started again)."""
 
     @property
     def directory(self) -> Path:
@@ -102,6 +104,7 @@ class FaultHub:
         if kill_after_store is not None:
             env = {CORRIDOR_FAILPOINT_INBOX_KILL_AFTER_STORE: str(kill_after_store)}
         self.services[name] = start_corridor(name, self._args(name), self.directory, env_extra=env)
+        self._stopped.discard(name)
         return time.monotonic()
 
     def start_pipeline(self) -> None:
@@ -118,12 +121,25 @@ class FaultHub:
 
     def stop(self, name: str) -> None:
         """SIGTERM ``name`` (a clean leave), SIGKILL after a grace period."""
+        self._stopped.add(name)
         self.services[name].stop()
 
     def running(self, name: str) -> bool:
         """Whether ``name`` was started and has not exited."""
         service = self.services.get(name)
         return service is not None and service.process.poll() is None
+
+    def exited(self) -> list[str]:
+        """``name (exit code N)`` of each service that ended by itself, not stopped by us.
+
+        Nothing supervises the processes of a case: a service that exits on a fault it
+        should ride out (a broker outage) stays down, and this names it.
+        """
+        return [
+            f"{name} (exit code {service.process.returncode})"
+            for name, service in self.services.items()
+            if name not in self._stopped and service.process.poll() is not None
+        ]
 
     def check_alive(self, *names: str) -> None:
         """Raise with its log's end if one of ``names`` exited."""

@@ -28,10 +28,13 @@ from faults.evidence import (
     stored_incident_digest,
 )
 from faults.hub import FaultHub
+from faults.outages import lost_alerts, outage_problems
 from faults.publisher import SteadyPublisher
 from faults.reference import reference_incidents
 from faults.run_context import FaultRun
 from faults.workload import PUBLISHERS, RECIPIENTS, Workload
+from kafka_local.cluster import LocalKafkaCluster
+from throwaway_deployment import replication_for
 
 #: Alerts published per second while the case runs.
 DEFAULT_RATE = 4.0
@@ -55,6 +58,9 @@ class CaseSettings:
     """Longest any one wait (warm-up, a recovery, the drain) may take."""
     session_timeout_s: float | None = None
     """Passed to the hub's services; None keeps their default."""
+    cluster: LocalKafkaCluster | None = None
+    """The cluster the harness started at ``bootstrap``: broker cases fault its nodes, and
+    topics get its replication (``replication_for`` its size). None: a broker given."""
 
 
 @dataclass
@@ -75,6 +81,14 @@ class CaseReport:
     """Each fault and the time until deliveries were stored again (None: never)."""
     catch_ups: list[float | None] = field(default_factory=list)
     """Each fault's time until an alert published after it was stored (None: never)."""
+    exited: list[str] = field(default_factory=list)
+    """Services that exited by themselves during the case (nothing restarts them)."""
+    unacknowledged: int = 0
+    """Sends the publisher's client reported failed or unknown (never counted as acked)."""
+    outage_problems: list[str] = field(default_factory=list)
+    """Where publishers did not fail loudly while no write could be acknowledged."""
+    recovery_target_s: float | None = None
+    """The case's target for each fault's resumed time (None: none)."""
     drain_s: float = 0.0
     """From the last alert published to every delivery stored and the incidents converged."""
     directory: Path = Path()
@@ -104,10 +118,27 @@ class CaseReport:
         return max(times) if times else None
 
     @property
+    def slow(self) -> list[str]:
+        """Faults after which deliveries resumed later than the target."""
+        target = self.recovery_target_s
+        if target is None:
+            return []
+        return [f"{t} {s:.1f} s" for t, s in self.recoveries if s is not None and s > target]
+
+    @property
     def passed(self) -> bool:
-        """Nothing lost, doubled or spurious; incidents converged; every fault recovered."""
+        """Nothing lost, doubled or spurious; incidents converged; every fault recovered
+        (within the target, if any); publishers failed loudly in every outage; no service
+        exited by itself."""
         recovered = all(s is not None for _, s in self.recoveries)
-        return self.verdict.clean and recovered and None not in self.catch_ups
+        return (
+            self.verdict.clean
+            and recovered
+            and None not in self.catch_ups
+            and not self.slow
+            and not self.outage_problems
+            and not self.exited
+        )
 
 
 def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
@@ -115,12 +146,17 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
     prefix = f"faults-{case.name}-{uuid.uuid4().hex[:6]}"
     directory = settings.workdir / prefix
     directory.mkdir(parents=True)
-    deployment, taskforce = deploy(directory, prefix, settings.bootstrap)
+    cluster = settings.cluster
+    if case.brokers > 1 and (cluster is None or cluster.size < case.brokers):
+        raise ValueError(f"{case.name} needs a {case.brokers}-node cluster the harness started")
+    replication = replication_for(cluster.size) if cluster is not None else None
+    deployment, taskforce = deploy(directory, prefix, settings.bootstrap, replication)
     hub = FaultHub(deployment, settings.bootstrap, list(RECIPIENTS), settings.session_timeout_s)
     publisher = SteadyPublisher(
         settings.bootstrap, deployment, Workload(settings.seed), settings.rate
     )
-    run = FaultRun(hub, publisher, random.Random(settings.seed), settings.timeout_s)
+    run = FaultRun(hub, publisher, random.Random(settings.seed), settings.timeout_s, cluster)
+    exited: list[str] = []
     try:
         hub.start_pipeline()
         publisher.start()
@@ -161,7 +197,10 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
             reference,
             stored_incident_digest,
         )
+    except AssertionError as exc:  # a wait timed out: say which service is gone, if any
+        raise AssertionError(f"{case.name}: {exc}; exited by itself: {hub.exited()}") from exc
     finally:
+        exited = hub.exited()
         if publisher.error is None:
             publisher.stop()
         hub.stop_all()
@@ -173,6 +212,10 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
         verdict=verdict,
         recoveries=[(m.label, run.resume_seconds(m)) for m in run.marks],
         catch_ups=[run.caught_up_seconds(m) for m in run.marks],
+        exited=exited,
+        unacknowledged=len(publisher.unacknowledged),
+        outage_problems=outage_problems(publisher.sends, run.outages, lost_alerts(verdict.lost)),
+        recovery_target_s=case.recovery_target_s,
         drain_s=drain_s,
         directory=directory,
     )

@@ -7,8 +7,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from faults.checker import Acknowledged
+from faults.outages import SendRecord
 from faults.workload import Workload
 from producers.publisher import AlertPublisher
 from producers.settings import PublisherSettings
@@ -17,12 +19,24 @@ from throwaway_deployment import Deployment
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class LastAcknowledged:
+    """Where the most recent acknowledged alert went: a partition being published to."""
+
+    topic: str
+    """Its inbound topic."""
+    partition: int
+    """The partition the broker stored it in."""
+
+
 class SteadyPublisher:
     """Publishes ``workload`` at ``rate`` alerts/s in a thread until stopped.
 
     Each alert is sent and its outcome awaited before the next (so an alert's
-    revisions reach the broker in order); only those the broker acknowledged are
-    recorded, with when.
+    revisions reach the broker in order). Every send is recorded with when it was
+    sent and when its outcome was reported; only those the broker acknowledged are
+    counted as acknowledged, the ones the client reported failed or unknown are kept
+    apart (:attr:`unacknowledged`).
     """
 
     def __init__(
@@ -35,6 +49,8 @@ class SteadyPublisher:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._acknowledged: list[Acknowledged] = []
+        self._sends: list[SendRecord] = []
+        self._last: LastAcknowledged | None = None
         self.attempted = 0
         """Alerts sent, acknowledged or not."""
         self.error: BaseException | None = None
@@ -42,10 +58,32 @@ class SteadyPublisher:
         self._thread = threading.Thread(target=self._run, name="fault-publisher", daemon=True)
 
     @property
+    def delivery_timeout_s(self) -> float:
+        """The producers' delivery timeout: a send has its outcome within about this long."""
+        return self._settings.delivery_timeout_s
+
+    @property
     def acknowledged(self) -> list[Acknowledged]:
         """The acknowledged alerts so far, in publishing order."""
         with self._lock:
             return list(self._acknowledged)
+
+    @property
+    def sends(self) -> list[SendRecord]:
+        """Every send so far with its outcome, in publishing order."""
+        with self._lock:
+            return list(self._sends)
+
+    @property
+    def unacknowledged(self) -> list[SendRecord]:
+        """The sends the client reported failed or unknown (never counted as acknowledged)."""
+        return [s for s in self.sends if not s.acknowledged]
+
+    @property
+    def last_acknowledged(self) -> LastAcknowledged | None:
+        """The partition of the latest acknowledged send (None before the first)."""
+        with self._lock:
+            return self._last
 
     def acknowledged_after(self, moment: float) -> set[str]:
         """Message ids acknowledged after ``moment`` (``time.monotonic()``)."""
@@ -68,23 +106,40 @@ class SteadyPublisher:
             with self._publishers() as publishers:
                 next_at = time.monotonic()
                 while not self._stop.is_set():
-                    planned = self._workload.next()
-                    publisher = publishers[planned.agency]
-                    outcome = publisher.publish([publisher.sign(planned.alert)])[0]
-                    self.attempted += 1
-                    if outcome.ok:
-                        ack = Acknowledged(
-                            planned.agency, planned.alert, outcome.message_id, time.monotonic()
-                        )
-                        with self._lock:
-                            self._acknowledged.append(ack)
-                    else:
-                        logger.warning("not acknowledged: %s: %s", planned.key, outcome.error)
+                    self._publish_one(publishers)
+                    # After an outage the schedule is behind: catch up, as agencies would.
                     next_at += self._interval
                     self._stop.wait(max(0.0, next_at - time.monotonic()))
         except BaseException as exc:
             self.error = exc
             raise
+
+    def _publish_one(self, publishers: dict[str, AlertPublisher]) -> None:
+        planned = self._workload.next()
+        publisher = publishers[planned.agency]
+        sent_at = time.monotonic()
+        outcome = publisher.publish([publisher.sign(planned.alert)])[0]
+        reported_at = time.monotonic()
+        self.attempted += 1
+        send = SendRecord(
+            agency=planned.agency,
+            label=f"{planned.key} r{planned.alert['revision']}",
+            message_id=outcome.message_id,
+            sent_at=sent_at,
+            reported_at=reported_at,
+            status=outcome.status,
+            error=outcome.error,
+        )
+        with self._lock:
+            self._sends.append(send)
+            if outcome.ok:
+                self._acknowledged.append(
+                    Acknowledged(planned.agency, planned.alert, outcome.message_id, reported_at)
+                )
+                if outcome.partition is not None:
+                    self._last = LastAcknowledged(outcome.topic, outcome.partition)
+        if not outcome.ok:
+            logger.warning("not acknowledged (%s): %s: %s", send.status, send.label, send.error)
 
     @contextlib.contextmanager
     def _publishers(self) -> Iterator[dict[str, AlertPublisher]]:

@@ -11,6 +11,7 @@ COLUMNS = (
     ("faults", 6),
     ("published", 9),
     ("acked", 5),
+    ("unacked", 7),
     ("expected", 8),
     ("stored", 6),
     ("lost", 4),
@@ -44,6 +45,7 @@ def row(report: CaseReport) -> list[str]:
         str(report.faults),
         str(report.published),
         str(v.acknowledged),
+        str(report.unacknowledged),
         str(v.expected),
         str(v.stored),
         str(len(v.lost)),
@@ -82,6 +84,9 @@ def problems(report: CaseReport) -> list[str]:
         ("incident final versions", v.incident_mismatches),
         ("incident final version not stored", v.incidents_lost),
         ("no flow after", [label for label, s in report.recoveries if s is None]),
+        ("resumed later than the target", report.slow),
+        ("outage", report.outage_problems),
+        ("exited by itself", report.exited),
     ):
         found += [f"{report.case}: {kind}: {item}" for item in items[:SHOWN]]
         if len(items) > SHOWN:

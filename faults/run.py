@@ -1,23 +1,30 @@
 """Run fault cases and print the matrix: ``python -m faults.run [--case NAME ...]``.
 
-Without ``--bootstrap`` (or KAFKA_BOOTSTRAP) it starts a throw-away broker of its
-own on free ports and stops it at the end. Exit 0 when every case passed (nothing
-lost, doubled or spuriously quarantined; incidents converged; every fault recovered).
+Without ``--bootstrap`` (or KAFKA_BOOTSTRAP) it starts throw-away brokers of its own
+on free ports and stops them at the end: one node for the process cases, a three-node
+cluster for the broker cases (``--brokers`` overrides the size for process cases).
+Broker cases need that cluster of its own: they kill its nodes. Exit 0 when every case
+passed (nothing lost, doubled or spuriously quarantined; incidents converged; every
+fault recovered; publishers failed loudly in every outage); 2 on a bad choice.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from faults.cases import cases
+from faults.cases import FaultCase, cases
 from faults.matrix import DEFAULT_RATE, CaseReport, CaseSettings, run_case
 from faults.report import problems, recoveries, table
-from throwaway_deployment import kafka_broker
+from kafka_local.cluster import LocalKafkaCluster
+
+CLUSTER_START_S = 180.0
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -35,6 +42,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE, help="alerts per second")
     parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP"))
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        help="nodes of the cluster process cases run on (default 1; broker cases: 3 or more)",
+    )
     parser.add_argument("--workdir", type=Path, help="where cases keep logs and stores")
     parser.add_argument(
         "--session-timeout", type=float, help="passed to the hub's services (default theirs)"
@@ -42,27 +54,62 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _size(case: FaultCase, brokers: int | None) -> int:
+    """Nodes of the cluster ``case`` runs on."""
+    return max(case.brokers, brokers or 1) if case.brokers > 1 else (brokers or 1)
+
+
+@contextlib.contextmanager
+def _cluster(home: Path, brokers: int) -> Iterator[LocalKafkaCluster]:
+    cluster = LocalKafkaCluster.on_free_ports(home, brokers)
+    try:
+        cluster.start(timeout=CLUSTER_START_S)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen cases; print the table, each fault's recovery and any problem."""
     args = _arguments(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The publisher's client logs every lost connection of a broker case; its outcomes are
+    # what counts, and the publisher records those itself.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    chosen = cases(args.scale)
+    names = args.case or sorted(chosen)
+    if args.bootstrap and any(chosen[n].brokers > 1 for n in names):
+        print(
+            "broker cases kill the brokers of a cluster the harness starts itself: "
+            "run them without --bootstrap / KAFKA_BOOTSTRAP",
+            file=sys.stderr,
+        )
+        return 2
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="corridor-faults-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    chosen = cases(args.scale)
     reports: list[CaseReport] = []
-    with kafka_broker(args.bootstrap, workdir / "kafka") as (bootstrap, _):
-        for name in args.case or sorted(chosen):
-            settings = CaseSettings(
-                bootstrap=bootstrap,
-                workdir=workdir,
-                seed=args.seed,
-                rate=args.rate,
-                session_timeout_s=args.session_timeout,
-            )
-            print(f"running {name}: {chosen[name].summary}", flush=True)
-            report = run_case(chosen[name], settings)
-            reports.append(report)
-            print(recoveries(report), flush=True)
+    sizes = sorted({_size(chosen[n], args.brokers) for n in names})
+    for size in sizes:
+        group = [n for n in names if _size(chosen[n], args.brokers) == size]
+        with contextlib.ExitStack() as stack:
+            cluster = None
+            bootstrap = args.bootstrap
+            if not bootstrap:
+                cluster = stack.enter_context(_cluster(workdir / f"kafka-{size}", size))
+                bootstrap = cluster.bootstrap
+            for name in group:
+                settings = CaseSettings(
+                    bootstrap=bootstrap,
+                    workdir=workdir,
+                    seed=args.seed,
+                    rate=args.rate,
+                    session_timeout_s=args.session_timeout,
+                    cluster=cluster,
+                )
+                print(f"running {name} ({size} broker(s)): {chosen[name].summary}", flush=True)
+                report = run_case(chosen[name], settings)
+                reports.append(report)
+                print(recoveries(report), flush=True)
     print()
     print(table(reports))
     for report in reports:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from faults.evidence import StoreWatcher
 from faults.hub import FaultHub
+from faults.outages import Outage
 from faults.publisher import SteadyPublisher
+from kafka_local.cluster import LocalKafkaCluster
 
 POLL_INTERVAL_S = 0.1
 """How often a wait looks at the stores again."""
@@ -43,20 +45,35 @@ class FaultRun:
         publisher: SteadyPublisher,
         rng: random.Random,
         timeout_s: float,
+        cluster: LocalKafkaCluster | None = None,
     ) -> None:
         self.hub = hub
+        self._cluster = cluster
         self.publisher = publisher
         self.rng = rng
         self.timeout_s = timeout_s
         """How long any single wait may take before the case fails."""
         self.watchers = {r: StoreWatcher(hub.store(r)) for r in hub.recipients}
         self.marks: list[FaultMark] = []
+        self.outages: list[Outage] = []
+        """Spans in which no write could be acknowledged (checked: publishers failed loudly)."""
         self._pause = threading.Event()
+
+    @property
+    def cluster(self) -> LocalKafkaCluster:
+        """The brokers, for a case that faults them (the harness must have started them)."""
+        if self._cluster is None:
+            raise RuntimeError("a broker case needs a cluster the harness started itself")
+        return self._cluster
 
     def fault(self, label: str, moment: float, recipients: Iterable[str] | None = None) -> None:
         """Record a fault whose recovery is timed from ``moment``."""
         scope = tuple(recipients) if recipients is not None else tuple(self.hub.recipients)
         self.marks.append(FaultMark(label, moment, scope))
+
+    def outage(self, label: str, start: float, end: float) -> None:
+        """Record that no write could be acknowledged from ``start`` to ``end``."""
+        self.outages.append(Outage(label, start, end))
 
     def poll(self) -> None:
         """Read what the stores gained since the last look."""
@@ -87,6 +104,28 @@ class FaultRun:
                 return False
             self._pause.wait(interval_s)
         return True
+
+    def meanwhile(self, action: Callable[[], None], what: str) -> None:
+        """Run a blocking ``action`` (start a broker, say) while still watching the stores.
+
+        The stores are polled all along, so a delivery stored meanwhile is timed when it
+        was stored, not when the action returned.
+        """
+        failure: list[BaseException] = []
+
+        def act() -> None:
+            try:
+                action()
+            except BaseException as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=act, name=what, daemon=True)
+        worker.start()
+        while worker.is_alive():
+            self.poll()
+            worker.join(POLL_INTERVAL_S)
+        if failure:
+            raise AssertionError(f"{what} failed: {failure[0]}") from failure[0]
 
     def let_run(self, deliveries: int, recipients: Iterable[str] | None = None) -> None:
         """Let the pipeline store ``deliveries`` more rows: a moment chosen by progress."""

@@ -52,7 +52,7 @@ ACCESS_ERRORS = frozenset(
 )
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def error_chain(exc: BaseException) -> list[BaseException]:
     """``exc`` and every exception it was raised from or during, without cycles."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
@@ -64,7 +64,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def classify(exc: BaseException) -> SendFailure:
     """What the failure ``exc`` of a send means: retry, quarantine the input, or stop."""
-    names = {cls.__name__ for error in _chain(exc) for cls in type(error).__mro__}
+    names = {cls.__name__ for error in error_chain(exc) for cls in type(error).__mro__}
     if names & RECORD_ERRORS:
         return SendFailure.RECORD_REFUSED
     if names & ACCESS_ERRORS:
@@ -74,7 +74,7 @@ def classify(exc: BaseException) -> SendFailure:
 
 def cause_name(exc: BaseException) -> str:
     """The class name of the error that decided :func:`classify`, for logs and details."""
-    for error in _chain(exc):
+    for error in error_chain(exc):
         names = {cls.__name__ for cls in type(error).__mro__}
         if names & (RECORD_ERRORS | ACCESS_ERRORS):
             return type(error).__name__

@@ -20,7 +20,9 @@ The app's broker URL uses this transport (``corridorkafka://host:port``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Mapping, MutableMapping, Set
 from typing import Any
@@ -40,11 +42,45 @@ SCHEME = "corridorkafka"
 logger = logging.getLogger(__name__)
 
 
+#: A producer renewed less than this long ago is not renewed again (every agent whose
+#: send failed on the broken producer asks; one new producer serves them all).
+RENEW_MIN_INTERVAL_S = 5.0
+#: How long stopping the broken producer may take before it is abandoned.
+RENEW_STOP_TIMEOUT_S = 10.0
+
+
 class IdempotentProducer(Producer):
     """aiokafka producer settings with acks=all and enable_idempotence=True."""
 
+    _renewed_at = -RENEW_MIN_INTERVAL_S
+    _renewing: asyncio.Lock | None = None
+
     def _settings_extra(self) -> Mapping[str, Any]:
         return {"acks": "all", "enable_idempotence": True}
+
+    async def renew(self) -> None:
+        """Replace the aiokafka producer by a new one (a new producer id, fresh sequences).
+
+        After a batch failed across a leader change, aiokafka's idempotent producer can
+        answer OutOfOrderSequenceNumber for ever: its sender stopped and its sequence
+        numbers no longer match the broker's. Only a new producer gets over that; what the
+        old one had pending fails, and the callers' acknowledged sends retry it.
+        """
+        if self._renewing is None:
+            self._renewing = asyncio.Lock()
+        async with self._renewing:
+            if time.monotonic() - self._renewed_at < RENEW_MIN_INTERVAL_S:
+                return
+            logger.warning("the Kafka producer cannot send any more: starting a new one")
+            fresh = self._new_producer()
+            await fresh.start()
+            broken, self._producer = self._producer, fresh
+            self._renewed_at = time.monotonic()
+        if broken is not None:
+            try:
+                await asyncio.wait_for(broken.stop(), RENEW_STOP_TIMEOUT_S)
+            except Exception as exc:  # it is broken already; the new one works
+                logger.warning("the broken Kafka producer did not stop cleanly: %r", exc)
 
 
 class OrderedConsumer(Consumer):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from producers.errors import SendInterrupted, SendRefused
-from producers.send_failures import SendFailure, cause_name, classify
+from producers.send_failures import SendFailure, cause_name, classify, error_chain
 from schemas.envelope import RecordHeaders
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,27 @@ EXIT_REFUSED = 2
 #: Exit code of a worker stopped while a send was unacknowledged (Kafka; retry later).
 EXIT_INTERRUPTED = 3
 
+#: Failures after which the (idempotent) producer sends nothing more: retrying on it is
+#: useless, a new producer is needed (:meth:`streams.kafka_transport.IdempotentProducer.renew`).
+PRODUCER_BROKEN = frozenset({"OutOfOrderSequenceNumber"})
+
 _stop = threading.Event()
+
+
+def producer_broken(exc: BaseException) -> bool:
+    """Whether the send failed because the producer itself can send nothing more."""
+    return any(type(error).__name__ in PRODUCER_BROKEN for error in error_chain(exc))
+
+
+async def _renew_if_broken(topic: Any, failures: Sequence[BaseException]) -> None:
+    """Have the topic's app start a new producer if ``failures`` say the old one is broken."""
+    if not any(producer_broken(f) for f in failures):
+        return
+    renew = getattr(getattr(getattr(topic, "app", None), "producer", None), "renew", None)
+    if renew is None:
+        logger.error("the producer is broken and cannot be renewed; retrying on it")
+        return
+    await renew()
 
 
 def request_stop() -> None:
@@ -115,6 +135,7 @@ async def send_acknowledged(
             logger.warning("send to %s not acknowledged, retrying in %.1fs: %r", name, delay, exc)
             if retried is not None:
                 retried.inc()
+            await _renew_if_broken(topic, [exc])
             await _unless_stopped(asyncio.sleep(delay), stopping)
             delay = min(delay * 2, ceiling)
 
@@ -181,6 +202,8 @@ async def send_all_acknowledged(
             for index in retry:
                 if sendings[index].retried is not None:
                     sendings[index].retried.inc()
+            failed = [r for r in results if r is not None]
+            await _renew_if_broken(first.topic, failed)
             await _unless_stopped(asyncio.sleep(delay), stopping)
             delay = min(delay * 2, ceiling)
         waiting = retry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import aiokafka.errors as aiokafka_errors
@@ -150,3 +151,41 @@ def test_a_retrying_batch_stops_promptly_when_asked() -> None:
             )
         )
     assert time.monotonic() - started < 0.3 + 2 * STOP_POLL_S
+
+
+class _RenewableProducer:
+    """Stands in for the app's producer: broken until renewed."""
+
+    def __init__(self, topic: _Topic) -> None:
+        self.topic = topic
+        self.renewals = 0
+
+    async def renew(self) -> None:
+        self.renewals += 1
+        self.topic.errors.clear()
+
+
+def _broken_topic() -> _Topic:
+    """A topic whose producer answers OutOfOrderSequenceNumber until it is renewed."""
+    topic = _Topic(*[aiokafka_errors.OutOfOrderSequenceNumber()] * 50)
+    topic.app = SimpleNamespace(producer=_RenewableProducer(topic))  # type: ignore[attr-defined]
+    return topic
+
+
+def test_a_broken_producer_is_renewed_and_the_send_then_acknowledged() -> None:
+    # Found by the fault matrix's leader-kill case: after a batch failed across a leader
+    # change, every retry on the same idempotent producer got OutOfOrderSequenceNumber,
+    # and the worker stalled for good.
+    topic = _broken_topic()
+    asyncio.run(send_acknowledged(topic, b"k", b"v", backoff=(0.0, 0.0)))
+    assert topic.delivered == [b"v"]
+    assert topic.app.producer.renewals == 1  # type: ignore[attr-defined]
+
+
+def test_a_batch_on_a_broken_producer_is_renewed_and_then_acknowledged() -> None:
+    topic = _broken_topic()
+    sendings = [Sending(topic, b"k", value) for value in (b"a", b"b")]
+    outcomes = asyncio.run(send_all_acknowledged(sendings, backoff=(0.0, 0.0)))
+    assert outcomes == [None, None]
+    assert topic.delivered == [b"a", b"b"]
+    assert topic.app.producer.renewals == 1  # type: ignore[attr-defined]

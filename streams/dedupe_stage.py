@@ -18,6 +18,8 @@ from streams.dedupe import (
     decide,
     digest_entry,
     parse_digest_entry,
+    parse_earlier_origins,
+    parse_passed_origins,
     parse_revision_entry,
     parse_revision_origin,
     revision_entry,
@@ -117,7 +119,8 @@ class RevisionGate:
         stored = self.state.get(key)
         delivered = parse_revision_entry(stored)[0] if stored is not None else None
         delivered_origin = parse_revision_origin(stored) if stored is not None else None
-        decision = decide(delivered, revision, delivered_origin, origin)
+        passed = parse_passed_origins(stored) if stored is not None else []
+        decision = decide(delivered, revision, delivered_origin, origin, passed)
         if decision in (Decision.DUPLICATE, Decision.STALE):
             self._metrics.dropped.labels(kind=decision.value, agency=key_agency(key)).inc()
         if decision is Decision.SUPERSEDED:
@@ -144,11 +147,25 @@ class RevisionGate:
         """Remember a new alert or update once the broker acknowledged passing it on.
 
         Remembering it before the send could lose it: after a crash the record
-        would be re-read and found "already delivered". A superseded revision is
-        counted only: the higher revision delivered stays the one remembered.
+        would be re-read and found "already delivered". The higher revision delivered
+        stays the one remembered after a superseded one; where every revision passed on
+        was read is kept too, so that re-reading one of them after a restart is told
+        from a late read (:func:`streams.dedupe.decide`).
         """
+        stored = self.state.get(key)
         if decision is not Decision.SUPERSEDED:
-            entry = revision_entry(revision, event_ms, partition, origin)
+            earlier = parse_passed_origins(stored) if stored is not None else []
+            entry = revision_entry(revision, event_ms, partition, origin, earlier)
             self.state.put(key, entry, partition, event_ms)
+        elif stored is not None and origin is not None:
+            kept, written_ms, written_partition = parse_revision_entry(stored)
+            entry = revision_entry(
+                kept,
+                written_ms,
+                written_partition,
+                parse_revision_origin(stored),
+                [*parse_earlier_origins(stored), origin],
+            )
+            self.state.put(key, entry, written_partition, written_ms)
         self._metrics.accepted.labels(status=decision.value, agency=key_agency(key)).inc()
         self._metrics.state_entries.labels(REVISIONS_TABLE).set(len(self.state))

@@ -127,11 +127,10 @@ class OrderedConsumer(Consumer):
         rewinds, self._rewinds = self._rewinds, {}
         for tp, offset in rewinds.items():
             logger.warning(
-                "%s[%d]: records from offset %d were dropped from the agents' queues when "
-                "the flow resumed; reading again from %d",
+                "%s[%d]: records from offset %d had not reached an agent when the flow "
+                "resumed (Faust empties the agents' queues then); reading again from there",
                 tp.topic,
                 tp.partition,
-                offset,
                 offset,
             )
         await self._seek_in_thread(rewinds)

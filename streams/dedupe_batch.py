@@ -90,7 +90,7 @@ class DedupeStage:
 
     def process(self, events: Sequence[Any]) -> list[Step]:
         """Decide the longest prefix of ``events`` that needs no acknowledgement in between:
-        it ends before a second record of an alert whose new revision is not yet remembered.
+        it ends before a second record of an alert whose pass is not yet remembered.
         """
         steps: list[Step] = []
         awaited: set[bytes] = set()  # alerts whose revision this prefix passes on
@@ -100,10 +100,9 @@ class DedupeStage:
                 break
             self._enter(event)
             step = self._step(event)
-            if (
-                isinstance(step.remember, Pass)
-                and step.remember.decision is not Decision.SUPERSEDED
-            ):
+            if isinstance(step.remember, Pass):
+                # A superseded pass is remembered too (where it was read): a copy of it
+                # later in the batch is a duplicate only once that is.
                 awaited.add(key)
             steps.append(step)
         return steps

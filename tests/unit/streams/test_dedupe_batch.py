@@ -100,8 +100,20 @@ def _observed(topics: dict[str, FakeTopic], table: dict[bytes, bytes]) -> dict[s
         ([(2, 11), (1, 12)], [b"new"]),  # published after 2: stale, dropped
         ([(2, 11), (1, 10)], [b"new", b"superseded"]),  # published before 2, read after
         ([(2, 11), (1, 10), (3, 12), (3, 13)], [b"new", b"superseded", b"update"]),
+        # The verify stage passed inbound 10 on twice (a restart): its copy is a duplicate.
+        ([(2, 11), (1, 10), (1, 10)], [b"new", b"superseded"]),
+        # Revisions 1 and 2 passed, then read again after a restart: nothing passes again.
+        ([(1, 10), (2, 11), (1, 10), (2, 11)], [b"new", b"update"]),
     ],
-    ids=["same-twice", "lower-then-higher", "higher-then-stale", "higher-then-superseded", "mixed"],
+    ids=[
+        "same-twice",
+        "lower-then-higher",
+        "higher-then-stale",
+        "higher-then-superseded",
+        "mixed",
+        "superseded-copy",
+        "replayed-after-restart",
+    ],
 )
 def test_revisions_of_one_alert_in_one_batch(
     revisions: list[tuple[int, int]], expected: list[bytes]

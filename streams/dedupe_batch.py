@@ -70,6 +70,8 @@ class Pass:
     """The signing agency (None: the envelope did not open, a bug upstream)."""
     produced_at: dt.datetime | None
     """Its signed produce time, for the produce-to-alerts latency."""
+    earlier: tuple[Origin, ...] = ()
+    """Where the revisions passed on before it were read, when it was decided."""
 
 
 def _text(raw: bytes | None) -> str | None:
@@ -122,6 +124,7 @@ class DedupeStage:
             passed.event_ms,
             passed.decision,
             passed.origin,
+            passed.earlier,
         )
 
     def _step(self, event: Any) -> Step:
@@ -163,7 +166,15 @@ class DedupeStage:
             STAGE_DEDUPE,
             passed=Output(ALERTS, message.key, message.value, forwarded),
             follow_ups=[] if features is None else [Output(CORRELATION, CORRELATION_KEY, features)],
-            remember=Pass(revision, at_ms, decision, origin, agency, produced_at),
+            remember=Pass(
+                revision,
+                at_ms,
+                decision,
+                origin,
+                agency,
+                produced_at,
+                tuple(self.gate.passed_origins(message.key)),
+            ),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Sequence
 
 from streams.dedupe import (
     Decision,
@@ -135,6 +136,11 @@ class RevisionGate:
             )
         return decision
 
+    def passed_origins(self, key: bytes) -> list[Origin]:
+        """Where every revision of ``key`` passed on so far was read (the latest last)."""
+        stored = self.state.get(key)
+        return parse_passed_origins(stored) if stored is not None else []
+
     def passed(
         self,
         key: bytes,
@@ -143,6 +149,7 @@ class RevisionGate:
         event_ms: int,
         decision: Decision,
         origin: Origin | None = None,
+        earlier: Sequence[Origin] | None = None,
     ) -> None:
         """Remember a new alert or update once the broker acknowledged passing it on.
 
@@ -150,11 +157,14 @@ class RevisionGate:
         would be re-read and found "already delivered". The higher revision delivered
         stays the one remembered after a superseded one; where every revision passed on
         was read is kept too, so that re-reading one of them after a restart is told
-        from a late read (:func:`streams.dedupe.decide`).
+        from a late read (:func:`streams.dedupe.decide`). ``earlier`` is
+        :meth:`passed_origins` as it was when the revision was decided (default: now):
+        a batch may have expired the entry since, one record at a time would not have.
         """
         stored = self.state.get(key)
         if decision is not Decision.SUPERSEDED:
-            earlier = parse_passed_origins(stored) if stored is not None else []
+            if earlier is None:
+                earlier = self.passed_origins(key)
             entry = revision_entry(revision, event_ms, partition, origin, earlier)
             self.state.put(key, entry, partition, event_ms)
         elif stored is not None and origin is not None:

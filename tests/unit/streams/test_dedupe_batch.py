@@ -184,3 +184,34 @@ def test_batch_decisions_equal_one_at_a_time_decisions(
     batched = _run([b for b in batches if b], tuple(refuse), window_ms)
     one_by_one = _run([[event] for event in events], tuple(refuse), window_ms)
     assert _observed(*batched) == _observed(*one_by_one)
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        # C is remembered after A at event time 6 expired what was written at 0.
+        [
+            ("A", 1, 0, 0),
+            ("A", 1, 0, 0),
+            ("C", 1, 0, 0),
+            ("A", 1, 0, 1),
+            ("A", 1, 0, 1),
+            ("A", 1, 0, 2),
+            ("A", 1, 0, 2),
+        ],
+        # C's revision 1 expires between revision 2's decision and its remembering.
+        [("C", 1, 0, 0), ("A", 1, 0, 1), ("A", 1, 0, 1), ("C", 2, 0, 2), ("A", 1, 0, 2)],
+    ],
+    ids=["remembered-after-expiry", "expired-before-remembered"],
+)
+def test_expiry_within_a_batch_leaves_the_state_of_one_at_a_time(
+    records: list[tuple[str, int, int, int]],
+) -> None:
+    """Found by the property below (window 5 ms): the state differed, not the outputs."""
+    events, at_ms = [], 0
+    for offset, (alert, revision, inbound, step_ms) in enumerate(records):
+        at_ms += step_ms
+        events.append(_event(alert, revision, offset, inbound, at_ms))
+    batched = _run([events], (), 5)
+    one_by_one = _run([[event] for event in events], (), 5)
+    assert _observed(*batched) == _observed(*one_by_one)

@@ -1,7 +1,8 @@
 """Run fault cases and print the matrix: ``python -m faults.run [--case NAME ...]``.
 
 Without ``--bootstrap`` (or KAFKA_BOOTSTRAP) it starts a throw-away broker of its
-own on free ports and stops it at the end. Exit 0 when every case passed (nothing
+own on free ports and stops it at the end (``--keep-broker``: not when a case failed, so
+that its topics can be read for a post-mortem). Exit 0 when every case passed (nothing
 lost, doubled or spuriously quarantined; incidents converged; every fault recovered).
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from faults.cases import cases
 from faults.matrix import DEFAULT_RATE, CaseReport, CaseSettings, run_case
 from faults.report import problems, recoveries, table
-from throwaway_deployment import kafka_broker
+from kafka_local.cluster import LocalKafkaCluster
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -39,6 +40,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--session-timeout", type=float, help="passed to the hub's services (default theirs)"
     )
+    parser.add_argument(
+        "--keep-broker",
+        action="store_true",
+        help="leave the throw-away broker running when a case failed (its topics stay)",
+    )
     return parser.parse_args(argv)
 
 
@@ -49,8 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="corridor-faults-"))
     workdir.mkdir(parents=True, exist_ok=True)
     chosen = cases(args.scale)
+    own = None if args.bootstrap else LocalKafkaCluster.on_free_ports(workdir / "kafka", 1)
+    bootstrap: str = args.bootstrap or ""
     reports: list[CaseReport] = []
-    with kafka_broker(args.bootstrap, workdir / "kafka") as (bootstrap, _):
+    passed = False
+    try:
+        if own is not None:
+            bootstrap = own.start(timeout=120.0)
         for name in args.case or sorted(chosen):
             settings = CaseSettings(
                 bootstrap=bootstrap,
@@ -63,13 +74,24 @@ def main(argv: list[str] | None = None) -> int:
             report = run_case(chosen[name], settings)
             reports.append(report)
             print(recoveries(report), flush=True)
+        passed = all(r.passed for r in reports)
+    finally:
+        if own is not None and (passed or not args.keep_broker):
+            own.stop()
     print()
     print(table(reports))
     for report in reports:
         for line in problems(report):
             print(line)
+        if not report.passed:
+            print(f"{report.case}: topics {report.directory.name}.* on {bootstrap}")
+    if own is not None and not passed and args.keep_broker:
+        print(
+            f"\nbroker kept for a post-mortem at {bootstrap}; stop it with "
+            f"`python deploy/local_kafka.py down --home {own.home}`"
+        )
     print(f"\nlogs and stores: {workdir}")
-    return 0 if all(r.passed for r in reports) else 1
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -137,6 +137,11 @@ class PartitionOrder:
 
 Record = TypeVar("Record")
 
+#: Records kept per partition until taken: more than an agent's queue holds (Faust's
+#: ``stream_buffer_maxsize``, 4096), so that a record no stream will ever take (Faust
+#: dropped it between rebalances) cannot make the list grow without end.
+MAX_WAITING = 16_384
+
 
 class Handover(Generic[Record]):
     """Per partition, the records delivered that no stream has taken yet, oldest first."""
@@ -147,7 +152,7 @@ class Handover(Generic[Record]):
 
     def handed(self, tp: Hashable, offset: int, record: Record) -> None:
         """``record`` (at ``offset`` of ``tp``) was delivered to the agents."""
-        waiting = self._waiting.setdefault(tp, deque())
+        waiting = self._waiting.setdefault(tp, deque(maxlen=MAX_WAITING))
         waiting.append((offset, record))
         self._prune(waiting)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.ordering import Admit, Handover, PartitionOrder
+from streams.ordering import MAX_WAITING, Admit, Handover, PartitionOrder
 
 TP = ("corridor.inbound.PK-FIA", 1)
 OTHER = ("corridor.inbound.PK-FIA", 2)
@@ -157,3 +157,13 @@ def test_a_rewind_of_a_partition_not_positioned_yet_changes_nothing() -> None:
     order.assigned([TP])
     order.rewind(TP, 3)
     assert order.admit(TP, 3) is Admit.NOT_POSITIONED
+
+
+def test_a_record_no_stream_takes_does_not_keep_every_later_one() -> None:
+    taken: set[int] = set()
+    handover: Handover[int] = Handover(lambda offset: offset in taken)
+    for offset in range(MAX_WAITING + 10):
+        handover.handed(TP, offset, offset)
+        if offset > 0:  # 0 was dropped by Faust itself; the stream took all the others
+            taken.add(offset)
+    assert len(handover) <= 1

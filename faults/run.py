@@ -3,7 +3,9 @@
 Without ``--bootstrap`` (or KAFKA_BOOTSTRAP) it starts throw-away brokers of its own
 on free ports and stops them at the end: one node for the process cases, a three-node
 cluster for the broker cases (``--brokers`` overrides the size for process cases).
-Broker cases need that cluster of its own: they kill its nodes. Exit 0 when every case
+Broker cases need that cluster of its own: they kill its nodes. ``--keep-broker`` leaves
+a cluster running when a case on it failed, so that its topics can be read for a
+post-mortem. Exit 0 when every case
 passed (nothing lost, doubled or spuriously quarantined; incidents converged; every
 fault recovered; publishers failed loudly in every outage); 2 on a bad choice.
 """
@@ -51,6 +53,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--session-timeout", type=float, help="passed to the hub's services (default theirs)"
     )
+    parser.add_argument(
+        "--keep-broker",
+        action="store_true",
+        help="leave the throw-away brokers running when a case on them failed (topics stay)",
+    )
     return parser.parse_args(argv)
 
 
@@ -60,13 +67,21 @@ def _size(case: FaultCase, brokers: int | None) -> int:
 
 
 @contextlib.contextmanager
-def _cluster(home: Path, brokers: int) -> Iterator[LocalKafkaCluster]:
+def _cluster(home: Path, brokers: int, keep: list[bool]) -> Iterator[LocalKafkaCluster]:
+    """A cluster for a group of cases, stopped after them unless ``keep[0]`` was set."""
     cluster = LocalKafkaCluster.on_free_ports(home, brokers)
     try:
         cluster.start(timeout=CLUSTER_START_S)
         yield cluster
     finally:
-        cluster.stop()
+        if keep[0]:
+            print(
+                f"brokers kept for a post-mortem at {cluster.bootstrap}; stop them with "
+                f"`python deploy/local_kafka.py down --home {home}`",
+                flush=True,
+            )
+        else:
+            cluster.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,11 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({_size(chosen[n], args.brokers) for n in names})
     for size in sizes:
         group = [n for n in names if _size(chosen[n], args.brokers) == size]
+        keep = [False]
         with contextlib.ExitStack() as stack:
             cluster = None
             bootstrap = args.bootstrap
             if not bootstrap:
-                cluster = stack.enter_context(_cluster(workdir / f"kafka-{size}", size))
+                cluster = stack.enter_context(_cluster(workdir / f"kafka-{size}", size, keep))
                 bootstrap = cluster.bootstrap
             for name in group:
                 settings = CaseSettings(
@@ -110,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
                 report = run_case(chosen[name], settings)
                 reports.append(report)
                 print(recoveries(report), flush=True)
+                if not report.passed:
+                    keep[0] = args.keep_broker
+                    print(f"{name}: topics {report.directory.name}.* on {bootstrap}", flush=True)
     print()
     print(table(reports))
     for report in reports:

@@ -22,6 +22,7 @@ import enum
 import hashlib
 import struct
 import zlib
+from collections.abc import Collection, Sequence
 
 
 class Decision(enum.Enum):
@@ -32,7 +33,8 @@ class Decision(enum.Enum):
     UPDATE = "update"
     """A higher revision than delivered so far: deliver as an update."""
     DUPLICATE = "duplicate"
-    """The same revision again: drop and count."""
+    """The same revision again, or a lower one re-read from the inbound record it was
+    already passed on from (the hub's own re-reading after a restart): drop and count."""
     STALE = "stale"
     """An older revision the originator published after the one delivered: drop and count."""
     SUPERSEDED = "superseded"
@@ -49,18 +51,23 @@ def decide(
     revision: int,
     delivered_origin: Origin | None = None,
     origin: Origin | None = None,
+    passed_origins: Collection[Origin] = (),
 ) -> Decision:
     """Decision for ``revision`` given the highest revision delivered so far.
 
     ``delivered_origin`` and ``origin`` say where the delivered revision and this one
     were read on the originator's inbound topic (None: not known); the originator's
     order on that partition, not the order the hub read them in, decides "late".
+    ``passed_origins`` are where every revision of the alert passed on so far was read:
+    a lower revision read from one of them was passed already (a re-reading).
     """
     if delivered_revision is None:
         return Decision.NEW
     if revision > delivered_revision:
         return Decision.UPDATE
     if revision == delivered_revision:
+        return Decision.DUPLICATE
+    if origin is not None and origin in passed_origins:
         return Decision.DUPLICATE
     if (
         delivered_origin is not None
@@ -81,6 +88,9 @@ _DIGEST_ENTRY = struct.Struct(">qHIq")
 _REVISION_ENTRY = struct.Struct(">iqH")
 _REVISION_ORIGIN = struct.Struct(">iq")
 _NO_ORIGIN = -1
+#: Where earlier revisions passed on were read, kept per alert (the latest ones): an alert
+#: has a handful of revisions; the bound keeps a pathological one's entry small.
+MAX_EARLIER_ORIGINS = 32
 
 
 def topic_tag(topic: str) -> int:
@@ -104,12 +114,24 @@ def parse_digest_entry(value: bytes) -> tuple[int, int, int, int]:
 
 
 def revision_entry(
-    revision: int, written_ms: int, partition: int, origin: Origin | None = None
+    revision: int,
+    written_ms: int,
+    partition: int,
+    origin: Origin | None = None,
+    earlier: Sequence[Origin] = (),
 ) -> bytes:
     """Table value for an alert: the highest revision delivered, when it was written, and
-    where it was read on the inbound topic (appended; entries written before lack it)."""
+    where it was read on the inbound topic (appended; entries written before lack it),
+    then where earlier revisions passed on were read (the latest ``MAX_EARLIER_ORIGINS``)."""
     inbound = origin if origin is not None else (_NO_ORIGIN, _NO_ORIGIN)
-    return _REVISION_ENTRY.pack(revision, written_ms, partition) + _REVISION_ORIGIN.pack(*inbound)
+    kept = list(earlier)[-MAX_EARLIER_ORIGINS:]
+    return b"".join(
+        [
+            _REVISION_ENTRY.pack(revision, written_ms, partition),
+            _REVISION_ORIGIN.pack(*inbound),
+            *(_REVISION_ORIGIN.pack(*o) for o in kept),
+        ]
+    )
 
 
 def parse_revision_entry(value: bytes) -> tuple[int, int, int]:
@@ -124,6 +146,19 @@ def parse_revision_origin(value: bytes) -> Origin | None:
         return None
     partition, offset = _REVISION_ORIGIN.unpack_from(value, _REVISION_ENTRY.size)
     return None if partition == _NO_ORIGIN else (partition, offset)
+
+
+def parse_earlier_origins(value: bytes) -> list[Origin]:
+    """Where the revisions passed on before the delivered one were read (oldest first)."""
+    start = _REVISION_ENTRY.size + _REVISION_ORIGIN.size
+    return [(p, offset) for p, offset in _REVISION_ORIGIN.iter_unpack(value[start:])]
+
+
+def parse_passed_origins(value: bytes) -> list[Origin]:
+    """Where every revision of the alert passed on was read, the delivered one last."""
+    delivered = parse_revision_origin(value)
+    earlier = parse_earlier_origins(value)
+    return earlier if delivered is None else [*earlier, delivered]
 
 
 def format_origin(partition: int, offset: int) -> bytes:

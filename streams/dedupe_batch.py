@@ -70,6 +70,8 @@ class Pass:
     """The signing agency (None: the envelope did not open, a bug upstream)."""
     produced_at: dt.datetime | None
     """Its signed produce time, for the produce-to-alerts latency."""
+    earlier: tuple[Origin, ...] = ()
+    """Where the revisions passed on before it were read, when it was decided."""
 
 
 def _text(raw: bytes | None) -> str | None:
@@ -90,7 +92,7 @@ class DedupeStage:
 
     def process(self, events: Sequence[Any]) -> list[Step]:
         """Decide the longest prefix of ``events`` that needs no acknowledgement in between:
-        it ends before a second record of an alert whose new revision is not yet remembered.
+        it ends before a second record of an alert whose pass is not yet remembered.
         """
         steps: list[Step] = []
         awaited: set[bytes] = set()  # alerts whose revision this prefix passes on
@@ -100,10 +102,9 @@ class DedupeStage:
                 break
             self._enter(event)
             step = self._step(event)
-            if (
-                isinstance(step.remember, Pass)
-                and step.remember.decision is not Decision.SUPERSEDED
-            ):
+            if isinstance(step.remember, Pass):
+                # A superseded pass is remembered too (where it was read): a copy of it
+                # later in the batch is a duplicate only once that is.
                 awaited.add(key)
             steps.append(step)
         return steps
@@ -123,6 +124,7 @@ class DedupeStage:
             passed.event_ms,
             passed.decision,
             passed.origin,
+            passed.earlier,
         )
 
     def _step(self, event: Any) -> Step:
@@ -164,7 +166,15 @@ class DedupeStage:
             STAGE_DEDUPE,
             passed=Output(ALERTS, message.key, message.value, forwarded),
             follow_ups=[] if features is None else [Output(CORRELATION, CORRELATION_KEY, features)],
-            remember=Pass(revision, at_ms, decision, origin, agency, produced_at),
+            remember=Pass(
+                revision,
+                at_ms,
+                decision,
+                origin,
+                agency,
+                produced_at,
+                tuple(self.gate.passed_origins(message.key)),
+            ),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Sequence
 
 from streams.dedupe import (
     Decision,
@@ -18,6 +19,8 @@ from streams.dedupe import (
     decide,
     digest_entry,
     parse_digest_entry,
+    parse_earlier_origins,
+    parse_passed_origins,
     parse_revision_entry,
     parse_revision_origin,
     revision_entry,
@@ -117,7 +120,8 @@ class RevisionGate:
         stored = self.state.get(key)
         delivered = parse_revision_entry(stored)[0] if stored is not None else None
         delivered_origin = parse_revision_origin(stored) if stored is not None else None
-        decision = decide(delivered, revision, delivered_origin, origin)
+        passed = parse_passed_origins(stored) if stored is not None else []
+        decision = decide(delivered, revision, delivered_origin, origin, passed)
         if decision in (Decision.DUPLICATE, Decision.STALE):
             self._metrics.dropped.labels(kind=decision.value, agency=key_agency(key)).inc()
         if decision is Decision.SUPERSEDED:
@@ -132,6 +136,11 @@ class RevisionGate:
             )
         return decision
 
+    def passed_origins(self, key: bytes) -> list[Origin]:
+        """Where every revision of ``key`` passed on so far was read (the latest last)."""
+        stored = self.state.get(key)
+        return parse_passed_origins(stored) if stored is not None else []
+
     def passed(
         self,
         key: bytes,
@@ -140,15 +149,33 @@ class RevisionGate:
         event_ms: int,
         decision: Decision,
         origin: Origin | None = None,
+        earlier: Sequence[Origin] | None = None,
     ) -> None:
         """Remember a new alert or update once the broker acknowledged passing it on.
 
         Remembering it before the send could lose it: after a crash the record
-        would be re-read and found "already delivered". A superseded revision is
-        counted only: the higher revision delivered stays the one remembered.
+        would be re-read and found "already delivered". The higher revision delivered
+        stays the one remembered after a superseded one; where every revision passed on
+        was read is kept too, so that re-reading one of them after a restart is told
+        from a late read (:func:`streams.dedupe.decide`). ``earlier`` is
+        :meth:`passed_origins` as it was when the revision was decided (default: now):
+        a batch may have expired the entry since, one record at a time would not have.
         """
+        stored = self.state.get(key)
         if decision is not Decision.SUPERSEDED:
-            entry = revision_entry(revision, event_ms, partition, origin)
+            if earlier is None:
+                earlier = self.passed_origins(key)
+            entry = revision_entry(revision, event_ms, partition, origin, earlier)
             self.state.put(key, entry, partition, event_ms)
+        elif stored is not None and origin is not None:
+            kept, written_ms, written_partition = parse_revision_entry(stored)
+            entry = revision_entry(
+                kept,
+                written_ms,
+                written_partition,
+                parse_revision_origin(stored),
+                [*parse_earlier_origins(stored), origin],
+            )
+            self.state.put(key, entry, written_partition, written_ms)
         self._metrics.accepted.labels(status=decision.value, agency=key_agency(key)).inc()
         self._metrics.state_entries.labels(REVISIONS_TABLE).set(len(self.state))

@@ -25,7 +25,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Mapping, MutableMapping, Set
-from typing import Any
+from typing import Any, cast
 
 from aiokafka.consumer import fetcher
 from aiokafka.record.default_records import DefaultRecordBatch, _DefaultRecordBatchPy
@@ -35,7 +35,7 @@ from faust.transport.drivers.aiokafka import Consumer, Producer, Transport
 from faust.types import TP
 
 from schemas.header_names import TolerantBuffer
-from streams.ordering import Admit, PartitionOrder
+from streams.ordering import Admit, Handover, PartitionOrder
 
 SCHEME = "corridorkafka"
 
@@ -92,19 +92,37 @@ class OrderedConsumer(Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.order = PartitionOrder()
+        # A stream marks a record tracked when it takes it from the agent's queue.
+        self.handover: Handover[Any] = Handover(lambda message: bool(message.tracked))
+        self._rewinds: dict[TP, int] = {}
 
     def _sources(self, partitions: Set[TP]) -> set[TP]:
         return {tp for tp in partitions if not self._is_changelog_tp(tp)}
 
     async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
         self.order.revoked(revoked)
+        self._forget(revoked)
         await super().on_partitions_revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: Set[TP], generation_id: int = 0) -> None:
         # Before Faust's own handling: nothing fetched from here on reaches an agent
         # until perform_seek has put each partition back at its committed offset.
         self.order.assigned(self._sources(assigned))
+        self._forget(assigned)
         await super().on_partitions_assigned(assigned, generation_id)
+
+    def _forget(self, partitions: Set[TP]) -> None:
+        self.handover.forget(partitions)
+        for tp in partitions:
+            self._rewinds.pop(tp, None)
+
+    def resume_flow(self) -> None:
+        """Faust calls this right after ``flow_control.resume()``, which emptied every
+        agent's queue: records delivered and not yet taken are read again."""
+        super().resume_flow()
+        for tp, offset in self.handover.lost().items():
+            self.order.rewind(tp, offset)
+            self._rewinds[cast(TP, tp)] = offset
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         """Seek every assigned partition to its committed offset, the log start if none.
@@ -140,8 +158,37 @@ class OrderedConsumer(Consumer):
 
         await self._thread.call_thread(seek)
 
+    async def _rewind(self) -> None:
+        """Read again the records Faust threw away (:meth:`resume_flow`), before any other."""
+        rewinds, self._rewinds = self._rewinds, {}
+        for tp, offset in rewinds.items():
+            logger.warning(
+                "%s[%d]: records from offset %d had not reached an agent when the flow "
+                "resumed (Faust empties the agents' queues then); reading again from there",
+                tp.topic,
+                tp.partition,
+                offset,
+            )
+        await self._seek_in_thread(rewinds)
+        for tp, offset in rewinds.items():
+            self.order.positioned(tp, offset)
+            self._read_offset[tp] = offset or None
+            self._forget_acks_from(tp, offset)
+
+    def _forget_acks_from(self, tp: TP, offset: int) -> None:
+        """A stream acknowledges a record it dropped (flow stopped, older generation):
+        those acknowledgements must not let the commit pass records read again."""
+        acked = self._acked.get(tp)
+        if not acked:
+            return
+        dropped = {o for o in acked if o >= offset}
+        acked[:] = [o for o in acked if o < offset]
+        self._acked_index[tp].difference_update(dropped)
+
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
         """Faust's batch, minus records out of their partition's offset order."""
+        if self._rewinds:
+            await self._rewind()
         self.order.new_batch()
         async for tp, message in super().getmany(timeout):
             if self._is_changelog_tp(tp):
@@ -149,6 +196,7 @@ class OrderedConsumer(Consumer):
                 continue
             verdict = self.order.admit(tp, message.offset)
             if verdict is Admit.DELIVER:
+                self.handover.handed(tp, message.offset, message)
                 yield tp, message
             elif verdict is Admit.DELIVER_AFTER_GAP:
                 logger.warning(
@@ -157,6 +205,7 @@ class OrderedConsumer(Consumer):
                     tp.partition,
                     message.offset,
                 )
+                self.handover.handed(tp, message.offset, message)
                 yield tp, message
             elif verdict is Admit.SEEK_BACK:
                 expected = self.order.next_offset(tp)

@@ -21,13 +21,28 @@ them after a rebalance, and the worker's first rebalance comes right after it st
 agent: after an assignment nothing is delivered until the partition was positioned
 (sought to its committed offset, or the log start when it has none); then only the next
 offset is delivered. A record past it means records were skipped: they are fetched again
-(seek back), and what remains of the batch is dropped. Pure logic, no I/O.
+(seek back), and what remains of the batch is dropped.
+
+4. A record delivered is not yet a record an agent has: it waits in the agent's queue,
+   and Faust empties every queue when it resumes the flow (``FlowControlEvent.resume``,
+   at the end of each recovery after an assignment, right after the seek to the
+   committed offsets). A record fetched during that seek was delivered and then thrown
+   away; the next one was delivered after the resume: revision 1 of an alert vanished
+   while the records around it passed, and the offsets committed went past it. A stream
+   that takes a record while the flow is stopped, or from an older generation, drops it
+   too, and even acknowledges it.
+
+:class:`Handover` remembers each record delivered until a stream took it; when Faust
+resumes the flow, the first one not taken on each partition is where that partition is
+read again from (:meth:`PartitionOrder.rewind`). Pure logic, no I/O.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable, Iterable
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
 
 
 class Admit(enum.Enum):
@@ -81,6 +96,15 @@ class PartitionOrder:
         self._sought_back.discard(tp)
         self._refetched.discard(tp)
 
+    def rewind(self, tp: Hashable, offset: int) -> None:
+        """Records from ``offset`` on were delivered and lost before an agent had them:
+        deliver nothing more of ``tp`` until it was positioned there again."""
+        if tp in self._unpositioned:
+            return
+        self._next[tp] = offset
+        self._sought_back.add(tp)
+        self._refetched.discard(tp)
+
     def next_offset(self, tp: Hashable) -> int | None:
         """The offset ``tp`` must continue from (None: not known, anything goes)."""
         return self._next.get(tp)
@@ -109,3 +133,51 @@ class PartitionOrder:
             return Admit.DELIVER_AFTER_GAP
         self._sought_back.add(tp)
         return Admit.SEEK_BACK
+
+
+Record = TypeVar("Record")
+
+#: Records kept per partition until taken: more than an agent's queue holds (Faust's
+#: ``stream_buffer_maxsize``, 4096), so that a record no stream will ever take (Faust
+#: dropped it between rebalances) cannot make the list grow without end.
+MAX_WAITING = 16_384
+
+
+class Handover(Generic[Record]):
+    """Per partition, the records delivered that no stream has taken yet, oldest first."""
+
+    def __init__(self, taken: Callable[[Record], bool]) -> None:
+        self._taken = taken
+        self._waiting: dict[Hashable, deque[tuple[int, Record]]] = {}
+
+    def handed(self, tp: Hashable, offset: int, record: Record) -> None:
+        """``record`` (at ``offset`` of ``tp``) was delivered to the agents."""
+        waiting = self._waiting.setdefault(tp, deque(maxlen=MAX_WAITING))
+        waiting.append((offset, record))
+        self._prune(waiting)
+
+    def lost(self) -> dict[Hashable, int]:
+        """The queues were emptied: per partition, the first offset delivered and not taken.
+
+        Everything delivered before now is forgotten: taken, or to be read again.
+        """
+        first: dict[Hashable, int] = {}
+        for tp, waiting in self._waiting.items():
+            self._prune(waiting)
+            if waiting:
+                first[tp] = min(offset for offset, _ in waiting)
+        self._waiting.clear()
+        return first
+
+    def forget(self, partitions: Iterable[Hashable]) -> None:
+        """``partitions`` will be read from their committed offsets again (or not by us)."""
+        for tp in partitions:
+            self._waiting.pop(tp, None)
+
+    def __len__(self) -> int:
+        return sum(len(w) for w in self._waiting.values())
+
+    def _prune(self, waiting: deque[tuple[int, Record]]) -> None:
+        # Streams take a partition's records in order: the taken ones are at the head.
+        while waiting and self._taken(waiting[0][1]):
+            waiting.popleft()

@@ -38,9 +38,16 @@ class RetainedTable:
         return value
 
     def put(self, key: bytes, value: bytes, partition: int, event_ms: int) -> None:
-        """Write ``key`` during an event of ``partition``."""
+        """Write ``key`` during an event of ``partition``.
+
+        A batched stage writes once the batch's sends were acknowledged, after a later
+        record of the batch may have moved the partition's event time on: an entry
+        already older than the window then goes at once, as it would have had the records
+        come one at a time.
+        """
         self.table[key] = value
         self.index.written(partition, event_ms, key)
+        self.expire(partition, event_ms)
 
     def expire(self, partition: int, event_ms: int) -> int:
         """Delete this partition's entries older than the window; returns how many."""

@@ -9,12 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streams.dedupe import (
+    MAX_EARLIER_ORIGINS,
     Decision,
     decide,
     digest_entry,
     format_origin,
     parse_digest_entry,
     parse_origin,
+    parse_passed_origins,
     parse_revision_entry,
     parse_revision_origin,
     revision_entry,
@@ -109,3 +111,22 @@ def test_origin_header(raw: bytes | None, expected: tuple[int, int] | None) -> N
     assert parse_origin(raw) == expected
     if expected is not None:
         assert format_origin(*expected) == raw
+
+
+def test_a_lower_revision_read_from_where_it_was_passed_is_a_duplicate() -> None:
+    assert decide(2, 1, (1, 9), (1, 5), [(1, 5), (1, 9)]) is Decision.DUPLICATE
+    assert decide(2, 1, (1, 9), (1, 5), [(1, 9)]) is Decision.SUPERSEDED
+    assert decide(2, 1, (1, 9), (1, 12), [(1, 5), (1, 9)]) is Decision.STALE
+
+
+@given(
+    st.integers(1, 2**31 - 1),
+    st.lists(st.tuples(st.integers(0, 65535), st.integers(0, 2**62)), max_size=40),
+)
+def test_revision_entries_keep_the_latest_earlier_origins(
+    revision: int, earlier: list[tuple[int, int]]
+) -> None:
+    entry = revision_entry(revision, 5, 1, (3, 9), earlier)
+    assert parse_revision_entry(entry) == (revision, 5, 1)
+    assert parse_revision_origin(entry) == (3, 9)
+    assert parse_passed_origins(entry) == [*earlier[-MAX_EARLIER_ORIGINS:], (3, 9)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from prometheus_client import CollectorRegistry
 
 from streams.dedupe import Decision
@@ -117,3 +120,42 @@ def test_a_revision_read_out_of_order_is_passed_on_superseded_and_not_remembered
     assert gate.decide(b"K", 3, 0, 3, (1, 70)) is Decision.UPDATE
     # The same old bytes resent after revision 2 are stale, as before.
     assert gate.decide(b"K", 1, 0, 4, (1, 80)) is Decision.STALE
+
+
+def test_a_passed_revision_read_again_after_a_restart_is_a_duplicate_not_a_late_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics, registry = _metrics()
+    table: dict[bytes, bytes] = {}
+    gate = RevisionGate(table, DAY_MS, metrics)
+    # Revisions 1 and 2 published at inbound offsets 37 and 46, both passed on in order.
+    for revision, offset, decision in ((1, 37, Decision.NEW), (2, 46, Decision.UPDATE)):
+        assert gate.decide(b"K", revision, 0, offset, (0, offset)) is decision
+        gate.passed(b"K", revision, 0, offset, decision, (0, offset))
+    # A restarted worker recovers the table and reads both verified records again.
+    restarted = RevisionGate(table, DAY_MS, metrics)
+    with caplog.at_level(logging.ERROR, logger="streams.dedupe_stage"):
+        assert restarted.decide(b"K", 1, 0, 37, (0, 37)) is Decision.DUPLICATE
+        assert restarted.decide(b"K", 2, 0, 46, (0, 46)) is Decision.DUPLICATE
+    assert caplog.records == []
+    assert _count(registry, "corridor_stream_duplicates_total", kind="duplicate", agency="K") == 2
+
+
+def test_a_late_read_is_still_told_apart_from_a_replay_of_a_passed_revision(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics, _ = _metrics()
+    gate = RevisionGate({}, DAY_MS, metrics)
+    # Revisions 1 and 3 passed on; revision 2 (offset 40, between them) was never read.
+    for revision, offset, decision in ((1, 30, Decision.NEW), (3, 50, Decision.UPDATE)):
+        gate.passed(b"K", revision, 0, offset, decision, (0, offset))
+    with caplog.at_level(logging.ERROR, logger="streams.dedupe_stage"):
+        assert gate.decide(b"K", 2, 0, 60, (0, 40)) is Decision.SUPERSEDED
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    # Once passed on as superseded, reading it again is a duplicate; 1 still is too.
+    gate.passed(b"K", 2, 0, 60, Decision.SUPERSEDED, (0, 40))
+    assert gate.decide(b"K", 2, 0, 61, (0, 40)) is Decision.DUPLICATE
+    assert gate.decide(b"K", 1, 0, 61, (0, 30)) is Decision.DUPLICATE
+    assert gate.decide(b"K", 3, 0, 61, (0, 50)) is Decision.DUPLICATE
+    # Revision 1 resent in a new record after revision 3: stale, as before.
+    assert gate.decide(b"K", 1, 0, 62, (0, 70)) is Decision.STALE

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.ordering import Admit, PartitionOrder
+from streams.ordering import MAX_WAITING, Admit, Handover, PartitionOrder
 
 TP = ("corridor.inbound.PK-FIA", 1)
 OTHER = ("corridor.inbound.PK-FIA", 2)
@@ -108,3 +108,62 @@ def test_whatever_the_fetches_return_deliveries_never_skip_an_offset_unasked(
             elif verdict is Admit.SEEK_BACK:
                 assert offset > last + 1 and not sought_back
                 sought_back = True
+
+
+def test_a_record_delivered_and_then_emptied_from_the_agents_queue_is_read_again() -> None:
+    """The lost revision of the worker-kill case: offset 43 was fetched during the seek
+    to the committed offsets after an assignment, delivered, and thrown away when Faust
+    resumed the flow (which empties the agents' queues); 44 came after and passed."""
+    taken: set[int] = set()
+    handover: Handover[int] = Handover(lambda offset: offset in taken)
+    order = positioned(43)
+    assert order.admit(TP, 43) is Admit.DELIVER
+    handover.handed(TP, 43, 43)
+    # The flow resumes: the queue is emptied before any stream took 43.
+    lost = handover.lost()
+    assert lost == {TP: 43}
+    order.rewind(TP, lost[TP])
+    assert order.admit(TP, 44) is Admit.AFTER_SEEK_BACK  # the rest of the batch in hand
+    order.positioned(TP, 43)  # the consumer's seek back, before the next fetch
+    assert [order.admit(TP, o) for o in (43, 44)] == [Admit.DELIVER, Admit.DELIVER]
+
+
+def test_records_a_stream_took_are_not_read_again_when_the_flow_resumes() -> None:
+    taken: set[int] = set()
+    handover: Handover[int] = Handover(lambda offset: offset in taken)
+    for offset in (10, 11, 12):
+        handover.handed(TP, offset, offset)
+    handover.handed(OTHER, 5, 5)
+    taken |= {10, 11, 12, 5}
+    assert handover.lost() == {}
+    handover.handed(TP, 13, 13)
+    handover.handed(TP, 14, 14)
+    taken.add(13)
+    assert handover.lost() == {TP: 14}
+    assert len(handover) == 0  # forgotten once told
+
+
+def test_taken_records_are_not_kept() -> None:
+    taken: set[int] = set()
+    handover: Handover[int] = Handover(lambda offset: offset in taken)
+    for offset in range(1000):
+        handover.handed(TP, offset, offset)
+        taken.add(offset)
+    assert len(handover) <= 1
+
+
+def test_a_rewind_of_a_partition_not_positioned_yet_changes_nothing() -> None:
+    order = PartitionOrder()
+    order.assigned([TP])
+    order.rewind(TP, 3)
+    assert order.admit(TP, 3) is Admit.NOT_POSITIONED
+
+
+def test_a_record_no_stream_takes_does_not_keep_every_later_one() -> None:
+    taken: set[int] = set()
+    handover: Handover[int] = Handover(lambda offset: offset in taken)
+    for offset in range(MAX_WAITING + 10):
+        handover.handed(TP, offset, offset)
+        if offset > 0:  # 0 was dropped by Faust itself; the stream took all the others
+            taken.add(offset)
+    assert len(handover) <= 1

@@ -14,6 +14,7 @@ from kafka.errors import KafkaError
 from kafka.record import default_records
 
 from consumers.errors import BrokerUnavailable
+from consumers.renewable_producer import RenewableProducer
 from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
 from producers.send_failures import SendFailure, cause_name, classify
@@ -80,17 +81,23 @@ def acked_producer(
     security: ClientSecurity = PLAINTEXT_CLIENT,
     **config: Any,
 ) -> Any:
-    """An idempotent producer whose sends are acknowledged by all in-sync replicas."""
-    return connect(
-        factory,
-        bootstrap=bootstrap,
-        security=security,
-        unavailable=BrokerUnavailable,
-        **client_config(bootstrap, security),
-        acks="all",
-        enable_idempotence=True,
-        **config,
-    )
+    """An idempotent producer whose sends are acknowledged by all in-sync replicas,
+    replaced by a new one after a send failed retriably (:mod:`consumers.renewable_producer`).
+    """
+
+    def build() -> Any:
+        return connect(
+            factory,
+            bootstrap=bootstrap,
+            security=security,
+            unavailable=BrokerUnavailable,
+            **client_config(bootstrap, security),
+            acks="all",
+            enable_idempotence=True,
+            **config,
+        )
+
+    return RenewableProducer(build)
 
 
 class FailedSend:

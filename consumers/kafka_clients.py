@@ -14,9 +14,9 @@ from kafka.errors import KafkaError
 from kafka.record import default_records
 
 from consumers.errors import BrokerUnavailable
-from consumers.renewable_producer import RenewableProducer
 from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
+from producers.renewable_producer import RenewableProducer
 from producers.send_failures import SendFailure, cause_name, classify
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.header_names import TolerantBuffer
@@ -82,7 +82,7 @@ def acked_producer(
     **config: Any,
 ) -> Any:
     """An idempotent producer whose sends are acknowledged by all in-sync replicas,
-    replaced by a new one after a send failed retriably (:mod:`consumers.renewable_producer`).
+    replaced by a new one after a send failed retriably (:mod:`producers.renewable_producer`).
     """
 
     def build() -> Any:

@@ -14,7 +14,7 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeToo
 
 from consumers.errors import BrokerUnavailable
 from consumers.kafka_clients import acked_producer, send_or_failed
-from consumers.renewable_producer import RenewableProducer
+from producers.renewable_producer import RenewableProducer
 
 
 class _Future:
@@ -36,6 +36,9 @@ class _Sender:
 
     def force_close(self) -> None:
         self.forced = True
+
+    def join(self, timeout: float) -> None:
+        assert self.forced
 
 
 class _Producer:

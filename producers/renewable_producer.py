@@ -19,8 +19,8 @@ from typing import Any
 
 from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
-from consumers.errors import BrokerUnavailable
 from producers.send_failures import SendFailure, classify
+from schemas.errors import CorridorError
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ class RenewableProducer:
     """``send``, ``flush`` and ``close`` of the producer ``build()`` returns, renewed when
     a send failed retriably or a flush timed out.
 
-    ``build`` raises :class:`BrokerUnavailable` when no broker answers; a renewal that
-    meets it raises :class:`KafkaConnectionError` (a retriable Kafka error, which the
-    callers' retry loops handle) and is tried again on the next call.
+    When ``build`` raises a retriable Corridor error (the broker cannot be reached), the
+    renewal raises :class:`KafkaConnectionError` instead (a retriable Kafka error, which
+    the callers' retry loops handle) and is tried again on the next call.
     """
 
     def __init__(self, build: Callable[[], Any]) -> None:
@@ -94,7 +94,9 @@ class RenewableProducer:
         _abandon(self._producer)
         try:
             self._producer = self._build()
-        except BrokerUnavailable as exc:
+        except CorridorError as exc:
+            if not exc.retriable:
+                raise
             raise KafkaConnectionError(str(exc)) from exc
         self._broken = False
         self.renewals += 1
@@ -110,6 +112,7 @@ def _abandon(producer: Any) -> None:
     sender = getattr(producer, "_sender", None)
     if sender is not None:
         sender.force_close()
+        sender.join(ABANDON_TIMEOUT_S)
     try:
         producer.close(timeout=ABANDON_TIMEOUT_S)
     except KafkaError as exc:  # it is broken already; the new one is what counts

@@ -63,10 +63,11 @@ class RenewableProducer:
     def close(self, timeout: float | None = None) -> None:
         """Close the producer (a broken one without waiting for what it cannot send)."""
         with self._lock:
-            if self._broken:
-                _abandon(self._producer)
-            else:
-                self._producer.close(timeout=timeout)
+            producer, broken = self._producer, self._broken
+        if broken:
+            _abandon(producer)
+        else:
+            producer.close(timeout=timeout)
 
     def __getattr__(self, name: str) -> Any:
         # Anything else a caller reads (a fake's records in tests, kafka-python's metrics)
@@ -85,21 +86,23 @@ class RenewableProducer:
 
     def _current(self) -> Any:
         with self._lock:
-            if self._broken:
-                self._renew()
-            return self._producer
-
-    def _renew(self) -> None:
-        logger.warning("a Kafka send failed: replacing the producer before sending again")
-        _abandon(self._producer)
-        try:
-            self._producer = self._build()
-        except CorridorError as exc:
-            if not exc.retriable:
-                raise
-            raise KafkaConnectionError(str(exc)) from exc
-        self._broken = False
-        self.renewals += 1
+            if not self._broken:
+                return self._producer
+            broken = self._producer
+            logger.warning("a Kafka send failed: replacing the producer before sending again")
+            try:
+                self._producer = self._build()
+            except CorridorError as exc:
+                if not exc.retriable:
+                    raise
+                raise KafkaConnectionError(str(exc)) from exc
+            self._broken = False
+            self.renewals += 1
+            fresh = self._producer
+        # Outside the lock: the broken producer's I/O thread fails its records as it
+        # stops, and their errbacks take the lock.
+        _abandon(broken)
+        return fresh
 
 
 def _abandon(producer: Any) -> None:

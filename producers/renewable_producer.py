@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 #: How long closing a broken producer may wait for what it still holds.
 ABANDON_TIMEOUT_S = 5.0
+#: After building a new producer failed (no broker answered), how long every call fails
+#: at once before the next try: a batch of sends must not wait out one bootstrap each.
+RETRY_BUILD_AFTER_S = 5.0
 
 
 class RenewableProducer:
@@ -34,14 +38,19 @@ class RenewableProducer:
 
     When ``build`` raises a retriable Corridor error (the broker cannot be reached), the
     renewal raises :class:`KafkaConnectionError` instead (a retriable Kafka error, which
-    the callers' retry loops handle) and is tried again on the next call.
+    the callers' retry loops handle); calls fail so at once for ``RETRY_BUILD_AFTER_S``,
+    then the next one tries again.
     """
 
-    def __init__(self, build: Callable[[], Any]) -> None:
+    def __init__(
+        self, build: Callable[[], Any], clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._build = build
+        self._clock = clock
         self._lock = threading.Lock()
         self._producer: Any = build()
         self._broken = False
+        self._build_again_at = 0.0
         self.renewals = 0
 
     def send(self, topic: str, **record: Any) -> Any:
@@ -89,12 +98,15 @@ class RenewableProducer:
             if not self._broken:
                 return self._producer
             broken = self._producer
+            if self._clock() < self._build_again_at:
+                raise KafkaConnectionError("no broker answered for a new producer yet")
             logger.warning("a Kafka send failed: replacing the producer before sending again")
             try:
                 self._producer = self._build()
             except CorridorError as exc:
                 if not exc.retriable:
                     raise
+                self._build_again_at = self._clock() + RETRY_BUILD_AFTER_S
                 raise KafkaConnectionError(str(exc)) from exc
             self._broken = False
             self.renewals += 1

@@ -14,7 +14,7 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeToo
 
 from consumers.errors import BrokerUnavailable
 from consumers.kafka_clients import acked_producer, send_or_failed
-from producers.renewable_producer import RenewableProducer
+from producers.renewable_producer import RETRY_BUILD_AFTER_S, RenewableProducer
 
 
 class _Future:
@@ -112,7 +112,7 @@ def test_a_refused_record_keeps_the_producer(built: list[_Producer]) -> None:
     assert len(built) == 1 and built[0].sent == ["inbox", "inbox"]
 
 
-def test_a_renewal_without_a_broker_is_retried_on_the_next_send() -> None:
+def test_a_renewal_without_a_broker_fails_at_once_until_its_pause_ends() -> None:
     producers: list[_Producer] = [_Producer()]
     reachable = [True, False, True]
 
@@ -122,11 +122,16 @@ def test_a_renewal_without_a_broker_is_retried_on_the_next_send() -> None:
         producers.append(_Producer())
         return producers[-1]
 
-    producer = RenewableProducer(build)
+    now = [0.0]
+    producer = RenewableProducer(build, clock=lambda: now[0])
     producers[1].fail_with = KafkaConnectionError("gone")
     producer.send("inbox", value=b"a")
     with pytest.raises(KafkaConnectionError):  # retriable: the callers' loops retry
         producer.send("inbox", value=b"a")
+    with pytest.raises(KafkaConnectionError):  # at once, without another build
+        producer.send("inbox", value=b"a")
+    assert reachable == [True]
+    now[0] = RETRY_BUILD_AFTER_S
     producer.send("inbox", value=b"a")
     assert producers[2].sent == ["inbox"]
     assert producer.renewals == 1

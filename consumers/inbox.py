@@ -52,6 +52,9 @@ from schemas.verification import (
 
 logger = logging.getLogger(__name__)
 
+#: How long the client waits after a poll failed for want of the broker.
+POLL_RETRY_S = 1.0
+
 
 @dataclass(frozen=True)
 class InboxSettings:
@@ -303,9 +306,7 @@ class InboxReader:
         count = 0
         idle_since = dt.datetime.now(dt.UTC)
         while not stop.is_set():
-            polled = self._consumer.poll(
-                timeout_ms=settings.poll_timeout_ms, max_records=_remaining(settings, count)
-            )
+            polled = self._poll(stop, count)
             records = [r for batch in polled.values() for r in batch]
             now = dt.datetime.now(dt.UTC)
             if not records:
@@ -322,6 +323,26 @@ class InboxReader:
             self._commit()
             if settings.max_messages is not None and count >= settings.max_messages:
                 return
+
+    def _poll(self, stop: threading.Event, count: int) -> Any:
+        """One poll; a broker outage (the group coordinator's broker gone) waits and returns
+        nothing, as an empty poll would.
+
+        kafka-python's poll raises KafkaConnectionError when it cannot reach the
+        coordinator; the client must not die of that (an agency's inbox runs unattended).
+        Nothing was handed out, so the next poll reads from the same position.
+        """
+        try:
+            return self._consumer.poll(
+                timeout_ms=self._settings.poll_timeout_ms,
+                max_records=_remaining(self._settings, count),
+            )
+        except AuthorizationError:
+            raise
+        except KafkaError as exc:
+            logger.warning("could not poll the inbox (polling again): %s", exc)
+            stop.wait(POLL_RETRY_S)
+            return {}
 
     def _commit(self) -> None:
         """Commit what was handled; a broker outage only postpones it.

@@ -16,6 +16,7 @@ from kafka.record import default_records
 from consumers.errors import BrokerUnavailable
 from producers.errors import SendRefused
 from producers.kafka_client import client_config, connect
+from producers.renewable_producer import RenewableProducer
 from producers.send_failures import SendFailure, cause_name, classify
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.header_names import TolerantBuffer
@@ -80,17 +81,23 @@ def acked_producer(
     security: ClientSecurity = PLAINTEXT_CLIENT,
     **config: Any,
 ) -> Any:
-    """An idempotent producer whose sends are acknowledged by all in-sync replicas."""
-    return connect(
-        factory,
-        bootstrap=bootstrap,
-        security=security,
-        unavailable=BrokerUnavailable,
-        **client_config(bootstrap, security),
-        acks="all",
-        enable_idempotence=True,
-        **config,
-    )
+    """An idempotent producer whose sends are acknowledged by all in-sync replicas,
+    replaced by a new one after a send failed retriably (:mod:`producers.renewable_producer`).
+    """
+
+    def build() -> Any:
+        return connect(
+            factory,
+            bootstrap=bootstrap,
+            security=security,
+            unavailable=BrokerUnavailable,
+            **client_config(bootstrap, security),
+            acks="all",
+            enable_idempotence=True,
+            **config,
+        )
+
+    return RenewableProducer(build)
 
 
 class FailedSend:

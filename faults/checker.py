@@ -133,15 +133,19 @@ def check(
     topic_incidents: Mapping[str, FinalIncident],
     reference: Mapping[str, FinalIncident],
     incident_digest: Any,
+    unknown: Iterable[Acknowledged] = (),
 ) -> Verdict:
     """Compare the stores, the quarantine and the incidents with what should be.
 
     ``quarantined`` describes each record on the quarantine topic (every record the
     workload publishes is genuine, so each is spurious). ``incident_digest`` maps a
     stored incident document to its content digest. ``topic_incidents`` are the
-    active incidents as the incidents topic's last versions leave them.
+    active incidents as the incidents topic's last versions leave them. ``unknown`` are
+    the sends whose outcome the client reported unknown: not expected (the client did not
+    say they were written), but genuine where stored by an entitled recipient.
     """
     expected = expected_deliveries(acknowledged, taskforce, stores)
+    allowed = {**expected_deliveries(unknown, taskforce, stores), **expected}
     stored_ids = {(r, row.delivery_id) for r, rows in stores.items() for row in rows}
     lost = sorted(
         f"{r} {label}" for (r, did), label in expected.items() if (r, did) not in stored_ids
@@ -164,7 +168,7 @@ def check(
             _version_label(row.document) for row in rows if row.document.get("kind") == "incident"
         )
         doubled += [f"{recipient} {label} x{n}" for label, n in sorted(versions.items()) if n > 1]
-        mine = {did for r, did in expected if r == recipient}
+        mine = {did for r, did in allowed if r == recipient}
         unentitled += [
             f"{recipient} {_alert_label(row.document)}"
             for row in rows

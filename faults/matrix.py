@@ -196,6 +196,7 @@ def run_case(case: FaultCase, settings: CaseSettings) -> CaseReport:
             active_finals(incidents_on_topic(settings.bootstrap, deployment.topics)),
             reference,
             stored_incident_digest,
+            publisher.unknown,
         )
     except AssertionError as exc:  # a wait timed out: say which service is gone, if any
         raise AssertionError(f"{case.name}: {exc}; exited by itself: {hub.exited()}") from exc

@@ -49,6 +49,7 @@ class SteadyPublisher:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._acknowledged: list[Acknowledged] = []
+        self._unknown: list[Acknowledged] = []
         self._sends: list[SendRecord] = []
         self._last: LastAcknowledged | None = None
         self.attempted = 0
@@ -73,6 +74,13 @@ class SteadyPublisher:
         """Every send so far with its outcome, in publishing order."""
         with self._lock:
             return list(self._sends)
+
+    @property
+    def unknown(self) -> list[Acknowledged]:
+        """The alerts whose send the client reported unknown: they may have been written,
+        and then delivered (``acked_at`` is when the outcome was reported)."""
+        with self._lock:
+            return list(self._unknown)
 
     @property
     def unacknowledged(self) -> list[SendRecord]:
@@ -138,6 +146,10 @@ class SteadyPublisher:
                 )
                 if outcome.partition is not None:
                     self._last = LastAcknowledged(outcome.topic, outcome.partition)
+            elif send.status == "unknown":
+                self._unknown.append(
+                    Acknowledged(planned.agency, planned.alert, outcome.message_id, reported_at)
+                )
         if not outcome.ok:
             logger.warning("not acknowledged (%s): %s: %s", send.status, send.label, send.error)
 

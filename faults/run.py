@@ -123,19 +123,30 @@ def main(argv: list[str] | None = None) -> int:
                     cluster=cluster,
                 )
                 print(f"running {name} ({size} broker(s)): {chosen[name].summary}", flush=True)
-                report = run_case(chosen[name], settings)
+                try:
+                    report = run_case(chosen[name], settings)
+                except AssertionError as exc:  # a wait timed out: no report for this case
+                    keep[0] = args.keep_broker
+                    _summary(reports, workdir)
+                    print(f"{name} did not finish: {exc}", flush=True)
+                    raise
                 reports.append(report)
                 print(recoveries(report), flush=True)
                 if not report.passed:
                     keep[0] = args.keep_broker
                     print(f"{name}: topics {report.directory.name}.* on {bootstrap}", flush=True)
+    _summary(reports, workdir)
+    return 0 if all(r.passed for r in reports) else 1
+
+
+def _summary(reports: list[CaseReport], workdir: Path) -> None:
+    """The table of the finished cases, their problems, and where the logs are."""
     print()
     print(table(reports))
     for report in reports:
         for line in problems(report):
             print(line)
-    print(f"\nlogs and stores: {workdir}")
-    return 0 if all(r.passed for r in reports) else 1
+    print(f"\nlogs and stores: {workdir}", flush=True)
 
 
 if __name__ == "__main__":

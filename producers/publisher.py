@@ -20,6 +20,7 @@ from kafka.errors import AuthorizationError, KafkaConfigurationError, KafkaError
 from producers.errors import BrokerUnavailable, PublishError, TopicMissing
 from producers.kafka_client import access_error, client_config, connect
 from producers.outcomes import NotSent, PublishOutcome, may_have_been_written, outcome_of
+from producers.renewable_producer import RenewableProducer
 from producers.sealing import Sealing
 from producers.settings import PublisherSettings
 from schemas.errors import SealError
@@ -77,14 +78,20 @@ class AlertPublisher:
         self._sealing = sealing
         self._checked_topics: set[str] = set()
         self._abandoned = False
-        try:
-            self._producer = connect(
+
+        def build() -> Any:
+            return connect(
                 producer_factory,
                 bootstrap=settings.bootstrap,
                 security=settings.security,
                 unavailable=BrokerUnavailable,
                 **producer_config(settings),
             )
+
+        try:
+            # Renewed after a send failed retriably: a long-lived publisher must get over
+            # an outage longer than the delivery timeout (producers.renewable_producer).
+            self._producer = RenewableProducer(build)
         except KafkaConfigurationError as exc:
             raise PublishError(f"invalid Kafka client settings: {exc}") from exc
 

@@ -86,6 +86,9 @@ def test_tombstones_are_rejected_not_crashed_on(
 class _Sent:
     is_done = True
 
+    def add_errback(self, errback: Any, *args: Any) -> None:
+        return None
+
     def succeeded(self) -> bool:
         return True
 

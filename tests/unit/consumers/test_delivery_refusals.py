@@ -31,6 +31,10 @@ class _Future:
         self.is_done = True
         self.exception = error
 
+    def add_errback(self, errback: Any, *args: Any) -> None:
+        if self.exception is not None:
+            errback(*args, self.exception)
+
     def succeeded(self) -> bool:
         return self.exception is None
 
@@ -48,6 +52,9 @@ class _Producer:
         return _Future(self.error if ".inbox." in topic else None)
 
     def flush(self, timeout: float | None = None) -> None:
+        return None
+
+    def close(self, timeout: float | None = None) -> None:
         return None
 
 

@@ -1,8 +1,10 @@
-"""The inbox client outlives a broker outage: a failed commit postpones it, never kills it.
+"""The inbox client outlives a broker outage: a failed commit postpones it, a failed poll
+is polled again; neither kills it.
 
 Found by the fault matrix's ``leader-kill`` case: with the group coordinator's broker
 SIGKILLed, ``commit()`` raised KafkaConnectionError out of the reader and the inbox
-client exited with a traceback, so its agency received nothing more.
+client exited with a traceback, so its agency received nothing more. The ``two-down``
+case found the same of ``poll()`` (KafkaConnectionError finding the coordinator).
 """
 
 from __future__ import annotations
@@ -32,15 +34,24 @@ RECIPIENT = "TR-SG"
 class _OutageConsumer:
     """Hands out one record per poll; commit fails with the errors it is given, in turn."""
 
-    def __init__(self, records: list[Any], commit_errors: list[Exception | None]) -> None:
+    def __init__(
+        self,
+        records: list[Any],
+        commit_errors: list[Exception | None],
+        poll_errors: list[Exception | None] | None = None,
+    ) -> None:
         self._records = records
         self._commit_errors = commit_errors
+        self._poll_errors = poll_errors or []
         self.commits = 0
 
     def partitions_for_topic(self, topic: str) -> set[int]:
         return {0}
 
     def poll(self, timeout_ms: int, max_records: int | None = None) -> dict[str, list[Any]]:
+        error = self._poll_errors.pop(0) if self._poll_errors else None
+        if error is not None:
+            raise error
         return {"tp": [self._records.pop(0)]} if self._records else {}
 
     def commit(self) -> None:
@@ -95,5 +106,24 @@ def test_an_acl_refusal_of_the_commit_still_stops_the_client(
 ) -> None:
     refused = TopicAuthorizationFailedError("group")
     consumer = _OutageConsumer(_records(alert, fia_key, topics, 1), [refused])
+    with pytest.raises(NotAuthorized):
+        list(_read(_reader(consumer, trust_store, topics)))
+
+
+def test_a_poll_failing_while_the_coordinator_is_down_is_polled_again(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
+) -> None:
+    lost_coordinator = KafkaConnectionError("111 ECONNREFUSED")
+    records = _records(alert, fia_key, topics, 3)
+    consumer = _OutageConsumer(records, [], poll_errors=[None, lost_coordinator, lost_coordinator])
+    items = list(_read(_reader(consumer, trust_store, topics)))
+    assert [item.offset for item in items] == [1, 2, 3]
+
+
+def test_an_acl_refusal_of_the_poll_still_stops_the_client(
+    alert: dict[str, Any], fia_key: Ed25519PrivateKey, trust_store: TrustStore, topics: TopicNames
+) -> None:
+    refused = TopicAuthorizationFailedError("inbox")
+    consumer = _OutageConsumer(_records(alert, fia_key, topics, 1), [], poll_errors=[refused])
     with pytest.raises(NotAuthorized):
         list(_read(_reader(consumer, trust_store, topics)))

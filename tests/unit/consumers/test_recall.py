@@ -345,6 +345,9 @@ class FakeFuture:
         self.is_done = True
         self._ok = ok
 
+    def add_errback(self, errback: Any, *args: Any) -> None:
+        return None
+
     def succeeded(self) -> bool:
         return self._ok
 

@@ -97,6 +97,30 @@ def test_quarantined_and_rejected_records_are_spurious(taskforce: TaskForce) -> 
     assert not verdict.clean
 
 
+def test_a_send_reported_unknown_may_be_stored_but_only_where_entitled(
+    taskforce: TaskForce,
+) -> None:
+    # two-down: a send the client reported unknown (its batch expired) had been written,
+    # and was delivered: genuine, neither expected nor unentitled.
+    acks = _acknowledged(40)
+    sent, unknown = acks[:-1], acks[-1]
+    stores = _perfect(acks, taskforce)
+    verdict = check(sent, taskforce, stores, [], {}, {}, lambda d: "", unknown=[unknown])
+    assert verdict.clean and verdict.expected == sum(len(rows) for rows in stores.values()) - len(
+        entitled_recipients(unknown.agency, unknown.alert, taskforce, RECIPIENTS)
+    )
+    outsider = next(
+        r
+        for r in RECIPIENTS
+        if r not in entitled_recipients(unknown.agency, unknown.alert, taskforce, RECIPIENTS)
+    )
+    stores[outsider].append(
+        StoredDelivery(delivery_id(outsider, unknown.message_id), True, _document(unknown))
+    )
+    verdict = check(sent, taskforce, stores, [], {}, {}, lambda d: "", unknown=[unknown])
+    assert len(verdict.unentitled) == 1 and verdict.unentitled[0].startswith(outsider)
+
+
 def test_incident_mismatches_name_missing_extra_and_different() -> None:
     reference = {i: FinalIncident(i, "d") for i in ("a", "b", "c")}
     actual = {

@@ -51,6 +51,10 @@ class FakeFuture:
         if self.result is not PENDING:
             callback(self.result)  # kafka-python calls back at once when already done
 
+    def add_errback(self, errback: Any, *args: Any) -> None:
+        if isinstance(self.result, Exception):
+            errback(*args, self.result)
+
     def failed(self) -> bool:
         return isinstance(self.result, Exception)
 
@@ -86,9 +90,11 @@ class FakeProducer:
     """Answers each send with the next scripted result; close raises like kafka-python's."""
 
     script: ClassVar[list[object]] = []
+    built: ClassVar[list[FakeProducer]] = []
 
     def __init__(self, **config: Any) -> None:
-        self.results = list(self.script)
+        FakeProducer.built.append(self)
+        self.results = self.script  # shared: a renewed producer goes on with the script
         self.futures: list[FakeFuture] = []
         self._sender = FakeSender()
         self.closed = False
@@ -125,6 +131,7 @@ def short_grace(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _publisher(script: list[object], timeout_s: float = 0.3) -> AlertPublisher:
     FakeProducer.script = script
+    FakeProducer.built = []
     settings = PublisherSettings(bootstrap="127.0.0.1:1", delivery_timeout_s=timeout_s)
     return AlertPublisher(settings, Ed25519PrivateKey.generate(), producer_factory=FakeProducer)
 
@@ -225,3 +232,22 @@ def test_after_a_stall_the_rest_is_not_sent(fia_key: Ed25519PrivateKey) -> None:
 )
 def test_which_errors_leave_the_outcome_unknown(exc: Exception, maybe: bool) -> None:
     assert may_have_been_written(exc) is maybe
+
+
+def test_a_publish_after_an_expired_send_goes_to_a_new_producer(
+    fia_key: Ed25519PrivateKey,
+) -> None:
+    # kafka-python's idempotent producer never sends again after a batch that had been
+    # sent expired (the fault matrix's two-down case): a new producer must take over.
+    script: list[object] = [
+        KafkaTimeoutError("Expiring 1 record(s): 30000 ms has passed since batch creation"),
+        Metadata(0, 7),
+    ]
+    publisher = _publisher(script)
+    first, second = _records(fia_key, 2)
+    assert publisher.publish([first])[0].status == "unknown"
+    assert publisher.publish([second])[0].status == "published"
+    publisher.close()
+    old, new = FakeProducer.built
+    assert old._sender.forced and old.closed
+    assert new.futures and new.closed

@@ -1,10 +1,10 @@
 """A stage's outputs and quarantine: no record of any size or shape stops the stage.
 
-Every output is sent acknowledged (:func:`streams.sending.send_acknowledged`). An output
-the Kafka client or broker refuses for the record itself (too large, invalid) can never
-be written: the input is quarantined instead, as ``record_too_large``, and the stage goes
-on. Quarantine records are bounded (:mod:`schemas.quarantine`), so they can always be
-written.
+Quarantine records are sent acknowledged (:func:`streams.sending.send_acknowledged`) and
+bounded (:mod:`schemas.quarantine`), so they can always be written. An output the Kafka
+client or broker refuses for the record itself (too large, invalid) can never be written:
+the stage runner (:mod:`streams.stage_runner`) and the correlate agent quarantine its
+input instead, as ``record_too_large``, and the stage goes on.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from producers.errors import SendRefused
 from schemas import reasons
 from schemas.envelope import RecordHeaders
 from schemas.quarantine import SourceRecord
@@ -76,23 +75,3 @@ class StageOutputs:
     def poison(self, message: Any, stage: str, reason: str, detail: str) -> Rejected:
         """The rejection of a record ``stage`` cannot handle, counted."""
         return poison(self._metrics, message, stage, reason, detail)
-
-    async def pass_on(
-        self, message: Any, stage: str, topic: Any, *record: Any, output: str
-    ) -> bool:
-        """Send ``record`` acknowledged; False when it was refused and ``message`` quarantined.
-
-        Only a refusal of the record itself (too large, invalid) quarantines the input:
-        retrying could never succeed and would stop the stage behind it. A refusal of the
-        worker itself (authorization) propagates: the process stops.
-        """
-        retried = self._metrics.send_retries.labels(output)
-        try:
-            await send_acknowledged(topic, *record, retried=retried)
-        except SendRefused as exc:
-            if not exc.record_refused:
-                raise
-            refused = self.poison(message, stage, reasons.RECORD_TOO_LARGE, str(exc))
-            await self.quarantine(message, refused)
-            return False
-        return True

@@ -24,9 +24,14 @@ def cpu_seconds(pid: int | None) -> float | None:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
     except OSError:
         return None
+    return _cpu_ticks(stat) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(stat: str) -> int:
+    """User+system clock ticks of a /proc ``stat`` line (a process's or a thread's)."""
     fields = stat.rsplit(")", 1)[1].split()
     # Fields after "pid (comm)": state is field 3, utime field 14, stime field 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) + int(fields[12])
 
 
 def total_cpu_seconds(pids: Sequence[int]) -> float | None:
@@ -64,8 +69,7 @@ def jit_cpu_seconds(pids: Sequence[int]) -> float | None:
             continue
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         if _JIT_THREAD.fullmatch(comm):
-            fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            total += _cpu_ticks(stat)
     return total / os.sysconf("SC_CLK_TCK")
 
 

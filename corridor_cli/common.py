@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -164,11 +165,27 @@ def loop_reported(health: LoopHealth, name: str) -> Iterator[None]:
 
 
 def stop_on_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM, for clean shutdown of long-running loops."""
+    """An event set by SIGINT or SIGTERM, for clean shutdown of long-running loops.
+
+    The handler does not set the event itself. It runs in the main thread, which may be
+    inside ``stop.wait()`` holding the event's lock at that very moment: setting the event
+    there takes the same lock again and deadlocks, and the service then ignores SIGTERM for
+    good. The handler writes a byte to a pipe instead (no lock), and a daemon thread that
+    reads the pipe sets the event.
+    """
     stop = threading.Event()
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+
+    def relay() -> None:
+        os.read(read_fd, 1)
+        stop.set()
+
+    threading.Thread(target=relay, name="stop-on-signal", daemon=True).start()
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        with contextlib.suppress(BlockingIOError):  # a byte already waits: enough
+            os.write(write_fd, b"\0")
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from consumers.kafka_clients import kafka_consumer
 from schemas import reasons
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_READ_TIMEOUT_S = 60.0
 #: How long one poll waits for records.
 POLL_MS = 200
+#: Back-off before reading again after a retriable failure: this times the attempt, capped.
+RETRY_BACKOFF_S = 0.5
+MAX_RETRY_BACKOFF_S = 5.0
 
 
 class IncidentRecoveryError(CorridorError):
@@ -116,6 +120,15 @@ def _records_to_end(consumer: Any, topic: str, deadline: float) -> Iterable[Topi
                     yield TopicRecord(record.value, list(record.headers or []), record.offset)
 
 
+def _retriable(exc: BaseException) -> bool:
+    """A failure that another attempt may not meet: a broker away, a leader moving."""
+    if isinstance(exc, KafkaError):
+        return bool(exc.retriable)
+    if isinstance(exc, CorridorError):
+        return bool(getattr(exc, "retriable", False))
+    return isinstance(exc, OSError)
+
+
 def read_last_versions(
     bootstrap: str,
     topic: str,
@@ -125,16 +138,46 @@ def read_last_versions(
 ) -> list[dict[str, Any]]:
     """The last version of each incident on ``topic`` (blocking: run it in a thread).
 
+    A retriable failure (a broker killed mid-read, a leader moving) starts the read again
+    with a new consumer, until the deadline: the worker should not stop for a fault the
+    cluster recovers from by itself in seconds.
+
     Raises:
-        IncidentRecoveryError: the topic was not read to its end within ``timeout_s``.
+        IncidentRecoveryError: the topic was not read to its end within ``timeout_s``, or
+            the broker refused for good (an ACL, say).
     """
     deadline = time.monotonic() + timeout_s
-    try:
-        consumer = kafka_consumer(
-            KafkaConsumer, bootstrap=bootstrap, security=security, enable_auto_commit=False
-        )
-    except CorridorError as exc:
-        raise IncidentRecoveryError(f"cannot read {topic}: {exc}") from exc
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return _read_once(bootstrap, topic, security, verify, deadline)
+        except IncidentRecoveryError:
+            raise
+        except Exception as exc:
+            if not _retriable(exc):
+                raise IncidentRecoveryError(f"cannot read {topic}: {exc!r}") from exc
+            pause = min(RETRY_BACKOFF_S * attempt, MAX_RETRY_BACKOFF_S)
+            if time.monotonic() + pause > deadline:
+                raise IncidentRecoveryError(
+                    f"cannot read {topic} in {timeout_s:g}s: {exc!r}"
+                ) from exc
+            logger.warning(
+                "reading %s failed (attempt %d): %r; reading it again in %.1fs",
+                topic,
+                attempt,
+                exc,
+                pause,
+            )
+            time.sleep(pause)  # a back-off in this reader's own thread, not a wait on others
+
+
+def _read_once(
+    bootstrap: str, topic: str, security: ClientSecurity, verify: VerifyVersion, deadline: float
+) -> list[dict[str, Any]]:
+    consumer = kafka_consumer(
+        KafkaConsumer, bootstrap=bootstrap, security=security, enable_auto_commit=False
+    )
     try:
         return last_versions(_records_to_end(consumer, topic, deadline), verify)
     finally:

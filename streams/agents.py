@@ -6,6 +6,7 @@ the next batch, so each loop asks only once every output of the batch is acknowl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -94,7 +95,12 @@ class Correlate:
         # Table writes go to the changelog partition of the current event (one partition).
         enter_event(events[-1])
         try:
-            publications = self.correlation.process_batch(batch)
+            tables = self.correlation.store(batch)
+            # In a thread: linking a batch into large incidents takes long enough to hold up
+            # every other stage of this worker, which share its event loop. The thread
+            # still shares the interpreter lock, but gives it up every few milliseconds.
+            publications = await asyncio.to_thread(self.correlation.correlate, batch, tables)
+            self.correlation.evict_if_due(batch)
         except Exception as exc:  # a bug on some input: quarantine the batch, go on
             logger.exception("cannot correlate %d alerts", len(batch))
             detail = f"{type(exc).__name__}: {exc}"

@@ -57,6 +57,16 @@ def incident_message_id(incident: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class TableContents:
+    """The tables' values as read in the event loop, for the rebuild after a start."""
+
+    features: list[bytes]
+    """Every stored alert's features."""
+    published: list[bytes]
+    """Every incident's last published payload."""
+
+
+@dataclass(frozen=True)
 class Publication:
     """One incident version, signed and ready to send."""
 
@@ -114,15 +124,50 @@ class CorrelationStage:
         Parse each record with ``AlertFeatures.from_json`` first, so that a record that
         does not parse is set aside before any state changes. Versions of an incident
         are coalesced over the batch: a burst into one incident publishes it once.
+        The three steps, in order, are also called apart by the worker, which runs the
+        middle one in a thread (:class:`streams.agents.Correlate`).
         """
-        pending = [] if self._rebuilt else self._rebuild()
+        tables = self.store(batch)
+        publications = self.correlate(batch, tables)
+        self.evict_if_due(batch)
+        return publications
+
+    def store(self, batch: Sequence[tuple[AlertFeatures, bytes]]) -> TableContents | None:
+        """Write the batch's features to the table; before the first batch after a start,
+        first read the tables' contents for the rebuild.
+
+        Call in the event loop: Faust tables send their changelog through the loop, and
+        a rebalance's recovery writes them there.
+        """
+        tables = None
+        if not self._rebuilt:  # as they were before this batch
+            tables = TableContents(
+                features=[bytes(v) for v in self._features.values()],
+                published=[bytes(v) for v in self._published.values()],
+            )
         for features, raw in batch:
             self._features[features.key.encode()] = raw
+        return tables
+
+    def correlate(
+        self, batch: Sequence[tuple[AlertFeatures, bytes]], tables: TableContents | None
+    ) -> list[Publication]:
+        """Link the batch and sign one version per changed incident (rebuilding first, from
+        ``tables``, after a start).
+
+        Touches only the correlator and this object, never a table, so the worker may run
+        it in a thread while the event loop serves the other stages.
+        """
+        pending = [] if tables is None else self._rebuild(tables)
         changes = self.correlator.add_many(features for features, _ in batch)
+        return pending + [self._sign(change.incident) for change in changes]
+
+    def evict_if_due(self, batch: Sequence[tuple[AlertFeatures, bytes]]) -> None:
+        """Every ``EVICT_EVERY`` alerts, forget those past the retention window (table
+        too: call in the event loop)."""
         before, self._events = self._events, self._events + len(batch)
         if batch and before // EVICT_EVERY != self._events // EVICT_EVERY:
             self._evict(max(features.observed_to_ms for features, _ in batch))
-        return pending + [self._sign(change.incident) for change in changes]
 
     def published(self, publication: Publication) -> None:
         """Remember an incident version once the broker acknowledged it."""
@@ -164,12 +209,12 @@ class CorrelationStage:
             handling=incident["handling_code"],
         )
 
-    def _rebuild(self) -> list[Publication]:
+    def _rebuild(self, tables: TableContents) -> list[Publication]:
         self._rebuilt = True
-        alerts = [AlertFeatures.from_json(bytes(v)) for v in self._features.values()]
+        alerts = [AlertFeatures.from_json(v) for v in tables.features]
         published = {
             incident["incident_id"]: incident
-            for incident in (decode_single_object(bytes(v))[1] for v in self._published.values())
+            for incident in (decode_single_object(v)[1] for v in tables.published)
         }
         for incident in self._published_on_topic:
             known = published.get(incident["incident_id"])

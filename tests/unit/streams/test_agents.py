@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 from schemas.codec import decode_single_object
@@ -11,7 +13,8 @@ from schemas.keys import generate_private_key
 from schemas.topics import TopicNames
 from streams.agents import Correlate
 from streams.correlation_stage import CorrelationStage
-from streams.correlator import Correlator
+from streams.correlator import Correlator, IncidentChange
+from streams.features import AlertFeatures
 from streams.outputs import StageOutputs
 from tests.unit.streams.correlation_fixtures import features
 from tests.unit.streams.stage_fakes import FakeEvent, FakeMessage, FakeTopic, new_metrics
@@ -75,3 +78,38 @@ def test_the_first_batch_after_a_start_withdraws_what_only_the_topic_shows() -> 
         2,
         "WITHDRAWN",
     )
+
+
+def test_other_stages_run_while_a_batch_is_being_correlated() -> None:
+    # The verify and dedupe agents share the worker's event loop with this one: linking a
+    # batch into large incidents used to hold them all up until it was done.
+    other_stage_ran = threading.Event()
+
+    class SlowCorrelator(Correlator):
+        def add_many(self, batch: Iterable[AlertFeatures]) -> list[IncidentChange]:
+            assert other_stage_ran.wait(20), "nothing else ran while correlating"
+            return super().add_many(batch)
+
+    stage = _stage({})
+    stage.correlator = SlowCorrelator(max_fanout=2)
+    metrics = new_metrics()
+    incidents = FakeTopic("t.incidents")
+    agent = Correlate(
+        stage, StageOutputs(FakeTopic("t.quarantine"), metrics), incidents, metrics, 200
+    )
+
+    async def another_stage() -> None:
+        other_stage_ran.set()
+
+    async def correlate_while_another_stage_waits() -> None:
+        waiting = asyncio.ensure_future(another_stage())
+        await agent.take(
+            [
+                _event(0, features("TR-SG", "a1", ids=PHONE).to_json()),
+                _event(1, features("GR-HCG", "b1", ids=PHONE).to_json()),
+            ]
+        )
+        await waiting
+
+    asyncio.run(correlate_while_another_stage_waits())
+    assert len(incidents.records) == 1

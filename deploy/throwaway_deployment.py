@@ -146,8 +146,11 @@ def common_args(deployment: Deployment, bootstrap: str) -> list[str]:
     ]
 
 
-def streams_worker_args(deployment: Deployment, bootstrap: str, index: int = 1) -> list[str]:
-    """``corridor streams worker`` number ``index``; workers share the app id (consumer group)."""
+def streams_worker_args(
+    deployment: Deployment, bootstrap: str, index: int = 1, extra: Sequence[str] = ()
+) -> list[str]:
+    """``corridor streams worker`` number ``index`` (plus ``extra`` options); workers share the
+    app id (consumer group)."""
     return [
         "streams",
         "worker",
@@ -160,6 +163,7 @@ def streams_worker_args(deployment: Deployment, bootstrap: str, index: int = 1) 
         f"{deployment.prefix}-streams",
         "--hub-key",
         str(deployment.hub_key),
+        *extra,
     ]
 
 

@@ -67,6 +67,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, choices=(1, 2), default=1, help="streams worker processes (1)"
     )
+    parser.add_argument(
+        "--worker-option",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="an option for every streams worker, to compare settings "
+        "(e.g. --worker-option=--stage-batch-ms=20; repeat for more)",
+    )
     parser.add_argument("--agencies", type=int, default=5, help="publishing agencies (5)")
     parser.add_argument("--recipients", type=int, default=5, help="inbox recipients (5)")
     parser.add_argument("--seed", type=int, default=7, help="corridor simulate seed (7)")
@@ -185,6 +193,7 @@ def run_dataset(
                 load,
                 args.workers,
                 profiler,
+                args.worker_option,
             )
         )
         if mode == "burst":
@@ -246,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\nCorridor pipeline bench: burst N={args.alerts}, steady {args.rate:g}/s for "
             f"{args.duration:g} s; {args.agencies} publishing agencies, {args.recipients} "
             f"recipients (1 inbox watched); {args.workers} streams worker(s); {where}; "
-            f"{os.cpu_count()} CPUs",
+            f"{os.cpu_count()} CPUs"
+            + (f"; worker options {' '.join(args.worker_option)}" if args.worker_option else ""),
         )
         for report in reports:
             print_dataset(report, sys.stdout)

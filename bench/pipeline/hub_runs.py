@@ -199,13 +199,16 @@ def run_hub(
     load: Load,
     workers: int,
     profiler: Profiler | None,
+    worker_options: Sequence[str] = (),
 ) -> tuple[RunResult, HubExtras]:
     """One run through fresh hub processes; ``warm`` records go first, unmeasured."""
     taskforce = load_taskforce(deployment.config)
     create_topics(bootstrap, pipeline_topics(taskforce, PARTITIONS), taskforce.replication)
     logs = deployment.directory
     services = [
-        start_corridor(f"worker-{i}", streams_worker_args(deployment, bootstrap, i), logs)
+        start_corridor(
+            f"worker-{i}", streams_worker_args(deployment, bootstrap, i, worker_options), logs
+        )
         for i in range(1, workers + 1)
     ]
     services.append(start_corridor("delivery", delivery_args(deployment, bootstrap), logs))

@@ -15,6 +15,10 @@ INBOUND_OFFSET = "corridor-inbound-offset"
 """On the verified topic: ``<partition>:<offset>`` of the inbound record it was verified
 from, so deduplication knows which of two revisions the originator published first."""
 
+FEATURES = "corridor-features"
+"""On the verified topic: the alert's correlation features (JSON), extracted when it was
+verified, so deduplication need not decode the payload a second time."""
+
 REVISION_STATUS = "corridor-revision-status"
 """On the alerts topic and in inboxes: ``new`` (first revision seen), ``update`` or,
 rarely, ``superseded`` (an older revision published before one already delivered)."""
@@ -27,7 +31,7 @@ STATUS_NEW = b"new"
 STATUS_UPDATE = b"update"
 STATUS_SUPERSEDED = b"superseded"
 
-_HUB_ONLY = frozenset({REVISION, INBOUND_OFFSET, REVISION_STATUS, RELEASE})
+_HUB_ONLY = frozenset({REVISION, INBOUND_OFFSET, FEATURES, REVISION_STATUS, RELEASE})
 
 
 def without_hub_headers(headers: RecordHeaders) -> RecordHeaders:

@@ -160,7 +160,11 @@ class DedupeStage:
             (hub_headers.REVISION_STATUS, PASSED_STATUS[decision]),
         ]
         # A superseded revision must not replace the newer one's correlation features.
-        agency, produced_at, features = _opened(message.value, decision is not Decision.SUPERSEDED)
+        agency, produced_at, features = _opened(
+            message.value,
+            decision is not Decision.SUPERSEDED,
+            hub_headers.header_value(headers, hub_headers.FEATURES),
+        )
         return Step(
             event,
             STAGE_DEDUPE,
@@ -179,18 +183,23 @@ class DedupeStage:
 
 
 def _opened(
-    value: bytes, with_features: bool
+    value: bytes, with_features: bool, carried: bytes | None = None
 ) -> tuple[str | None, dt.datetime | None, bytes | None]:
     """Signing agency, signed produce time and (if asked) correlation features of a verified
-    record value, from one opening of the envelope; None where it cannot be read (logged)."""
+    record value, from one opening of the envelope; None where it cannot be read (logged).
+
+    The features the verify stage carried in a header are taken as they are; the payload
+    is decoded for them only when they are missing (a record verified before they were
+    carried, or one whose features the verify stage could not extract).
+    """
     try:
         envelope = open_envelope(value)
     except VerifyError as exc:  # verified upstream: a bug if it happens
         logger.error("cannot read the envelope of a verified record: %r", exc)
         return None, None, None
     header = envelope.header
-    if not with_features:
-        return header.agency, header.produced_at, None
+    if not with_features or carried is not None:
+        return header.agency, header.produced_at, carried if with_features else None
     try:
         _, alert = decode_single_object(envelope.payload)
         features = features_of(alert).to_json()

@@ -23,6 +23,7 @@ from schemas.topics import message_key
 from schemas.verification import VerifiedAlert
 from streams.dedupe import format_origin, value_digest
 from streams.dedupe_stage import ExactRepeats, Repeat
+from streams.features import features_of
 from streams.metrics import StreamMetrics
 from streams.outputs import poison, record_headers
 from streams.stage_plan import VERIFIED, EnterEvent, Output, Step, event_ms, no_enter, quarantined
@@ -109,6 +110,7 @@ class VerifyStage:
             *hub_headers.without_hub_headers(record_headers(message)),
             (hub_headers.REVISION, str(alert["revision"]).encode()),
             (hub_headers.INBOUND_OFFSET, format_origin(message.partition, message.offset)),
+            *_carried_features(alert, message),
         ]
         return Step(event, STAGE_VERIFY, passed=Output(VERIFIED, key, message.value, forwarded))
 
@@ -126,6 +128,17 @@ class VerifyStage:
         if repeat is Repeat.REPLAYED:
             return replayed(self.verifier, source, headers)
         return self.verifier.check(source, arrived_at(message))
+
+
+def _carried_features(alert: dict[str, Any], message: Any) -> RecordHeaders:
+    """The alert's correlation features as a header, from the payload decoded here, so that
+    deduplication does not decode it again. None where they cannot be extracted (logged):
+    deduplication then extracts them itself, and reports why if it cannot either."""
+    try:
+        return [(hub_headers.FEATURES, features_of(alert).to_json())]
+    except Exception:  # an unforeseen shape must not cost the alert its delivery
+        logger.exception("cannot extract correlation features %s@%d", message.topic, message.offset)
+        return []
 
 
 def replayed(verifier: Verifier, source: SourceRecord, headers: RecordHeaders) -> Rejected:

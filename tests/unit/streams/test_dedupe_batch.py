@@ -12,12 +12,16 @@ from hypothesis import strategies as st
 
 from producers.scenarios import sample_datum
 from schemas import hub_headers
+from schemas.codec import decode_single_object
+from schemas.envelope import open_envelope
 from schemas.keys import generate_private_key
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames, message_key
+from streams import dedupe_batch
 from streams.dedupe import format_origin
 from streams.dedupe_batch import DedupeStage
 from streams.dedupe_stage import RevisionGate
+from streams.features import features_of
 from streams.stage_plan import ALERTS, AUDIT, CORRELATION, QUARANTINE
 from tests.unit.streams.stage_fakes import (
     FakeEvent,
@@ -215,3 +219,28 @@ def test_expiry_within_a_batch_leaves_the_state_of_one_at_a_time(
     batched = _run([events], (), 5)
     one_by_one = _run([[event] for event in events], (), 5)
     assert _observed(*batched) == _observed(*one_by_one)
+
+
+def test_features_carried_from_the_verify_stage_are_passed_on_without_decoding_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    carried = _event("A", 1, 10)
+    key, value = _signed("A", 1)
+    _, alert = decode_single_object(open_envelope(value).payload)
+    features = features_of(alert).to_json()
+    carried.message.headers.append((hub_headers.FEATURES, features))
+    decoded: list[bytes] = []
+    monkeypatch.setattr(dedupe_batch, "decode_single_object", decoded.append)
+    topics, _ = _run([[carried]])
+    assert decoded == []
+    assert [(k, v) for k, v, _ in topics[CORRELATION].records] == [(b"taskforce", features)]
+    [(alert_key, _, headers)] = topics[ALERTS].records
+    assert alert_key == key
+    assert hub_headers.header_value(headers, hub_headers.FEATURES) is None  # hub-only
+
+
+def test_without_carried_features_deduplication_extracts_them_itself() -> None:
+    _, value = _signed("A", 1)
+    _, alert = decode_single_object(open_envelope(value).payload)
+    topics, _ = _run([[_event("A", 1, 10)]])
+    assert [v for _, v, _ in topics[CORRELATION].records] == [features_of(alert).to_json()]

@@ -11,11 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from producers.scenarios import sample_datum
+from schemas import hub_headers
+from schemas.codec import decode_single_object
+from schemas.envelope import open_envelope
 from schemas.keys import generate_private_key
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from streams.dedupe_stage import ExactRepeats
+from streams.features import features_of
 from streams.stage_plan import QUARANTINE, VERIFIED
 from streams.verifier import Verifier
 from streams.verify_stage import LOG_APPEND_TIME, VerifyStage
@@ -127,3 +131,11 @@ def test_batch_decisions_equal_one_at_a_time_decisions(
     batched = _run([b for b in batches if b], tuple(refuse))
     one_by_one = _run([[event] for event in events], tuple(refuse))
     assert _observed(*batched) == _observed(*one_by_one)
+
+
+def test_a_verified_record_carries_its_features_for_deduplication() -> None:
+    topics, _ = _run([[_event(0, 0, 0)]])
+    [(_, value, headers)] = topics[VERIFIED].records
+    _, alert = decode_single_object(open_envelope(value).payload)
+    carried = hub_headers.header_value(headers, hub_headers.FEATURES)
+    assert carried == features_of(alert).to_json()

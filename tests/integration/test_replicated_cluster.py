@@ -129,11 +129,14 @@ def test_every_topic_has_three_copies_two_in_sync_and_no_unclean_election(
     healthy: LocalKafkaCluster, replicated: Pipeline
 ) -> None:
     internal = _worker_topics(replicated)
-    wait_for(
-        lambda: set(internal) <= set(_our_topics(healthy, replicated)),
-        120,
-        "the streams worker to create its changelog and leader topics",
-    )
+
+    def created() -> bool:
+        # Listed first, described a moment later: a topic just created can be listed while
+        # the metadata of its partitions is not yet there.
+        topics = _our_topics(healthy, replicated)
+        return set(internal) <= set(topics) and all(healthy.partitions(t) for t in topics)
+
+    wait_for(created, 120, "the streams worker to create its changelog and leader topics")
     topics = _our_topics(healthy, replicated)
     corridor = [t.name for t in _pipeline_specs(replicated)]
     assert set(corridor) <= set(topics)

@@ -18,7 +18,7 @@ from streams.features import AlertFeatures
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs
 from streams.sending import Sending, send_all_acknowledged
-from streams.stage_runner import Stage, StageRunner, enter_event
+from streams.stage_runner import Stage, StageRunner, enter_event, observe_batch
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +109,11 @@ class Correlate:
                     message, outputs.poison(message, STAGE_CORRELATE, reasons.UNPROCESSABLE, detail)
                 )
             return
-        self._metrics.correlate_seconds.observe(time.perf_counter() - started)
+        decided = time.perf_counter()
+        self._metrics.correlate_seconds.observe(decided - started)
         self._metrics.correlation_batch.observe(len(batch))
         await self._publish(sources[-1], publications)
+        observe_batch(self._metrics, STAGE_CORRELATE, len(batch), started, decided)
         state = self.correlation.correlator
         self._metrics.correlation_state.labels("alerts").set(len(state.alerts))
         self._metrics.correlation_state.labels("links").set(state.link_count())

@@ -16,6 +16,13 @@ from schemas import reasons
 
 #: Seconds spent verifying one record: signature checks take tens of microseconds.
 VERIFY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
+#: Seconds a stage spends on one batch (deciding it, or awaiting its acknowledgements).
+BATCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+#: Records in one batch.
+BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+#: The phases of a stage's batch, the values of ``corridor_stream_stage_batch_seconds{phase}``.
+PHASE_DECIDE = "decide"
+PHASE_SEND = "send"
 
 
 #: The worker's outputs, the values of ``corridor_stream_send_retries{output}``.
@@ -47,6 +54,8 @@ class StreamMetrics:
     truncated: Counter
     large_incidents: Counter
     correlation_batch: Histogram
+    stage_batch_seconds: Histogram
+    stage_batch_records: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StreamMetrics:
@@ -158,7 +167,23 @@ class StreamMetrics:
             correlation_batch=Histogram(
                 "corridor_stream_correlation_batch_alerts",
                 "Alerts correlated together (their incident versions coalesced into one each)",
-                buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+                buckets=BATCH_SIZE_BUCKETS,
+                registry=registry,
+            ),
+            stage_batch_seconds=Histogram(
+                "corridor_stream_stage_batch_seconds",
+                "Time a stage spent on one batch, by stage (verify, dedupe, correlate) and "
+                "phase: decide (the stage's own work) or send (awaiting every output's "
+                "acknowledgement); a batch's records wait for both",
+                ["stage", "phase"],
+                buckets=BATCH_BUCKETS,
+                registry=registry,
+            ),
+            stage_batch_records=Histogram(
+                "corridor_stream_stage_batch_records",
+                "Records a stage decided together, by stage",
+                ["stage"],
+                buckets=BATCH_SIZE_BUCKETS,
                 registry=registry,
             ),
         )

@@ -12,6 +12,7 @@ batch's events (and may commit their offsets) only after that.
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from faust.streams import _current_event
 
 from producers.errors import SendRefused
 from schemas import reasons
-from streams.metrics import StreamMetrics
+from streams.metrics import PHASE_DECIDE, PHASE_SEND, StreamMetrics
 from streams.outputs import poison
 from streams.sending import RETRY_BACKOFF_S, Sending, send_all_acknowledged, stop_requested
 from streams.stage_plan import Output, Step, quarantined
@@ -31,11 +32,24 @@ logger = logging.getLogger(__name__)
 class Stage(Protocol):
     """A stage as the runner drives it (:class:`~streams.verify_stage.VerifyStage` ...)."""
 
+    name: str
+    """The stage's name in metrics and quarantine records."""
+
     def process(self, events: Sequence[Any]) -> list[Step]:
         """Decide a non-empty prefix of ``events``: one step per event."""
 
     def acknowledged(self, step: Step) -> None:
         """``step``'s pass and follow-ups were acknowledged: remember it."""
+
+
+def observe_batch(
+    metrics: StreamMetrics, stage: str, records: int, started: float, decided: float
+) -> None:
+    """Time the batch of ``stage`` started and decided at these ``perf_counter`` readings,
+    sent until now."""
+    metrics.stage_batch_seconds.labels(stage, PHASE_DECIDE).observe(decided - started)
+    metrics.stage_batch_seconds.labels(stage, PHASE_SEND).observe(time.perf_counter() - decided)
+    metrics.stage_batch_records.labels(stage).observe(records)
 
 
 def enter_event(event: Any) -> None:
@@ -70,8 +84,11 @@ class StageRunner:
         """Take ``events`` through ``stage``; returns once every output is acknowledged."""
         remaining = list(events)
         while remaining:
+            started = time.perf_counter()
             steps = stage.process(remaining)
+            decided = time.perf_counter()
             await self.settle(stage, steps)
+            observe_batch(self._metrics, stage.name, len(steps), started, decided)
             remaining = remaining[len(steps) :]
 
     async def settle(self, stage: Stage, steps: Sequence[Step]) -> None:

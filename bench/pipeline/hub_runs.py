@@ -20,9 +20,11 @@ from pathlib import Path
 
 from kafka.admin import KafkaAdminClient
 
+from bench.pipeline import worker_metrics
 from bench.pipeline.cpu import MACHINE, CpuProbe, Profiler, jit_cpu_seconds
 from bench.pipeline.kafka_io import Collector, TimedPublisher, read_topic, topic_timestamps
 from bench.pipeline.results import RunResult
+from kafka_local.config import free_port
 from producers.publisher import PublishOutcome
 from schemas.codec import decode_single_object
 from schemas.envelope import open_envelope
@@ -78,6 +80,8 @@ class HubExtras:
     """py-spy files written for this run."""
     reached: dict[str, int] = field(default_factory=dict)
     """How many measured alerts reached each topic (where missing alerts stopped)."""
+    stage_batches: list[worker_metrics.StageBatches] = field(default_factory=list)
+    """Each stage's batches in the timed window, from the workers' own metrics."""
     broker_jit_s: float = math.nan
     """CPU seconds of the broker JVM's JIT compiler threads in the timed window (part of
     the broker's CPU: a freshly started broker compiles its hot paths under the load)."""
@@ -205,11 +209,16 @@ def run_hub(
     taskforce = load_taskforce(deployment.config)
     create_topics(bootstrap, pipeline_topics(taskforce, PARTITIONS), taskforce.replication)
     logs = deployment.directory
+    metrics_ports = [free_port() for _ in range(workers)]
     services = [
         start_corridor(
-            f"worker-{i}", streams_worker_args(deployment, bootstrap, i, worker_options), logs
+            f"worker-{i}",
+            streams_worker_args(
+                deployment, bootstrap, i, [*worker_options, "--metrics-port", str(port)]
+            ),
+            logs,
         )
-        for i in range(1, workers + 1)
+        for i, port in enumerate(metrics_ports, start=1)
     ]
     services.append(start_corridor("delivery", delivery_args(deployment, bootstrap), logs))
     extras = HubExtras()
@@ -238,6 +247,7 @@ def run_hub(
             if profiler is not None:
                 profiler.start(name.replace(" ", "-"), {s.name: s.pid for s in services})
             try:
+                batches_before = worker_metrics.scrape(metrics_ports)
                 before, measuring_since = probe.sample(), time.monotonic()
                 jit_before = jit_cpu_seconds(broker_pids)
                 outcomes = _offer(publisher, records, load)
@@ -251,6 +261,9 @@ def run_hub(
                         STALL_S,
                     )
                 after, measured_s = probe.sample(), time.monotonic() - measuring_since
+                extras.stage_batches = worker_metrics.stage_batches(
+                    worker_metrics.difference(worker_metrics.scrape(metrics_ports), batches_before)
+                )
                 jit_after = jit_cpu_seconds(broker_pids)
                 if jit_before is not None and jit_after is not None:
                     extras.broker_jit_s = jit_after - jit_before

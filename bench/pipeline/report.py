@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from bench.pipeline import worker_metrics
 from bench.pipeline.hub_runs import HubExtras
 from bench.pipeline.micro import MicroRates
 from bench.pipeline.results import RunResult, fmt, percentile, ratio
@@ -237,6 +238,8 @@ def print_dataset(report: DatasetReport, out: TextIO) -> None:
                 f"p99 {fmt(percentile(spans, 0.99), ' ms'):>11}",
                 file=out,
             )
+        for line in worker_metrics.lines(extras.stage_batches):
+            print(f"  {line}", file=out)
         print(
             f"  incident versions published: {extras.incident_versions} (mean "
             f"{fmt(extras.incident_members_mean, ' members')}, "

@@ -8,8 +8,10 @@ import aiokafka.errors as aiokafka_errors
 import faust
 import pytest
 from faust.streams import current_event
+from prometheus_client import CollectorRegistry
 
 from producers.errors import SendRefused
+from streams.metrics import StreamMetrics
 from streams.stage_plan import AUDIT, QUARANTINE, Output, Step
 from streams.stage_runner import StageRunner, enter_event
 from tests.unit.streams.stage_fakes import (
@@ -23,6 +25,8 @@ from tests.unit.streams.stage_fakes import (
 
 class _Stage:
     """Passes every record on to the audit role (a must-send) or quarantine; remembers."""
+
+    name = "test"
 
     def __init__(self, role: str) -> None:
         self.role = role
@@ -63,3 +67,22 @@ def test_entering_an_event_leaves_the_streams_own_current_event_alone() -> None:
     enter_event(entered)
     assert current_event() is entered
     assert stream.current_event is buffered
+
+
+def test_each_batch_is_timed_by_phase_and_counted() -> None:
+    registry = CollectorRegistry()
+    metrics = StreamMetrics.create(registry)
+    runner = StageRunner(fake_topics(), metrics, backoff=(0.0, 0.0), stopping=lambda: False)
+    events = [FakeEvent(FakeMessage("t", 0, offset, b"k", b"v")) for offset in range(3)]
+
+    async def two_batches() -> None:
+        await runner.run(_Stage(AUDIT), events)
+        await runner.run(_Stage(AUDIT), events[:1])
+
+    asyncio.run(two_batches())
+    for phase in ("decide", "send"):
+        labels = {"stage": "test", "phase": phase}
+        assert registry.get_sample_value("corridor_stream_stage_batch_seconds_count", labels) == 2
+    labels = {"stage": "test"}
+    assert registry.get_sample_value("corridor_stream_stage_batch_records_count", labels) == 2
+    assert registry.get_sample_value("corridor_stream_stage_batch_records_sum", labels) == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from monitoring.health import LoopHealth
 from schemas.errors import ConfigError
 from schemas.freshness import FreshnessPolicy
 from schemas.keys import load_private_key
+from streams.agents import LOOP_SWITCH_INTERVAL_S
 from streams.app import create_app, source_topics
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.metrics import StreamMetrics
@@ -206,6 +208,10 @@ def run_worker(args: argparse.Namespace) -> int:
         os._exit(common.EXIT_FAILED)
 
     supervision = AgentSupervision(health, exit_now)
+    # The correlate agent links in a thread (streams.agents.Correlate) while the event loop
+    # serves the other stages; each time the loop comes back from a socket wait it must
+    # win the interpreter lock back, which by default the thread keeps for up to 5 ms.
+    sys.setswitchinterval(LOOP_SWITCH_INTERVAL_S)
     with trust.hub_trust(args, taskforce, registry) as keys:
         common.serve_metrics(args, registry, health)
         app = create_app(settings, keys, metrics, supervision)

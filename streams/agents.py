@@ -23,6 +23,9 @@ from streams.stage_runner import Stage, StageRunner, enter_event, observe_batch
 logger = logging.getLogger(__name__)
 
 STAGE_CORRELATE = "correlate"
+#: The worker's interpreter switch interval (seconds): how long the correlating thread may
+#: keep the interpreter lock from the event loop that waits for it (Python's default: 5 ms).
+LOOP_SWITCH_INTERVAL_S = 0.001
 
 
 async def run_batched(

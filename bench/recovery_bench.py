@@ -28,31 +28,22 @@ from kafka import KafkaConsumer, TopicPartition
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 
+from taskforce_file import Member  # noqa: E402
+
 from kafka_local.config import free_port  # noqa: E402
 from processes import stop_process  # noqa: E402
 from producers.publisher import AlertPublisher  # noqa: E402
 from producers.scenarios import sample_datum  # noqa: E402
 from producers.settings import PublisherSettings  # noqa: E402
-from schemas.keys import generate_private_key, write_private_key  # noqa: E402
 from schemas.taskforce import load_taskforce  # noqa: E402
-from schemas.truststore import TrustStore, save_trust_store  # noqa: E402
 from streams.admin import create_topics  # noqa: E402
 from streams.topology import pipeline_topics  # noqa: E402
+from throwaway_deployment import make_deployment  # noqa: E402
 
-TASKFORCE = """
-name = "recovery bench"
-topic_prefix = "{prefix}"
-trust_store = "trust-store.json"
-
-[[agency]]
-id = "PK-FIA"
-role = "investigation_agency"
-
-[[agency]]
-id = "EU-EUROPOL"
-role = "eu_partner"
-publishes = false
-"""
+MEMBERS = (
+    Member("PK-FIA", "investigation_agency"),
+    Member("EU-EUROPOL", "eu_partner", publishes=False),
+)
 RECIPIENT = "EU-EUROPOL"
 TIMEOUT_S = 180.0
 
@@ -75,14 +66,10 @@ def main() -> int:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     workdir = Path(tempfile.mkdtemp(prefix="recovery-bench-"))
     prefix = f"recovery-{uuid.uuid4().hex[:8]}"
-    config = workdir / "taskforce.toml"
-    config.write_text(TASKFORCE.format(prefix=prefix), "utf-8")
-    keys = {a: generate_private_key() for a in ("PK-FIA", "TF-HUB")}
-    store = TrustStore(agencies={})
-    for agency, key in keys.items():
-        store = store.with_key(agency, agency, key.public_key())
-    save_trust_store(workdir / "trust-store.json", store)
-    write_private_key(workdir / "hub.key", keys["TF-HUB"])
+    deployment = make_deployment(
+        workdir, prefix, ["PK-FIA"], [RECIPIENT], members=MEMBERS, name="recovery bench"
+    )
+    config, keys = deployment.config, deployment.keys
     taskforce = load_taskforce(config)
     create_topics(bootstrap, pipeline_topics(taskforce), taskforce.replication)
     common = ["--config", str(config), "--bootstrap", bootstrap, "--metrics-port", "0"]
@@ -98,7 +85,7 @@ def main() -> int:
         "worker": [
             "streams", "worker", *common, "--web-port", str(free_port()),
             "--data-dir", str(workdir / "streams"), "--app-id", f"{prefix}-streams",
-            "--hub-key", str(workdir / "hub.key"),
+            "--hub-key", str(deployment.hub_key),
         ],
         "delivery": ["delivery", *common, "--group", f"{prefix}-delivery", *instance("delivery")],
     }  # fmt: skip

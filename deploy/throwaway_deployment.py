@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from taskforce_file import TRUST_STORE_FILE, Member, taskforce_toml
 
 from kafka_local.cluster import LocalKafkaCluster
 from kafka_local.config import free_port
@@ -87,13 +88,17 @@ def make_deployment(
     publisher_role: str = "border_guard",
     recipient_role: str = "coast_guard",
     replication: Replication | None = None,
+    members: Sequence[Member] | None = None,
+    name: str | None = None,
 ) -> Deployment:
-    """Write a task force where publishers only publish and recipients only receive.
+    """Write a task force: a signing key for each of ``publishers``, the hub's key, the
+    trust store and the task-force file (named ``name``, default the prefix).
 
-    With the default roles (law enforcement, default clearance) every alert that names
-    no recipients goes to every recipient, and never back to its originator. A
-    ``replication`` is written as the file's ``[kafka]`` table, which every topic the hub
-    creates follows; None leaves the table out (the single-broker defaults).
+    Its ``members`` default to publishers that only publish and recipients that only
+    receive: with the default roles (law enforcement, default clearance) every alert
+    that names no recipients goes to every recipient, and never back to its originator.
+    A ``replication`` is written as the file's ``[kafka]`` table, which every topic the
+    hub creates follows; None leaves the table out (the single-broker defaults).
     """
     (directory / "keys").mkdir(parents=True, exist_ok=True)
     keys = {agency: generate_private_key() for agency in publishers}
@@ -103,27 +108,15 @@ def make_deployment(
         write_private_key(directory / "keys" / f"{agency}.key", key, overwrite=True)
     hub_key = generate_private_key()
     store = store.with_key(DEFAULT_HUB_ID, "task-force hub", hub_key.public_key())
-    save_trust_store(directory / "trust-store.json", store)
+    save_trust_store(directory / TRUST_STORE_FILE, store)
     write_private_key(directory / HUB_KEY_FILE, hub_key, overwrite=True)
-    tables = [
-        f'[[agency]]\nid = "{a}"\nrole = "{publisher_role}"\npublishes = true\nreceives = false\n'
-        for a in keys
-    ]
-    tables += [
-        f'[[agency]]\nid = "{a}"\nrole = "{recipient_role}"\npublishes = false\nreceives = true\n'
-        for a in recipients
-    ]
-    if replication is not None:
-        tables.append(
-            f"[kafka]\nreplication_factor = {replication.replication_factor}\n"
-            f"min_insync_replicas = {replication.min_insync_replicas}\n"
-        )
+    if members is None:
+        members = [
+            *(Member(a, publisher_role, publishes=True, receives=False) for a in publishers),
+            *(Member(a, recipient_role, publishes=False, receives=True) for a in recipients),
+        ]
     config = directory / "taskforce.toml"
-    config.write_text(
-        f'name = "{prefix}"\ntopic_prefix = "{prefix}"\ntrust_store = "trust-store.json"\n\n'
-        + "\n".join(tables),
-        encoding="utf-8",
-    )
+    config.write_text(taskforce_toml(name or prefix, prefix, members, replication), "utf-8")
     return Deployment(
         prefix=prefix, directory=directory, config=config, keys=keys, recipients=list(recipients)
     )

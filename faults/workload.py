@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from taskforce_file import Member
+
 from producers.scenarios import sample_alert
 from schemas.catalog import alert_schema
 from schemas.json_mapping import from_json
@@ -27,34 +29,15 @@ RECIPIENTS = ("EU-EUROPOL", "UNODC", "GR-HCG")
 #: Entitlements differ: GR-HCG is not sent its own alerts; UNODC is cleared up to AMBER
 #: only and, not being law enforcement, receives no H2 material; only EU-EUROPOL is named
 #: on TLP:RED alerts.
-TASKFORCE_TOML = """
-name = "fault matrix"
-topic_prefix = "{prefix}"
-trust_store = "trust-store.json"
-
-[[agency]]
-id = "PK-FIA"
-role = "investigation_agency"
-
-[[agency]]
-id = "TR-SG"
-role = "coast_guard"
-
-[[agency]]
-id = "GR-HCG"
-role = "coast_guard"
-
-[[agency]]
-id = "EU-EUROPOL"
-role = "eu_partner"
-publishes = false
-
-[[agency]]
-id = "UNODC"
-role = "international_organisation"
-publishes = false
-tlp_clearance = "AMBER"
-"""
+MEMBERS = (
+    Member("PK-FIA", "investigation_agency"),
+    Member("TR-SG", "coast_guard"),
+    Member("GR-HCG", "coast_guard"),
+    Member("EU-EUROPOL", "eu_partner", publishes=False),
+    Member("UNODC", "international_organisation", publishes=False, tlp_clearance="AMBER"),
+)
+#: The recipients that do not publish.
+RECIPIENTS_ONLY = ("EU-EUROPOL", "UNODC")
 MAX_REVISION = 3
 #: Share of the stream that is a later revision of an alert already published.
 REVISION_SHARE = 0.25

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
+from taskforce_file import Member, taskforce_toml
 
 from consumers.topic_reader import group_caught_up
 from kafka_local.cluster import LocalKafkaCluster
@@ -35,29 +36,17 @@ REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 HUB = "TF-HUB"
-TASKFORCE_TOML = """
-name = "integration test task force"
-topic_prefix = "{prefix}"
-trust_store = "trust-store.json"
+MEMBERS = (
+    Member("PK-FIA", "investigation_agency"),
+    Member("TR-SG", "coast_guard"),
+    Member("GR-HCG", "coast_guard", personal_data=True),
+    Member("EU-EUROPOL", "eu_partner", publishes=False),
+)
 
-[[agency]]
-id = "PK-FIA"
-role = "investigation_agency"
 
-[[agency]]
-id = "TR-SG"
-role = "coast_guard"
-
-[[agency]]
-id = "GR-HCG"
-role = "coast_guard"
-personal_data = true
-
-[[agency]]
-id = "EU-EUROPOL"
-role = "eu_partner"
-publishes = false
-"""
+def taskforce_text(prefix: str) -> str:
+    """The integration tests' task-force file under ``prefix``."""
+    return taskforce_toml("integration test task force", prefix, MEMBERS)
 
 
 def wait_for(condition: Callable[[], T | None], timeout: float, what: str) -> T:
@@ -198,7 +187,7 @@ def running_pipeline(bootstrap: str, workdir: Path, extra_toml: str = "") -> Ite
     """
     prefix = f"it-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
-    config.write_text(TASKFORCE_TOML.format(prefix=prefix) + extra_toml, "utf-8")
+    config.write_text(taskforce_text(prefix) + extra_toml, "utf-8")
     keys = {agency: generate_private_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", HUB)}
     encryption_keys = {
         agency: generate_encryption_key() for agency in ("PK-FIA", "TR-SG", "GR-HCG", "EU-EUROPOL")

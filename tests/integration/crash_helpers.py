@@ -35,9 +35,9 @@ from streams.admin import create_topics
 from streams.topology import pipeline_topics
 from tests.integration.conftest import (
     HUB,
-    TASKFORCE_TOML,
     start_corridor,
     streams_worker_args,
+    taskforce_text,
     wait_for,
 )
 
@@ -203,7 +203,7 @@ def crash_hub(bootstrap: str, workdir: Path) -> Iterator[CrashHub]:
     """A fresh hub (topics created, no process started); stops what it started."""
     prefix = f"crash-{uuid.uuid4().hex[:8]}"
     config = workdir / "taskforce.toml"
-    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
+    config.write_text(taskforce_text(prefix), "utf-8")
     keys = {agency: generate_private_key() for agency in (*PUBLISHERS, HUB)}
     store = TrustStore(agencies={})
     for agency, key in keys.items():

@@ -43,11 +43,11 @@ from streams.admin import create_topics
 from streams.sending import EXIT_INTERRUPTED
 from streams.topology import pipeline_topics
 from tests.integration.conftest import (
-    TASKFORCE_TOML,
     Pipeline,
     scrape_metric,
     start_corridor,
     streams_worker_args,
+    taskforce_text,
     wait_for,
 )
 
@@ -398,7 +398,7 @@ def test_a_worker_retrying_a_send_stops_promptly_on_sigterm_without_committing(
     workdir.mkdir()
     config = workdir / "taskforce.toml"
     config.write_text(
-        TASKFORCE_TOML.format(prefix=prefix).replace(
+        taskforce_text(prefix).replace(
             'trust_store = "trust-store.json"',
             f'trust_store = "{pipeline.workdir / "trust-store.json"}"',
         ),

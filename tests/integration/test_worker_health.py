@@ -23,10 +23,10 @@ from streams.admin import create_topics
 from streams.topology import TopicSpec, pipeline_topics
 from tests.integration.conftest import (
     HUB,
-    TASKFORCE_TOML,
     Pipeline,
     start_corridor,
     streams_worker_args,
+    taskforce_text,
     wait_for,
 )
 
@@ -57,7 +57,7 @@ def test_a_crashing_agent_stops_the_worker_with_exit_code_1(
     """
     prefix = f"hc-{uuid.uuid4().hex[:8]}"
     config = tmp_path / "taskforce.toml"
-    config.write_text(TASKFORCE_TOML.format(prefix=prefix), "utf-8")
+    config.write_text(taskforce_text(prefix), "utf-8")
     keys = {agency: generate_private_key() for agency in ("PK-FIA", HUB)}
     store = TrustStore(agencies={})
     for agency, key in keys.items():

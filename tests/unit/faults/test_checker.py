@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from taskforce_file import taskforce_toml
 
 from consumers.routing import delivery_id
 from faults.checker import (
@@ -18,14 +19,14 @@ from faults.checker import (
     incident_mismatches,
     last_versions,
 )
-from faults.workload import RECIPIENTS, TASKFORCE_TOML, Workload
+from faults.workload import MEMBERS, RECIPIENTS, Workload
 from schemas.taskforce import TaskForce, load_taskforce
 
 
 @pytest.fixture
 def taskforce(tmp_path: Path) -> TaskForce:
     path = tmp_path / "taskforce.toml"
-    path.write_text(TASKFORCE_TOML.format(prefix="unit"), "utf-8")
+    path.write_text(taskforce_toml("fault matrix", "unit", MEMBERS), "utf-8")
     return load_taskforce(path)
 
 

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 
 from corridor_cli import environment
+from monitoring.gc_pauses import GcPauses
 from monitoring.health import LoopHealth, with_health
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity, load_client_security
 from schemas.errors import ConfigError
@@ -140,9 +141,11 @@ class _QuietHandler(WSGIRequestHandler):
 def serve_metrics(
     args: argparse.Namespace, registry: CollectorRegistry, health: LoopHealth | None = None
 ) -> None:
-    """Serve ``/metrics`` (and ``/health`` of ``health``) in a thread if a port was given."""
+    """Serve ``/metrics`` (and ``/health`` of ``health``) in a thread if a port was given,
+    with the process's garbage-collection pauses among them."""
     if not args.metrics_port:
         return
+    GcPauses(registry).install()
     app = make_wsgi_app(registry)
     if health is not None:
         app = with_health(app, health)

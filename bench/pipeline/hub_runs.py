@@ -82,6 +82,8 @@ class HubExtras:
     """How many measured alerts reached each topic (where missing alerts stopped)."""
     stage_batches: list[worker_metrics.StageBatches] = field(default_factory=list)
     """Each stage's batches in the timed window, from the workers' own metrics."""
+    gc_pauses: str | None = None
+    """The workers' garbage-collection pauses in the timed window."""
     broker_jit_s: float = math.nan
     """CPU seconds of the broker JVM's JIT compiler threads in the timed window (part of
     the broker's CPU: a freshly started broker compiles its hot paths under the load)."""
@@ -261,9 +263,11 @@ def run_hub(
                         STALL_S,
                     )
                 after, measured_s = probe.sample(), time.monotonic() - measuring_since
-                extras.stage_batches = worker_metrics.stage_batches(
-                    worker_metrics.difference(worker_metrics.scrape(metrics_ports), batches_before)
+                run_samples = worker_metrics.difference(
+                    worker_metrics.scrape(metrics_ports), batches_before
                 )
+                extras.stage_batches = worker_metrics.stage_batches(run_samples)
+                extras.gc_pauses = worker_metrics.gc_line(run_samples)
                 jit_after = jit_cpu_seconds(broker_pids)
                 if jit_before is not None and jit_after is not None:
                     extras.broker_jit_s = jit_after - jit_before

@@ -240,6 +240,8 @@ def print_dataset(report: DatasetReport, out: TextIO) -> None:
             )
         for line in worker_metrics.lines(extras.stage_batches):
             print(f"  {line}", file=out)
+        if extras.gc_pauses:
+            print(f"  {extras.gc_pauses}", file=out)
         print(
             f"  incident versions published: {extras.incident_versions} (mean "
             f"{fmt(extras.incident_members_mean, ' members')}, "

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 SECONDS = "corridor_stream_stage_batch_seconds"
 RECORDS = "corridor_stream_stage_batch_records"
+GC = "corridor_gc_pause_seconds"
 #: (metric, stage, phase or "", le) -> cumulative count, and (metric, stage, phase, "sum"|"count").
 Samples = dict[tuple[str, str, str, str], float]
 NOT_BUCKETS = ("sum", "count", "created")
@@ -41,13 +42,14 @@ def parse(text: str) -> Samples:
     """The batch histograms' samples of one exposition ``text``."""
     samples: Samples = {}
     for family in text_string_to_metric_families(text):
-        if family.name not in (SECONDS, RECORDS):
+        if family.name not in (SECONDS, RECORDS, GC):
             continue
         for sample in family.samples:
             suffix = sample.name[len(family.name) :].lstrip("_")
             labels = sample.labels
             where = labels.get("le", suffix)
-            key = (family.name, labels.get("stage", ""), labels.get("phase", ""), where)
+            stage = labels.get("stage", labels.get("generation", ""))
+            key = (family.name, stage, labels.get("phase", ""), where)
             samples[key] = sample.value
     return samples
 
@@ -126,3 +128,25 @@ def lines(figures: Sequence[StageBatches]) -> list[str]:
         f"{f.send_p99_s * 1000:,.0f} ms (total {f.send_total_s:.1f} s)"
         for f in figures
     ]
+
+
+def gc_line(samples: Samples) -> str | None:
+    """The workers' garbage-collection pauses in the run (None without any)."""
+    generations = sorted({g for (metric, g, _, _) in samples if metric == GC})
+    parts = []
+    for generation in generations:
+        count = samples.get((GC, generation, "", "count"), 0.0)
+        if count <= 0:
+            continue
+        buckets = [
+            (math.inf if where == "+Inf" else float(where), value)
+            for (metric, g, _, where), value in samples.items()
+            if metric == GC and g == generation and where not in NOT_BUCKETS
+        ]
+        total = samples.get((GC, generation, "", "sum"), 0.0)
+        worst = quantile(buckets, 1.0)
+        parts.append(
+            f"generation {generation}: {int(count)} ({total:.2f} s, "
+            f"longest <= {worst * 1000:,.0f} ms)"
+        )
+    return "GC pauses of the workers: " + "; ".join(parts) if parts else None

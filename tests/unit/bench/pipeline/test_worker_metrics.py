@@ -7,6 +7,7 @@ import math
 from prometheus_client import CollectorRegistry, generate_latest
 
 from bench.pipeline import worker_metrics
+from monitoring.gc_pauses import GcPauses
 from streams.metrics import StreamMetrics
 
 
@@ -40,3 +41,16 @@ def test_a_runs_batches_are_the_difference_of_two_readings() -> None:
 def test_no_batches_no_figures() -> None:
     assert worker_metrics.stage_batches(worker_metrics.parse(_exposition([]))) == []
     assert math.isnan(worker_metrics.quantile([], 0.5))
+
+
+def test_gc_pauses_are_summed_per_generation() -> None:
+    registry = CollectorRegistry()
+    pauses = GcPauses(registry)
+    pauses.histogram.labels("2").observe(0.03)
+    pauses.histogram.labels("2").observe(0.2)
+    pauses.histogram.labels("0").observe(0.0002)
+    line = worker_metrics.gc_line(worker_metrics.parse(generate_latest(registry).decode()))
+    assert line is not None
+    assert "generation 2: 2 (0.23 s, longest <= 250 ms)" in line
+    assert "generation 0: 1" in line
+    assert worker_metrics.gc_line({}) is None

@@ -21,6 +21,7 @@ from schemas.keys import load_private_key
 from streams.agents import LOOP_SWITCH_INTERVAL_S
 from streams.app import create_app, source_topics
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
+from streams.heap import DEFAULT_FREEZE_INTERVAL_S
 from streams.metrics import StreamMetrics
 from streams.sending import request_stop
 from streams.settings import DEFAULT_FRESHNESS, StreamSettings
@@ -150,6 +151,14 @@ def register(sub: Any) -> None:
         help="an incident version with more members is counted and logged as a warning "
         "(default %(default)s)",
     )
+    worker.add_argument(
+        "--gc-freeze-interval",
+        type=float,
+        default=DEFAULT_FREEZE_INTERVAL_S,
+        help="seconds between freezes of the objects that survived garbage collection, "
+        "which keeps full collections (pauses of the whole worker) short; 0: never "
+        "(default %(default)g)",
+    )
     worker.set_defaults(handler=run_worker)
 
 
@@ -175,6 +184,8 @@ def run_worker(args: argparse.Namespace) -> int:
     ):
         if getattr(args, option) <= 0:
             raise ConfigError(f"--{option.replace('_', '-')} must be positive")
+    if args.gc_freeze_interval < 0:
+        raise ConfigError("--gc-freeze-interval must be 0 (never) or positive")
     settings = StreamSettings(
         bootstrap=args.bootstrap,
         taskforce=taskforce,
@@ -190,6 +201,7 @@ def run_worker(args: argparse.Namespace) -> int:
         stage_batch=args.stage_batch,
         stage_batch_s=args.stage_batch_ms / 1000.0,
         incident_size_warning=args.incident_size_warning,
+        gc_freeze_interval_s=args.gc_freeze_interval,
         app_id=args.app_id,
         data_dir=args.data_dir,
         web_port=args.web_port,

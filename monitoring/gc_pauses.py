@@ -11,7 +11,7 @@ import gc
 import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Gauge, Histogram
 
 PAUSE_BUCKETS = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
@@ -27,6 +27,13 @@ class GcPauses:
             buckets=PAUSE_BUCKETS,
             registry=registry,
         )
+        frozen = Gauge(
+            "corridor_gc_frozen_objects",
+            "Objects in the collector's permanent generation, which full collections skip "
+            "(the streams worker freezes its survivors every --gc-freeze-interval seconds)",
+            registry=registry,
+        )
+        frozen.set_function(gc.get_freeze_count)
         self._started = 0.0
 
     def install(self) -> None:

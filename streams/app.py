@@ -33,6 +33,7 @@ from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, Correlati
 from streams.correlator import Correlator
 from streams.dedupe_batch import DedupeStage
 from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
+from streams.heap import freeze_survivors
 from streams.incident_recovery import PublishedOnTopic, hub_verifier
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs
@@ -219,6 +220,13 @@ def create_app(
         """
         supervision.started("correlate")
         await correlating.run(stream, settings.correlation_batch, settings.incident_coalesce_s)
+
+    async def freeze_heap() -> None:
+        """Keep full garbage collections short (:mod:`streams.heap`)."""
+        freeze_survivors()
+
+    if settings.gc_freeze_interval_s > 0:
+        app.timer(interval=settings.gc_freeze_interval_s)(freeze_heap)
 
     for agent, name in ((verify, "verify"), (dedupe, "dedupe"), (correlate, "correlate")):
         supervision.attach(agent, name)

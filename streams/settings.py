@@ -12,6 +12,7 @@ from schemas.freshness import FreshnessPolicy
 from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import TaskForce
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
+from streams.heap import DEFAULT_FREEZE_INTERVAL_S
 
 #: Producer linger of the worker (see ``StreamSettings.producer_linger_s``).
 DEFAULT_PRODUCER_LINGER_S = 0.005
@@ -74,6 +75,9 @@ class StreamSettings:
     16 KiB: an incident of a large cluster alone fills it)."""
     incident_size_warning: int = 200
     """An incident version with more members than this is flagged to operators."""
+    gc_freeze_interval_s: float = DEFAULT_FREEZE_INTERVAL_S
+    """How often the worker freezes the objects that survived into the collector's
+    permanent generation, keeping full collections short (:mod:`streams.heap`; 0: never)."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the worker authenticates (the hub's identity on a secured cluster)."""
     membership: GroupMembership = DYNAMIC

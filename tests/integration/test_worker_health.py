@@ -111,3 +111,17 @@ def test_the_running_hub_reports_every_loop_healthy(pipeline: Pipeline) -> None:
     delivery = wait_for(lambda: healthy(pipeline.delivery_metrics_port), 90, "delivery /health")
     assert delivery["loops"] == {"delivery": {"state": "running"}}
     assert pipeline.worker_metric("corridor_loop_up", loop="dedupe") == 1.0
+
+
+def test_the_running_worker_freezes_what_survives_garbage_collection(pipeline: Pipeline) -> None:
+    """Every --gc-freeze-interval (5 s by default) the worker freezes its survivors, so its
+    full collections skip the state it holds (streams/heap.py)."""
+
+    def frozen_objects() -> float | None:
+        try:
+            return pipeline.worker_metric("corridor_gc_frozen_objects") or None
+        except OSError:  # the worker's metrics endpoint is not up yet
+            return None
+
+    frozen = wait_for(frozen_objects, 90, "the worker's first freeze")
+    assert frozen > 10_000  # the worker's modules and state, not a handful

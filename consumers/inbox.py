@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kafka import KafkaConsumer
 from kafka.errors import AuthorizationError, KafkaError
 
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.errors import InboxMissing
 from consumers.kafka_clients import kafka_consumer
 from consumers.metrics import InboxMetrics

@@ -6,7 +6,7 @@ copy of it that delivery wrote is *recalled*: the recipient gets a hub-signed re
 notice in its inbox naming the recalled delivery id (docs/wire-format.md 12.5).
 
 Recipients and delivery ids are recomputed from the alerts-topic record with
-:func:`consumers.delivery.plan_delivery`, the decision delivery itself makes. All ids
+:func:`consumers.delivery.plan.plan_delivery`, the decision delivery itself makes. All ids
 are derived, never drawn: issuing the notices again (after a restart, or when a later
 registry moves ``compromised_at`` earlier) gives every notice the same message id and
 delivery id, so a recipient stores each one once.
@@ -22,9 +22,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
-from consumers.policy import ALERT
-from consumers.routing import delivery_id
+from consumers.delivery.plan import plan_delivery
+from consumers.delivery.policy import ALERT
+from consumers.delivery.routing import HEADER_DELIVERY_ID, delivery_id
 from schemas.codec import decode_single_object
 from schemas.envelope import RecordHeaders, open_envelope
 from schemas.signing import SignedRecord, sign_recall

@@ -18,7 +18,7 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer, refusal, send_failure
 from consumers.lag import LagReporter

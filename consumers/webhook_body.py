@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.errors import WebhookFormatError
 from schemas.envelope import RecordHeaders
 from schemas.errors import DocumentError

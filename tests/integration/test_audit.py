@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.audit_sources import source_roles
 from consumers.auditor import load_chain
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from kafka_local.config import free_port
 from processes import stop_process
 from producers.publisher import AlertPublisher

@@ -25,7 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.receipts import VERIFIED, receipt_datum
 from consumers.topic_reader import group_caught_up, read_to_end
 from kafka_local.config import free_port

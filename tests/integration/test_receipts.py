@@ -11,7 +11,7 @@ import pytest
 from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.metrics import ReceiptMetrics
 from consumers.receipt_tracker import ReceiptTracker, TrackerSettings
 from consumers.receipts import VERIFIED, receipt_datum

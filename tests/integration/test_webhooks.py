@@ -28,7 +28,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from consumers.dead_letters import DeadLetter, Replayed, parse_dead_letter_topic_value
-from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
+from consumers.delivery.plan import plan_delivery
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
 from consumers.topic_reader import group_caught_up, read_to_end

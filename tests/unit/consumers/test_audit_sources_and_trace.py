@@ -12,7 +12,7 @@ import pytest
 
 from consumers import audit_trace
 from consumers.audit_sources import Role, derive, source_roles
-from consumers.delivery import HEADER_DELIVERY_ID
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.receipts import VERIFIED, receipt_datum
 from producers.scenarios import sample_datum
 from schemas import audit

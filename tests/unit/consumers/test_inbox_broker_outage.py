@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import plan_delivery
+from consumers.delivery.plan import plan_delivery
 from consumers.inbox import InboxReader, InboxSettings
 from consumers.metrics import InboxMetrics
 from schemas.errors import NotAuthorized

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
+from consumers.delivery.plan import plan_delivery
+from consumers.delivery.routing import HEADER_DELIVERY_ID, delivery_id
 from consumers.errors import DeliveryError
 from consumers.inbox import check_delivery
 from consumers.metrics import RecallMetrics
@@ -32,7 +33,6 @@ from consumers.recall import (
 )
 from consumers.recall_service import RecallService, RecallSettings
 from consumers.receiver_store import ReceiverStore
-from consumers.routing import delivery_id
 from producers.scenarios import sample_datum
 from schemas.catalog import payload_schemas, recall_schema
 from schemas.envelope import HEADER_KIND

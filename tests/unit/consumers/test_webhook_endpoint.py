@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import plan_delivery
+from consumers.delivery.plan import plan_delivery
 from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
 from consumers.webhook_body import InboxRecord, webhook_body

@@ -7,7 +7,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.delivery import plan_delivery
+from consumers.delivery.plan import plan_delivery
 from consumers.webhook_body import InboxRecord
 from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce

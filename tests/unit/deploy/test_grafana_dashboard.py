@@ -14,8 +14,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from consumers.audit_metrics import AuditMetrics
+from consumers.delivery.metrics import DeliveryMetrics
 from consumers.metrics import (
-    DeliveryMetrics,
     InboxMetrics,
     RecallMetrics,
     ReceiptMetrics,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from consumers.routing import delivery_id
+from consumers.delivery.routing import delivery_id
 from faults.checker import (
     Acknowledged,
     FinalIncident,

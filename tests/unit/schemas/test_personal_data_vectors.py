@@ -227,8 +227,8 @@ def test_each_delivery_carries_the_headers_the_hub_writes(delivery: dict[str, An
     """The delivery service's own plan, from the alerts-topic record, gives these headers."""
     from pathlib import Path
 
-    from consumers.delivery import plan_delivery
-    from consumers.routing import delivery_id
+    from consumers.delivery.plan import plan_delivery
+    from consumers.delivery.routing import delivery_id
     from schemas.taskforce import Member, TaskForce
 
     members = (

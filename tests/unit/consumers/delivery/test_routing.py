@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.routing import delivery_id
+from consumers.delivery.routing import delivery_id
 
 
 def test_delivery_id_is_stable_and_distinct() -> None:

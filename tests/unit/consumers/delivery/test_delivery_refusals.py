@@ -16,9 +16,10 @@ from kafka.errors import (
 )
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import DeliveryService, DeliverySettings
+from consumers.delivery.metrics import DeliveryMetrics
+from consumers.delivery.service import DeliveryService
+from consumers.delivery.settings import DeliverySettings
 from consumers.errors import DeliveryError
-from consumers.metrics import DeliveryMetrics
 from producers.errors import SendRefused
 from schemas import reasons
 from schemas.signing import sign_alert

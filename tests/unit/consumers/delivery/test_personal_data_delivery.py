@@ -8,7 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from consumers.delivery import plan_delivery
+from consumers.delivery.plan import plan_delivery
 from consumers.inbox import check_delivery
 from schemas import personal_data as pd
 from schemas import reasons

@@ -1,12 +1,14 @@
 """The identity of one delivery: stable across redeliveries (pure).
 
-Who receives what is the sharing policy's decision (``consumers.policy``).
+Who receives what is the sharing policy's decision (``consumers.delivery.policy``).
 """
 
 from __future__ import annotations
 
 import uuid
 
+#: The record header that carries a delivery's id (:func:`delivery_id`).
+HEADER_DELIVERY_ID = "corridor-delivery-id"
 _DELIVERY_NAMESPACE = uuid.UUID("6c0c3e1e-3f2b-5b7e-9d0a-8f4f6f1c2a11")
 
 

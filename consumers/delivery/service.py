@@ -1,6 +1,6 @@
 """The delivery service: copies each alert and incident into every entitled member's inbox.
 
-Who is entitled is the sharing policy's decision (``consumers.policy``), made per
+Who is entitled is the sharing policy's decision (``consumers.delivery.policy``), made per
 member and counted. The originator's signed bytes travel unchanged, so every
 recipient verifies the originator itself; of the record headers only an allowlist
 travels, so no hub-internal header (such as who else may receive an incident)
@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
+from consumers.delivery.metrics import DeliveryMetrics
+from consumers.delivery.plan import DeliveryPlan, InboxWrite, plan_delivery
+from consumers.delivery.settings import DeliverySettings
 from consumers.errors import DeliveryError
 from consumers.kafka_clients import (
     acked_producer,
@@ -32,188 +34,20 @@ from consumers.kafka_clients import (
     send_or_failed,
 )
 from consumers.lag import GroupLagMonitor
-from consumers.metrics import DeliveryMetrics
 from consumers.offsets import rewind_to_last_commit
-from consumers.policy import ALERT, INCIDENT, Decision, decide_all
 from consumers.quarantine_writer import send_to_quarantine
-from consumers.routing import delivery_id
 from producers.publisher import request_timeout_ms
 from producers.send_failures import SendFailure
-from schemas import hub_headers, reasons
-from schemas.access import DEFAULT_DELIVERY_GROUP
-from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
-from schemas.codec import decode_single_object
+from schemas import reasons
 from schemas.envelope import (
-    HEADER_AGENCY,
-    HEADER_ENVELOPE,
-    HEADER_KEY_ID,
-    HEADER_KIND,
-    HEADER_MESSAGE_ID,
     RecordHeaders,
-    open_envelope,
 )
-from schemas.errors import VerifyError
-from schemas.group_membership import DYNAMIC, GroupMembership
-from schemas.marking import Release
-from schemas.personal_data import HEADER as PERSONAL_DATA_HEADER
-from schemas.personal_data import headers_for_recipient
-from schemas.signing import INCIDENT_KIND
-from schemas.taskforce import TaskForce
 
 logger = logging.getLogger(__name__)
 
-HEADER_DELIVERY_ID = "corridor-delivery-id"
-#: Inbox producer linger (see ``DeliverySettings.producer_linger_ms``).
-DEFAULT_PRODUCER_LINGER_MS = 5
-#: Inbox producer batch size (see ``DeliverySettings.producer_batch_bytes``).
-DEFAULT_PRODUCER_BATCH_BYTES = 256 * 1024
+
 STAGE = "delivery"
 UNDELIVERABLE = "undeliverable"
-#: The only record headers a recipient receives (besides the delivery id).
-FORWARDED_HEADERS = frozenset(
-    {
-        HEADER_ENVELOPE,
-        HEADER_KIND,
-        HEADER_AGENCY,
-        HEADER_KEY_ID,
-        HEADER_MESSAGE_ID,
-        hub_headers.REVISION_STATUS,
-        # Rewritten per recipient: only its own key wrap, or removed (not cleared).
-        PERSONAL_DATA_HEADER,
-    }
-)
-
-
-@dataclass(frozen=True)
-class DeliverySettings:
-    """How the delivery service runs."""
-
-    bootstrap: str
-    """Kafka bootstrap servers."""
-    taskforce: TaskForce
-    """Members and topic names."""
-    group_id: str = DEFAULT_DELIVERY_GROUP
-    """Consumer group; several instances share the partitions."""
-    poll_timeout_ms: int = 200
-    """How long one poll waits for records."""
-    max_batch: int = 500
-    """Records per poll, hence per commit."""
-    delivery_timeout_s: float = 30.0
-    """How long a batch's inbox writes may take before the batch is retried."""
-    encryption_key_ids: Mapping[str, Collection[str]] = field(default_factory=dict)
-    """Per agency, the ids of its encryption keys whose wraps it may receive (trust store)."""
-    security: ClientSecurity = PLAINTEXT_CLIENT
-    """How the service authenticates (the hub's identity on a secured cluster)."""
-    lag_interval_s: float = 5.0
-    """How often the consumer lag gauge is measured (two requests to the broker)."""
-    membership: GroupMembership = DYNAMIC
-    """Session timeout and static identity in the consumer group."""
-    producer_linger_ms: int = DEFAULT_PRODUCER_LINGER_MS
-    """How long the inbox producer waits for more records before sending a partition's
-    batch: a polled batch is handed over at once and flushed, so this only bounds how
-    long one urgent record may wait."""
-    producer_batch_bytes: int = DEFAULT_PRODUCER_BATCH_BYTES
-    """Largest batch of records per inbox partition in one produce request."""
-
-
-@dataclass(frozen=True)
-class InboxWrite:
-    """One record to write to one member's inbox."""
-
-    recipient: str
-    """Recipient agency id."""
-    topic: str
-    """Its inbox topic."""
-    key: bytes | None
-    """The original key."""
-    value: bytes
-    """The originator's signed bytes, unchanged."""
-    headers: RecordHeaders
-    """The forwarded headers plus the delivery id."""
-    produced_at: dt.datetime
-    """The originator's produce time, for the latency metric."""
-    personal_data: bool = False
-    """Whether the recipient is cleared for the personal-data fields."""
-
-
-@dataclass(frozen=True)
-class DeliveryPlan:
-    """What to do with one verified record."""
-
-    writes: list[InboxWrite]
-    """Inbox writes (possibly none: e.g. TLP:RED naming nobody else)."""
-    undeliverable: str | None = None
-    """Why the record cannot be delivered at all (quarantined instead)."""
-    kind: str = ALERT
-    """``alert`` or ``incident``."""
-    decisions: tuple[Decision, ...] = ()
-    """The policy's decision for every member."""
-
-
-def plan_delivery(
-    key: bytes | None,
-    value: bytes | None,
-    headers: RecordHeaders,
-    taskforce: TaskForce,
-    encryption_key_ids: Mapping[str, Collection[str]] | None = None,
-) -> DeliveryPlan:
-    """Decide the inbox writes for one record of the alerts topic (pure).
-
-    A recipient the policy clears for personal data gets the attachment with only the
-    wraps for its ``encryption_key_ids``; everyone else gets no attachment.
-    """
-    key_ids = encryption_key_ids or {}
-    if value is None:
-        return DeliveryPlan(writes=[], undeliverable=f"{reasons.TOMBSTONE}: record has no value")
-    try:
-        envelope = open_envelope(value)
-    except VerifyError as exc:
-        return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
-    # An incident's release is the hub's header: its payload (all members' details, the
-    # largest records on the wire) is not decoded here; every recipient verifies it.
-    if envelope.header.kind == INCIDENT_KIND:
-        kind = INCIDENT
-        raw_release = hub_headers.header_value(headers, hub_headers.RELEASE)
-        if raw_release is None:
-            return DeliveryPlan(
-                writes=[], undeliverable="missing_release: incident without the hub's release"
-            )
-        try:
-            release = Release.from_json(raw_release)
-        except ValueError as exc:
-            return DeliveryPlan(writes=[], undeliverable=f"missing_release: {exc}")
-    else:
-        kind = ALERT
-        try:
-            _, datum = decode_single_object(envelope.payload)
-        except VerifyError as exc:
-            return DeliveryPlan(writes=[], undeliverable=f"{exc.reason}: {exc.detail}")
-        release = Release.of_alert(
-            datum["agency"], datum["tlp"], datum["tlp_recipients"], datum["handling_code"]
-        )
-    decisions = tuple(decide_all(kind, release, taskforce))
-    forwarded = [(n, v) for n, v in headers if n in FORWARDED_HEADERS]
-    writes = [
-        InboxWrite(
-            recipient=d.recipient,
-            topic=taskforce.topics.inbox(d.recipient),
-            key=key,
-            value=value,
-            headers=[
-                *headers_for_recipient(
-                    forwarded,
-                    cleared=d.personal_data,
-                    key_ids=key_ids.get(d.recipient, ()),
-                ),
-                (HEADER_DELIVERY_ID, delivery_id(d.recipient, envelope.header.message_id).encode()),
-            ],
-            produced_at=envelope.header.produced_at,
-            personal_data=d.personal_data,
-        )
-        for d in decisions
-        if d.allowed
-    ]
-    return DeliveryPlan(writes=writes, kind=kind, decisions=decisions)
 
 
 class DeliveryService:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consumers import policy
-from consumers.policy import ALERT, INCIDENT, decide, decide_all
+from consumers.delivery import policy
+from consumers.delivery.policy import ALERT, INCIDENT, decide, decide_all
 from schemas.marking import HANDLING_CODES, TLP_LEVELS, Release
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames

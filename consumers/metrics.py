@@ -88,51 +88,6 @@ def set_key_validity(gauge: Gauge, store: TrustStore) -> None:
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
-@dataclass(frozen=True)
-class InboxMetrics:
-    """What the inbox client reports."""
-
-    received: Counter
-    verified: Counter
-    rejected: Counter
-    end_to_end: Histogram
-    recalls: Counter
-
-    @classmethod
-    def create(cls, registry: CollectorRegistry) -> InboxMetrics:
-        """Register the metrics in ``registry``."""
-        return cls(
-            received=Counter(
-                "corridor_inbox_received", "Deliveries read from the inbox", registry=registry
-            ),
-            verified=Counter(
-                "corridor_inbox_verified",
-                "Deliveries whose originator signature verified, by originating agency",
-                ["origin"],
-                registry=registry,
-            ),
-            rejected=Counter(
-                "corridor_inbox_rejected",
-                "Deliveries that failed verification at the recipient, by reason",
-                ["reason"],
-                registry=registry,
-            ),
-            end_to_end=Histogram(
-                "corridor_inbox_publish_to_read_seconds",
-                "From the originator's produce time to the recipient reading it",
-                buckets=LATENCY_BUCKETS,
-                registry=registry,
-            ),
-            recalls=Counter(
-                "corridor_inbox_recalls",
-                "Verified recall notices read (a delivered alert withdrawn), by the recalled "
-                "alert's originating agency",
-                ["origin"],
-                registry=registry,
-            ),
-        )
-
-
 #: Seconds; receipts come from people's systems, and ACTIONED from people: up to days.
 RECEIPT_BUCKETS = (0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 21600.0, 86400.0)
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
 from consumers.errors import DeliveryError
-from consumers.inbox import InboxItem
+from consumers.inbox.check import InboxItem
 from consumers.kafka_clients import acked_producer
 from consumers.receipts import RECEIVED, REJECTED, VERIFIED, receipt_datum
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity

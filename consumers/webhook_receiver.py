@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from consumers.errors import StoreError, WebhookAuthError, WebhookFormatError
 from consumers.https.server import HttpsServer, TlsHandler
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
 from consumers.webhook_body import MAX_BODY_BYTES, parse_webhook_body

@@ -32,7 +32,7 @@ sys.path[:0] = [str(REPO), str(REPO / "deploy")]
 from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from consumers.inbox import check_delivery  # noqa: E402
+from consumers.inbox.check import check_delivery  # noqa: E402
 from consumers.stix.markings import CORRIDOR_EXTENSION_ID, tlp_of  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
 from kafka_local.config import BrokerConfig, free_port  # noqa: E402

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.delivery.plan import plan_delivery
 from consumers.delivery.routing import HEADER_DELIVERY_ID
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry
 from consumers.delivery.plan import plan_delivery
 from consumers.delivery.routing import HEADER_DELIVERY_ID, delivery_id
 from consumers.errors import DeliveryError
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.metrics import RecallMetrics
 from consumers.recall import (
     EVER,

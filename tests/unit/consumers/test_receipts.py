@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.inbox import InboxItem
+from consumers.inbox.check import InboxItem
 from consumers.receipt_sender import receipts_for_item
 from consumers.receipts import ACTIONED, RECEIVED, REJECTED, VERIFIED, ReceiptLedger, receipt_datum
 from schemas import reasons

@@ -15,8 +15,8 @@ from prometheus_client import CollectorRegistry
 
 from consumers.audit_metrics import AuditMetrics
 from consumers.delivery.metrics import DeliveryMetrics
+from consumers.inbox.metrics import InboxMetrics
 from consumers.metrics import (
-    InboxMetrics,
     RecallMetrics,
     ReceiptMetrics,
     ReceiverMetrics,

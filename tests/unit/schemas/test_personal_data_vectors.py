@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from schemas import reasons, vectorgen
 from schemas.catalog import personal_data_schema
 from schemas.codec import encode_binary

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from consumers.delivery.plan import plan_delivery
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from schemas import personal_data as pd
 from schemas import reasons
 from schemas.catalog import personal_data_schema

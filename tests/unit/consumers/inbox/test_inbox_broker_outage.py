@@ -20,8 +20,9 @@ from kafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 from prometheus_client import CollectorRegistry
 
 from consumers.delivery.plan import plan_delivery
-from consumers.inbox import InboxReader, InboxSettings
-from consumers.metrics import InboxMetrics
+from consumers.inbox.metrics import InboxMetrics
+from consumers.inbox.reader import InboxReader
+from consumers.inbox.settings import InboxSettings
 from schemas.errors import NotAuthorized
 from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce

@@ -29,9 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.dead_letters import DEAD_LETTER
-from consumers.dead_letters import REPLAYED as DEAD_LETTER_REPLAYED
 from consumers.delivery.routing import HEADER_DELIVERY_ID
+from consumers.webhooks.dead_letters import DEAD_LETTER
+from consumers.webhooks.dead_letters import REPLAYED as DEAD_LETTER_REPLAYED
 from schemas import audit, hub_headers, reasons
 from schemas.codec import DECODE_ERRORS, decode_single_object
 from schemas.envelope import HEADER_MESSAGE_ID, RecordHeaders, open_envelope

@@ -29,10 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from consumers.errors import StoreError, WebhookAuthError, WebhookFormatError
 from consumers.https.server import HttpsServer, TlsHandler
 from consumers.inbox.check import check_delivery
-from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
-from consumers.webhook_body import MAX_BODY_BYTES, parse_webhook_body
-from consumers.webhook_signing import DEFAULT_MAX_SKEW_S, verify_request
+from consumers.webhooks.body import MAX_BODY_BYTES, parse_webhook_body
+from consumers.webhooks.metrics import ReceiverMetrics
+from consumers.webhooks.signing import DEFAULT_MAX_SKEW_S, verify_request
 from schemas.errors import ConfigError
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames

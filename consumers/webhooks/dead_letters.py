@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from consumers.errors import WebhookFormatError
-from consumers.webhook_body import InboxRecord, parse_record_json, record_json
+from consumers.webhooks.body import InboxRecord, parse_record_json, record_json
 from schemas.json_mapping import format_timestamp
 
 FORMAT = "corridor-deadletter/1"

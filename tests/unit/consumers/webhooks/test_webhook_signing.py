@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.errors import WebhookAuthError
-from consumers.webhook_signing import (
+from consumers.webhooks.signing import (
     HEADER_DELIVERY_ID,
     HEADER_KEY_ID,
     HEADER_SIGNATURE,

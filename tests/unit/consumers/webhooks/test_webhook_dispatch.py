@@ -20,16 +20,17 @@ from kafka.errors import (
 from prometheus_client import CollectorRegistry
 
 from consumers.errors import DeliveryError
-from consumers.metrics import WebhookMetrics
-from consumers.webhook_body import InboxRecord, parse_webhook_body
-from consumers.webhook_client import PostResult
-from consumers.webhook_dispatch import AgencyWorker, WebhookSettings
+from consumers.webhooks.agency_worker import AgencyWorker
+from consumers.webhooks.body import InboxRecord, parse_webhook_body
+from consumers.webhooks.client import PostResult
+from consumers.webhooks.metrics import WebhookMetrics
+from consumers.webhooks.settings import WebhookSettings
 from producers.errors import SendRefused
 from schemas import reasons
 from schemas.audit import parse_audit_event
 from schemas.taskforce import Member, TaskForce, Webhook, WebhookPolicy
 from schemas.topics import TopicNames
-from tests.unit.consumers.webhook_fixtures import inbox_record
+from tests.unit.consumers.webhooks.webhook_fixtures import inbox_record
 
 URL = "https://gr.example/corridor"
 

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.dead_letters import (
+from consumers.errors import WebhookFormatError
+from consumers.webhooks.body import parse_webhook_body, webhook_body
+from consumers.webhooks.dead_letters import (
     DeadLetter,
     Replayed,
     dead_letter_value,
@@ -18,10 +20,8 @@ from consumers.dead_letters import (
     pending,
     replayed_value,
 )
-from consumers.errors import WebhookFormatError
-from consumers.webhook_body import parse_webhook_body, webhook_body
 from schemas.topics import TopicNames
-from tests.unit.consumers.webhook_fixtures import inbox_record
+from tests.unit.consumers.webhooks.webhook_fixtures import inbox_record
 
 T0 = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 

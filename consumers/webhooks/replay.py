@@ -1,7 +1,7 @@
 """Replay of dead-lettered webhook deliveries (``corridor webhooks replay``).
 
 Reads the dead-letter topic to its end, takes the letters not replayed yet
-(:func:`consumers.dead_letters.pending`), optionally of one agency or one delivery
+(:func:`consumers.webhooks.dead_letters.pending`), optionally of one agency or one delivery
 id, and POSTs each once more to the agency's *current* webhook URL from the
 task-force file, with its original delivery id. A 2xx is recorded by a ``replayed``
 record on the dead-letter topic, acknowledged by Kafka before the letter counts as
@@ -18,19 +18,19 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from consumers.dead_letters import (
+from consumers.errors import DeliveryError, WebhookFormatError
+from consumers.topic_reader import read_to_end
+from consumers.webhooks.agency_worker import describe_failure
+from consumers.webhooks.body import webhook_body
+from consumers.webhooks.client import WebhookClient
+from consumers.webhooks.dead_letters import (
     DeadLetter,
     Replayed,
     parse_dead_letter_topic_value,
     pending,
     replayed_value,
 )
-from consumers.errors import DeliveryError, WebhookFormatError
-from consumers.metrics import WebhookMetrics
-from consumers.topic_reader import read_to_end
-from consumers.webhook_body import webhook_body
-from consumers.webhook_client import WebhookClient
-from consumers.webhook_dispatch import describe_failure
+from consumers.webhooks.metrics import WebhookMetrics
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.taskforce import TaskForce
 

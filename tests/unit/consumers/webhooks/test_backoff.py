@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consumers.backoff import backoff_cap, backoff_delay, worst_case_s
+from consumers.webhooks.backoff import backoff_cap, backoff_delay, worst_case_s
 from schemas.taskforce import WebhookPolicy
 
 POLICY = WebhookPolicy(max_attempts=8, initial_backoff_s=1.0, max_backoff_s=300.0, timeout_s=10.0)

@@ -13,16 +13,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
-from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
-from consumers.webhook_body import webhook_body
-from consumers.webhook_client import WebhookClient
-from consumers.webhook_receiver import ReceiverSettings, WebhookEndpoint, WebhookServer
+from consumers.webhooks.body import webhook_body
+from consumers.webhooks.client import WebhookClient
+from consumers.webhooks.metrics import ReceiverMetrics
+from consumers.webhooks.receiver import ReceiverSettings, WebhookEndpoint, WebhookServer
 from schemas.keys import generate_private_key
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
 from tests.tls_files import Tls, make_tls_files
-from tests.unit.consumers.webhook_fixtures import inbox_record
+from tests.unit.consumers.webhooks.webhook_fixtures import inbox_record
 
 HUB_KEY = generate_private_key()
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.webhook_signing import sign_request
+from consumers.webhooks.signing import sign_request
 from schemas.errors import ConfigError
 
 USER_AGENT = "corridor-webhooks/1"

@@ -8,7 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.delivery.plan import plan_delivery
-from consumers.webhook_body import InboxRecord
+from consumers.webhooks.body import InboxRecord
 from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from prometheus_client import CollectorRegistry
 
 from consumers.delivery.plan import plan_delivery
-from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
-from consumers.webhook_body import InboxRecord, webhook_body
-from consumers.webhook_receiver import ReceiverSettings, Request, WebhookEndpoint
-from consumers.webhook_signing import sign_request
+from consumers.webhooks.body import InboxRecord, webhook_body
+from consumers.webhooks.metrics import ReceiverMetrics
+from consumers.webhooks.receiver import ReceiverSettings, Request, WebhookEndpoint
+from consumers.webhooks.signing import sign_request
 from schemas.catalog import personal_data_schema
 from schemas.json_mapping import from_json, to_json
 from schemas.keys import encryption_key_id, generate_private_key
@@ -27,7 +27,7 @@ from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
-from tests.unit.consumers.webhook_fixtures import inbox_record
+from tests.unit.consumers.webhooks.webhook_fixtures import inbox_record
 
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 HUB_KEY = generate_private_key()

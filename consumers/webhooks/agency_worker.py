@@ -1,19 +1,7 @@
-"""The webhook dispatcher: POSTs each delivery in a member's inbox to its HTTPS webhook.
+"""One agency's webhook deliveries: its inbox POSTed in order, retried, or dead-lettered.
 
-The inbox topic is every member's delivery log; members with ``[agency.webhook] url``
-also get each delivery POSTed, signed by the hub (:mod:`consumers.webhook_signing`).
-
-* One worker thread, Kafka consumer and consumer group (``<group>.<AGENCY>``) per
-  agency: a receiver that is down delays only its own agency's deliveries, never
-  another's. Within one agency deliveries go out in inbox order, one at a time; a
-  failing delivery holds the ones behind it for at most its retry budget (see
-  :func:`consumers.backoff.worst_case_s`), then goes to the dead letters.
-* Each delivery is retried with exponential backoff and full jitter up to
-  ``webhooks.max_attempts``, or dead-lettered at once on a status that repeating
-  cannot change (see :attr:`consumers.webhook_client.PostResult.retriable`).
-* An inbox offset is committed only after its POST got a 2xx, or its dead-letter
-  record was acknowledged by Kafka (acks=all). A crash repeats the uncommitted POSTs,
-  with the same delivery id, which the receiver stores once.
+An inbox offset is committed only after its POST got a 2xx, or its dead-letter record
+was acknowledged by Kafka (acks=all); see :mod:`consumers.webhooks.dispatcher`.
 """
 
 from __future__ import annotations
@@ -24,70 +12,34 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from consumers.backoff import backoff_delay, worst_case_s
-from consumers.dead_letters import DeadLetter, dead_letter_value
 from consumers.errors import DeliveryError
-from consumers.kafka_clients import acked_producer, kafka_consumer
+from consumers.kafka_clients import kafka_consumer
 from consumers.lag import GroupLagMonitor
-from consumers.metrics import WebhookMetrics
 from consumers.offsets import rewind_to_last_commit
 from consumers.quarantine_writer import send_to_quarantine
-from consumers.webhook_body import InboxRecord, webhook_body
-from consumers.webhook_client import PostResult, WebhookClient
-from monitoring.health import LoopHealth
+from consumers.webhooks.backoff import backoff_delay, worst_case_s
+from consumers.webhooks.body import InboxRecord, webhook_body
+from consumers.webhooks.client import PostResult, WebhookClient
+from consumers.webhooks.dead_letters import DeadLetter, dead_letter_value
+from consumers.webhooks.metrics import WebhookMetrics
+from consumers.webhooks.settings import WebhookSettings
 from producers.errors import SendRefused
-from producers.publisher import request_timeout_ms
 from producers.send_failures import SendFailure, cause_name, classify
 from schemas import audit, reasons
-from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.errors import ConfigError, CorridorError
-from schemas.group_membership import DYNAMIC, GroupMembership
-from schemas.taskforce import Member, TaskForce
+from schemas.taskforce import Member
 
 logger = logging.getLogger(__name__)
 
 _MAX_POLL_INTERVAL_MS = 2**31 - 1
 #: The ``stage`` of the dispatcher's quarantine records.
 STAGE = "webhooks"
-
-
-@dataclass(frozen=True)
-class WebhookSettings:
-    """How the webhook dispatcher runs."""
-
-    bootstrap: str
-    """Kafka bootstrap servers."""
-    taskforce: TaskForce
-    """Members, their webhooks, the retry policy and topic names."""
-    group_id: str = "corridor-webhooks"
-    """Prefix of the consumer groups; agency ``A`` is consumed by group ``<group_id>.A``."""
-    poll_timeout_ms: int = 200
-    """How long one poll waits for records."""
-    max_batch: int = 10
-    """Records per poll (each may take its whole retry budget)."""
-    commit_every: int = 1
-    """Deliveries done between offset commits (also committed when the inbox is idle)."""
-    produce_timeout_s: float = 30.0
-    """How long a dead-letter write may take to be acknowledged."""
-    membership: GroupMembership = DYNAMIC
-    """Session timeout (a dispatcher that died loses its partitions after it) and static
-    identity (suffixed with each agency's group) in the consumer groups."""
-    security: ClientSecurity = PLAINTEXT_CLIENT
-    """How the dispatcher authenticates (the hub's identity on a secured cluster)."""
-    lag_interval_s: float = 5.0
-    """How often each agency's consumer lag is measured."""
-
-
-def webhook_members(taskforce: TaskForce) -> list[Member]:
-    """Members that receive deliveries by webhook."""
-    return [m for m in taskforce.members if m.receives and m.webhook is not None]
 
 
 def describe_failure(result: PostResult) -> str:
@@ -351,77 +303,3 @@ class AgencyWorker:
 def storage_key_of(record: InboxRecord) -> str:
     """The id a record without a delivery id is dead-lettered under (its inbox position)."""
     return f"no-delivery-id:{record.partition}:{record.offset}"
-
-
-class WebhookDispatcher:
-    """One :class:`AgencyWorker` thread per webhook member, sharing one idempotent producer."""
-
-    def __init__(
-        self,
-        settings: WebhookSettings,
-        client: WebhookClient,
-        metrics: WebhookMetrics,
-        *,
-        consumer_factory: Callable[..., Any] = KafkaConsumer,
-        producer_factory: Callable[..., Any] = KafkaProducer,
-    ) -> None:
-        members = webhook_members(settings.taskforce)
-        if not members:
-            raise ConfigError("no member agency has an [agency.webhook] url")
-        self._settings = settings
-        self._producer = acked_producer(
-            producer_factory,
-            bootstrap=settings.bootstrap,
-            security=settings.security,
-            client_id="corridor-webhooks",
-            delivery_timeout_ms=int(settings.produce_timeout_s * 1000),
-            request_timeout_ms=request_timeout_ms(settings.produce_timeout_s),
-        )
-        self.workers = [
-            AgencyWorker(
-                m, settings, client, self._producer, metrics, consumer_factory=consumer_factory
-            )
-            for m in members
-        ]
-        self._failure: BaseException | None = None
-
-    def run(self, stop: threading.Event, health: LoopHealth | None = None) -> None:
-        """Run every worker until ``stop`` is set; re-raises a worker's unexpected error.
-
-        Each agency's thread is reported on ``health`` as loop ``webhooks-<AGENCY>``.
-        """
-        crashed = threading.Event()
-        health = health if health is not None else LoopHealth(None)
-
-        def guarded(worker: AgencyWorker) -> None:
-            name = f"webhooks-{worker.agency}"
-            health.running(name)
-            try:
-                worker.run(stop)
-            except BaseException as exc:
-                logger.exception("webhook worker for %s crashed", worker.agency)
-                health.crashed(name, exc)
-                self._failure = exc
-                crashed.set()
-                stop.set()
-            else:
-                health.stopped(name)
-
-        threads = [
-            threading.Thread(target=guarded, args=(w,), name=f"webhooks-{w.agency}", daemon=True)
-            for w in self.workers
-        ]
-        for thread in threads:
-            thread.start()
-        logger.info("webhook dispatcher running for %s", ", ".join(w.agency for w in self.workers))
-        stop.wait()
-        for thread in threads:
-            thread.join()
-        if crashed.is_set() and isinstance(self._failure, SendRefused):
-            raise self._failure
-        if crashed.is_set() and self._failure is not None:
-            raise DeliveryError(f"a webhook worker crashed: {self._failure}") from self._failure
-
-    def close(self) -> None:
-        """Flush and close the dead-letter producer."""
-        self._producer.close(timeout=self._settings.produce_timeout_s)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from consumers.audit_metrics import AuditMetrics
+from consumers.audit.metrics import AuditMetrics
 from consumers.delivery.metrics import DeliveryMetrics
 from consumers.inbox.metrics import InboxMetrics
 from consumers.metrics import RecallMetrics, ReceiptMetrics, RegistryMetrics

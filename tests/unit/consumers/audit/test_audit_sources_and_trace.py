@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from consumers import audit_trace
-from consumers.audit_sources import Role, derive, source_roles
+from consumers.audit import trace as audit_trace
+from consumers.audit.events import derive
+from consumers.audit.sources import Role, source_roles
 from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.receipts import VERIFIED, receipt_datum
 from producers.scenarios import sample_datum

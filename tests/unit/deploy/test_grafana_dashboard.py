@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 from consumers.audit.metrics import AuditMetrics
 from consumers.delivery.metrics import DeliveryMetrics
 from consumers.inbox.metrics import InboxMetrics
-from consumers.metrics import RecallMetrics, ReceiptMetrics, RegistryMetrics
+from consumers.metrics import ReceiptMetrics, RegistryMetrics
+from consumers.recalls.metrics import RecallMetrics
 from consumers.webhooks.metrics import ReceiverMetrics, WebhookMetrics
 from streams.metrics import StreamMetrics
 from tests.dashboard_queries import (

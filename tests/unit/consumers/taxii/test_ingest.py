@@ -13,7 +13,7 @@ from kafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from consumers.delivery.plan import plan_delivery
-from consumers.recall import delivered_alert, notices_for, sign_notice
+from consumers.recalls.notices import delivered_alert, notices_for, sign_notice
 from consumers.stix.ids import report_id
 from consumers.taxii import ingest
 from consumers.taxii.ingest import InboxIngester, IngestSettings

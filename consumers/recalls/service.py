@@ -2,7 +2,7 @@
 
 It reads the alerts topic from the beginning (no consumer group: like the receipt
 tracker, its state is rebuilt from the topic at every start, bounded by the topic's
-retention) into a :class:`~consumers.recall.RecallLedger`, and follows it. After every
+retention) into a :class:`~consumers.recalls.notices.RecallLedger`, and follows it. After every
 poll it asks the key registry in use which keys are revoked and writes, to each
 recipient's inbox, a hub-signed notice for every copy of an alert signed with a
 revoked key at or after its ``compromised_at`` that it has not written yet. So a
@@ -37,8 +37,8 @@ from consumers.kafka_clients import (
     send_or_failed,
 )
 from consumers.lag import LagReporter
-from consumers.metrics import RecallMetrics
-from consumers.recall import RecallLedger, delivered_alert, revocations, sign_notice
+from consumers.recalls.metrics import RecallMetrics
+from consumers.recalls.notices import RecallLedger, delivered_alert, revocations, sign_notice
 from consumers.registry_follower import RegistryFollower
 from producers.publisher import request_timeout_ms
 from producers.send_failures import SendFailure

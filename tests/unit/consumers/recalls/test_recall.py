@@ -19,8 +19,8 @@ from consumers.delivery.plan import plan_delivery
 from consumers.delivery.routing import HEADER_DELIVERY_ID, delivery_id
 from consumers.errors import DeliveryError
 from consumers.inbox.check import check_delivery
-from consumers.metrics import RecallMetrics
-from consumers.recall import (
+from consumers.recalls.metrics import RecallMetrics
+from consumers.recalls.notices import (
     EVER,
     KEY_COMPROMISED,
     DeliveredAlert,
@@ -31,7 +31,7 @@ from consumers.recall import (
     revocations,
     sign_notice,
 )
-from consumers.recall_service import RecallService, RecallSettings
+from consumers.recalls.service import RecallService, RecallSettings
 from consumers.receiver_store import ReceiverStore
 from producers.scenarios import sample_datum
 from schemas.catalog import payload_schemas, recall_schema

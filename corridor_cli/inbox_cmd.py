@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from consumers.inbox.metrics import InboxMetrics
 from consumers.inbox.reader import InboxReader
 from consumers.inbox.settings import InboxSettings
-from consumers.receipt_sender import ReceiptSender
+from consumers.receipts.sender import ReceiptSender
 from consumers.receiver_store import ReceiverStore
 from corridor_cli import common, environment, trust
 from schemas.errors import ConfigError

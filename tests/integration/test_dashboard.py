@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
 from consumers.delivery.routing import HEADER_DELIVERY_ID
-from consumers.receipts import VERIFIED, receipt_datum
+from consumers.receipts.ledger import VERIFIED, receipt_datum
 from consumers.topic_reader import group_caught_up, read_to_end
 from kafka_local.config import free_port
 from local_prometheus import LocalPrometheus

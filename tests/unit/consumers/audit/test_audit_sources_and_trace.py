@@ -14,7 +14,7 @@ from consumers.audit import trace as audit_trace
 from consumers.audit.events import derive
 from consumers.audit.sources import Role, source_roles
 from consumers.delivery.routing import HEADER_DELIVERY_ID
-from consumers.receipts import VERIFIED, receipt_datum
+from consumers.receipts.ledger import VERIFIED, receipt_datum
 from producers.scenarios import sample_datum
 from schemas import audit
 from schemas.keys import generate_private_key

@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 from consumers.errors import DeliveryError
 from consumers.inbox.check import InboxItem
 from consumers.kafka_clients import acked_producer
-from consumers.receipts import RECEIVED, REJECTED, VERIFIED, receipt_datum
+from consumers.receipts.ledger import RECEIVED, REJECTED, VERIFIED, receipt_datum
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.signing import SignedRecord, now_ms, sign_receipt
 from schemas.topics import TopicNames

@@ -8,8 +8,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.inbox.check import InboxItem
-from consumers.receipt_sender import receipts_for_item
-from consumers.receipts import ACTIONED, RECEIVED, REJECTED, VERIFIED, ReceiptLedger, receipt_datum
+from consumers.receipts.ledger import (
+    ACTIONED,
+    RECEIVED,
+    REJECTED,
+    VERIFIED,
+    ReceiptLedger,
+    receipt_datum,
+)
+from consumers.receipts.sender import receipts_for_item
 from schemas import reasons
 from schemas.catalog import receipt_schema
 from schemas.errors import VerifyError

@@ -22,9 +22,9 @@ from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.errors import BrokerUnavailable, DeliveryError
 from consumers.kafka_clients import acked_producer, kafka_consumer, refusal, send_failure
 from consumers.lag import LagReporter
-from consumers.metrics import ReceiptMetrics
 from consumers.quarantine_writer import send_to_quarantine
-from consumers.receipts import ReceiptLedger
+from consumers.receipts.ledger import ReceiptLedger
+from consumers.receipts.metrics import ReceiptMetrics
 from producers.send_failures import SendFailure
 from schemas import hub_headers, reasons
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity

@@ -1,4 +1,9 @@
-"""Prometheus metrics of the delivery service and the inbox client."""
+"""Prometheus metrics every service shares: consumer lag, poison records, key validity.
+
+Also the key-registry follower's metrics (every verifying service runs one) and the
+latency buckets. A service's own metrics object lives in its package
+(``consumers.delivery.metrics``, ``consumers.webhooks.metrics``, ...).
+"""
 
 from __future__ import annotations
 

@@ -37,10 +37,11 @@ from consumers.stix.markings import CORRIDOR_EXTENSION_ID, tlp_of  # noqa: E402
 from consumers.topic_reader import group_caught_up, read_to_end  # noqa: E402
 from kafka_local.config import BrokerConfig, free_port  # noqa: E402
 from kafka_local.node import LocalKafka  # noqa: E402
-from local_prometheus import LocalPrometheus, PrometheusConfig  # noqa: E402
 from local_security import SecurityFiles, ensure_broker_tls, issue_server_pem  # noqa: E402
 from processes import stop_process  # noqa: E402
 from producers.scenarios import sample_alert  # noqa: E402
+from prometheus_local.config import PrometheusConfig  # noqa: E402
+from prometheus_local.server import LocalPrometheus  # noqa: E402
 from schemas.catalog import alert_schema  # noqa: E402
 from schemas.envelope import HEADER_KIND  # noqa: E402
 from schemas.json_mapping import from_json  # noqa: E402

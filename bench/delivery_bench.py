@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from consumers.policy import ALERT, INCIDENT, decide_all
+from consumers.delivery.policy import ALERT, INCIDENT, decide_all
 from schemas.marking import HANDLING_CODES, TLP_LEVELS, Release
 from schemas.personal_data import (
     RecipientKey,

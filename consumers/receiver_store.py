@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any
 
 from consumers.errors import StoreError, StoreOpenError
-from consumers.inbox import InboxItem
+from consumers.inbox.check import InboxItem
 from schemas.json_mapping import format_timestamp
 
 CHANNELS = ("inbox", "webhook")

@@ -11,9 +11,11 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from consumers import audit_trace
-from consumers.audit_metrics import AuditMetrics
-from consumers.auditor import Auditor, AuditorSettings, hub_key_lookup, load_chain
+from consumers.audit import trace as audit_trace
+from consumers.audit.auditor import Auditor
+from consumers.audit.chain import hub_key_lookup, load_chain
+from consumers.audit.metrics import AuditMetrics
+from consumers.audit.settings import AuditorSettings
 from corridor_cli import common, trust
 from monitoring.health import LoopHealth
 from schemas import audit

@@ -9,8 +9,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import DeliveryService, DeliverySettings
-from consumers.metrics import DeliveryMetrics
+from consumers.delivery.metrics import DeliveryMetrics
+from consumers.delivery.service import DeliveryService
+from consumers.delivery.settings import DeliverySettings
 from consumers.registry_follower import DeliveryKeyIds, RegistryFollower
 from corridor_cli import common, trust
 from monitoring.health import LoopHealth

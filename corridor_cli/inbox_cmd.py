@@ -14,9 +14,10 @@ from typing import Any, TextIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
-from consumers.inbox import InboxReader, InboxSettings
-from consumers.metrics import InboxMetrics
-from consumers.receipt_sender import ReceiptSender
+from consumers.inbox.metrics import InboxMetrics
+from consumers.inbox.reader import InboxReader
+from consumers.inbox.settings import InboxSettings
+from consumers.receipts.sender import ReceiptSender
 from consumers.receiver_store import ReceiverStore
 from corridor_cli import common, environment, trust
 from schemas.errors import ConfigError

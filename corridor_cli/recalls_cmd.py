@@ -9,8 +9,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from consumers.metrics import RecallMetrics
-from consumers.recall_service import RecallService, RecallSettings, revocation_source
+from consumers.recalls.metrics import RecallMetrics
+from consumers.recalls.service import RecallService, RecallSettings, revocation_source
 from corridor_cli import common, trust
 from monitoring.health import LoopHealth
 from schemas.keys import load_private_key

@@ -10,10 +10,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from consumers.metrics import ReceiptMetrics
-from consumers.receipt_sender import ReceiptSender
-from consumers.receipt_tracker import ReceiptTracker, TrackerSettings
-from consumers.receipts import ACTIONED, receipt_datum
+from consumers.receipts.ledger import ACTIONED, receipt_datum
+from consumers.receipts.metrics import ReceiptMetrics
+from consumers.receipts.sender import ReceiptSender
+from consumers.receipts.tracker import ReceiptTracker, TrackerSettings
 from corridor_cli import common, trust
 from monitoring.health import LoopHealth
 from schemas.keys import load_private_key

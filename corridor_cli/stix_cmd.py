@@ -11,7 +11,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from stix2.exceptions import STIXError
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.stix.bundle import delivery_objects, mappable
 from consumers.stix.export import export
 from consumers.topic_reader import read_to_end

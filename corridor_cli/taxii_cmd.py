@@ -19,7 +19,7 @@ from consumers.taxii.ingest import InboxIngester, IngestSettings
 from consumers.taxii.metrics import TaxiiMetrics
 from consumers.taxii.server import TaxiiServer
 from consumers.taxii.store import TaxiiStore
-from consumers.webhook_receiver import parse_listen
+from consumers.webhooks.receiver import parse_listen
 from corridor_cli import common, trust
 from schemas.errors import ConfigError
 from schemas.taskforce import TaskForce

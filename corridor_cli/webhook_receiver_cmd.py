@@ -9,15 +9,15 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
-from consumers.webhook_receiver import (
+from consumers.webhooks.metrics import ReceiverMetrics
+from consumers.webhooks.receiver import (
     ReceiverSettings,
     WebhookEndpoint,
     WebhookServer,
     parse_listen,
 )
-from consumers.webhook_signing import DEFAULT_MAX_SKEW_S
+from consumers.webhooks.signing import DEFAULT_MAX_SKEW_S
 from corridor_cli import common
 from schemas.errors import ConfigError
 from schemas.keys import load_decryption_key

@@ -12,10 +12,11 @@ from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
 from consumers.kafka_clients import acked_producer
-from consumers.metrics import WebhookMetrics
-from consumers.webhook_client import WebhookClient
-from consumers.webhook_dispatch import WebhookDispatcher, WebhookSettings
-from consumers.webhook_replay import replay
+from consumers.webhooks.client import WebhookClient
+from consumers.webhooks.dispatcher import WebhookDispatcher
+from consumers.webhooks.metrics import WebhookMetrics
+from consumers.webhooks.replay import replay
+from consumers.webhooks.settings import WebhookSettings
 from corridor_cli import common
 from monitoring.health import LoopHealth
 from producers.publisher import request_timeout_ms

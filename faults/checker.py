@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from consumers.policy import ALERT, INCIDENT, decide
-from consumers.routing import delivery_id
+from consumers.delivery.policy import ALERT, INCIDENT, decide
+from consumers.delivery.routing import delivery_id
 from schemas.marking import Release
 from schemas.taskforce import TaskForce
 

@@ -1,6 +1,6 @@
 """Who an originator seals personal data to: cleared task-force members with an encryption key.
 
-The rule is the hub's sharing policy (``consumers.policy``) applied to the members'
+The rule is the hub's sharing policy (``consumers.delivery.policy``) applied to the members'
 clearances, then every active encryption key of each member it clears for personal
 data (docs/wire-format.md section 6.8). A producer takes both from the signed key
 registry it verified (:meth:`Sealing.from_registry`); the task-force file plus a
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from consumers.policy import ALERT, Directory, decide_all
+from consumers.delivery.policy import ALERT, Directory, decide_all
 from schemas.errors import SealError
 from schemas.marking import Release
 from schemas.personal_data import RecipientKey
@@ -59,7 +59,7 @@ class Sealing:
         """The recipients of ``alert``'s personal data (pure).
 
         Exactly the members the hub's sharing policy will deliver the alert to with its
-        personal data (``consumers.policy``), so no wrap is made for anyone else.
+        personal data (``consumers.delivery.policy``), so no wrap is made for anyone else.
         """
         release = Release.of_alert(
             alert["agency"], alert["tlp"], alert["tlp_recipients"], alert["handling_code"]

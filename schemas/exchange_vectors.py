@@ -3,7 +3,7 @@
 Written to ``schemas/vectors/webhooks-v1.json`` and ``schemas/vectors/audit-v1.json`` by
 ``python -m schemas.vectorgen`` (docs/wire-format.md sections 15.5 and 16.7). Both are
 signed with the hub's test key of ``schemas.message_vectors``. The webhook requests
-are built with the reference signer (``consumers.webhook_signing``, imported when the
+are built with the reference signer (``consumers.webhooks.signing``, imported when the
 vectors are generated, not when the contract is used).
 """
 
@@ -48,8 +48,8 @@ def _post(
     body_recipient: str | None = None,
     body_delivery_id: str | None = None,
 ) -> tuple[list[list[str]], bytes]:
-    from consumers.webhook_body import InboxRecord, webhook_body
-    from consumers.webhook_signing import sign_request
+    from consumers.webhooks.body import InboxRecord, webhook_body
+    from consumers.webhooks.signing import sign_request
 
     did = delivery_id(recipient, record.header.message_id)
     inbox = InboxRecord(

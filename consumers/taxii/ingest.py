@@ -2,7 +2,7 @@
 
 For every served agency the ingester reads ``<prefix>.inbox.<AGENCY>`` from where
 it stopped (positions in the store, no consumer group), verifies each record as
-``corridor inbox`` does (:func:`consumers.inbox.check_delivery`, against the
+``corridor inbox`` does (:func:`consumers.inbox.check.check_delivery`, against the
 trust store or the live key registry), and stores the STIX objects of each verified
 alert and incident in that agency's collection. What the sharing policy did not
 deliver to an agency is never in its inbox, so never in its collection. A verified
@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from stix2.exceptions import STIXError
 
 from consumers.errors import InboxMissing
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.kafka_clients import kafka_consumer
 from consumers.stix.bundle import delivery_objects, mappable, revoked_report_id, to_dict
 from consumers.taxii.metrics import TaxiiMetrics

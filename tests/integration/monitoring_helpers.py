@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 from kafka_local.config import free_port
-from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError
 from processes import stop_process
+from prometheus_local.config import PrometheusConfig
+from prometheus_local.errors import PrometheusToolError
+from prometheus_local.server import LocalPrometheus
 from tests.integration.conftest import start_corridor, wait_for
 
 JOBS = ("worker", "delivery", "webhooks", "receipts", "recalls", "audit")
-"""Prometheus job names of the hub's services (``local_prometheus.DEFAULT_TARGETS``)."""
+"""Prometheus job names of the hub's services (``prometheus_local.layout.DEFAULT_TARGETS``)."""
 
 Started = dict[str, tuple[int, subprocess.Popen[bytes]]]
 """Job name -> (metrics port, process)."""

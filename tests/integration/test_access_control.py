@@ -22,8 +22,10 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 from prometheus_client import CollectorRegistry
 
-from consumers.inbox import InboxItem, InboxReader, InboxSettings
-from consumers.metrics import InboxMetrics
+from consumers.inbox.check import InboxItem
+from consumers.inbox.metrics import InboxMetrics
+from consumers.inbox.reader import InboxReader
+from consumers.inbox.settings import InboxSettings
 from kafka_local.config import ADMIN_USER, LOOPBACK, BrokerConfig, free_port
 from kafka_local.errors import KafkaToolError
 from kafka_local.node import LocalKafka

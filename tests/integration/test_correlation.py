@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from consumers.delivery import FORWARDED_HEADERS, HEADER_DELIVERY_ID
-from consumers.inbox import check_delivery
+from consumers.delivery.plan import FORWARDED_HEADERS
+from consumers.delivery.routing import HEADER_DELIVERY_ID
+from consumers.inbox.check import check_delivery
 from consumers.incident_log import IncidentLog
 from consumers.topic_reader import read_to_end
 from producers.publisher import AlertPublisher

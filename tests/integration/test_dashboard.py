@@ -25,14 +25,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-from consumers.delivery import HEADER_DELIVERY_ID
-from consumers.receipts import VERIFIED, receipt_datum
+from consumers.delivery.routing import HEADER_DELIVERY_ID
+from consumers.receipts.ledger import VERIFIED, receipt_datum
 from consumers.topic_reader import group_caught_up, read_to_end
 from kafka_local.config import free_port
-from local_prometheus import LocalPrometheus
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
+from prometheus_local.server import LocalPrometheus
 from schemas import registry as reg
 from schemas.envelope import HEADER_KIND, HEADER_MESSAGE_ID
 from schemas.key_lifecycle import revoke

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from kafka_local.config import free_port
-from local_prometheus import LocalPrometheus, PrometheusConfig, PrometheusToolError, main
+from prometheus_local.cli import main
+from prometheus_local.config import PrometheusConfig
+from prometheus_local.errors import PrometheusToolError
+from prometheus_local.server import LocalPrometheus
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration

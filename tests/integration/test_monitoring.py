@@ -18,11 +18,11 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from kafka_local.config import free_port
-from local_prometheus import LocalPrometheus
 from processes import stop_process
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum
 from producers.settings import PublisherSettings
+from prometheus_local.server import LocalPrometheus
 from schemas.signing import sign_alert
 from tests.integration.conftest import (
     Pipeline,

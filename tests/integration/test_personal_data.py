@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from kafka import KafkaAdminClient
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.topic_reader import read_to_end
 from corridor_cli.main import main
 from producers.scenarios import sample_alert

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.topic_reader import read_to_end
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum

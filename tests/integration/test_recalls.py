@@ -28,11 +28,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaProducer
 
-from consumers.delivery import HEADER_DELIVERY_ID
-from consumers.inbox import check_delivery
-from consumers.recall import delivered_alert, notices_for, sign_notice
+from consumers.delivery.routing import HEADER_DELIVERY_ID, delivery_id
+from consumers.inbox.check import check_delivery
+from consumers.recalls.notices import delivered_alert, notices_for, sign_notice
 from consumers.receiver_store import ReceiverStore
-from consumers.routing import delivery_id
 from consumers.topic_reader import group_caught_up, read_to_end
 from kafka_local.config import free_port
 from processes import stop_process

@@ -11,10 +11,10 @@ import pytest
 from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import HEADER_DELIVERY_ID
-from consumers.metrics import ReceiptMetrics
-from consumers.receipt_tracker import ReceiptTracker, TrackerSettings
-from consumers.receipts import VERIFIED, receipt_datum
+from consumers.delivery.routing import HEADER_DELIVERY_ID
+from consumers.receipts.ledger import VERIFIED, receipt_datum
+from consumers.receipts.metrics import ReceiptMetrics
+from consumers.receipts.tracker import ReceiptTracker, TrackerSettings
 from consumers.topic_reader import read_to_end
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_datum

@@ -18,7 +18,7 @@ import pytest
 from kafka.admin import ConfigResource, ConfigResourceType
 from kafka.partitioner.default import murmur2
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from kafka_local.cluster import LocalKafkaCluster
 from producers.publisher import AlertPublisher
 from producers.scenarios import sample_alert, sample_datum

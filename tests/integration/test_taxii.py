@@ -19,7 +19,7 @@ import requests
 import stix2validator
 from taxii2client.v21 import Collection, Server, as_pages
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from consumers.stix.bundle import delivery_objects, mappable
 from consumers.stix.ids import collection_id, report_id
 from consumers.stix.markings import CORRIDOR_EXTENSION_ID

@@ -2,7 +2,7 @@
 
 The dispatcher (``corridor webhooks run``) and ``corridor inbox`` run as processes, so
 they can be killed with SIGKILL. The receivers are the project's own HTTPS server and
-endpoint (:mod:`consumers.webhook_receiver`), in this process behind a test script that
+endpoint (:mod:`consumers.webhooks.receiver`), in this process behind a test script that
 can fail POSTs or hold one response until the test releases it, with a certificate
 made here; the replay test uses ``corridor webhook-receiver`` as a process.
 """
@@ -27,12 +27,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from consumers.dead_letters import DeadLetter, Replayed, parse_dead_letter_topic_value
-from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
-from consumers.metrics import ReceiverMetrics
+from consumers.delivery.plan import plan_delivery
+from consumers.delivery.routing import HEADER_DELIVERY_ID
 from consumers.receiver_store import ReceiverStore
 from consumers.topic_reader import group_caught_up, read_to_end
-from consumers.webhook_receiver import (
+from consumers.webhooks.dead_letters import DeadLetter, Replayed, parse_dead_letter_topic_value
+from consumers.webhooks.metrics import ReceiverMetrics
+from consumers.webhooks.receiver import (
     ReceiverSettings,
     Request,
     Response,

@@ -38,7 +38,7 @@ def test_other_kinds_and_info_records_are_not_limited() -> None:
     assert limiter.filter(_record("a %s"))
     assert not limiter.filter(_record("a %s"))
     assert limiter.filter(_record("b %s"))
-    assert limiter.filter(_record("a %s", name="consumers.delivery"))
+    assert limiter.filter(_record("a %s", name="consumers.delivery.service"))
     assert limiter.filter(_record("a %s", level=logging.WARNING))
     assert all(limiter.filter(_record("a %s", level=logging.INFO)) for _ in range(10))
 

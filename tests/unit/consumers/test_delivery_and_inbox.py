@@ -7,8 +7,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.delivery import HEADER_DELIVERY_ID, plan_delivery
-from consumers.inbox import check_delivery
+from consumers.delivery.plan import plan_delivery
+from consumers.delivery.routing import HEADER_DELIVERY_ID
+from consumers.inbox.check import check_delivery
 from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames
@@ -111,8 +112,9 @@ def test_undeliverable_record_is_quarantined_with_its_reason(topics: TopicNames)
 
     from prometheus_client import CollectorRegistry
 
-    from consumers.delivery import DeliveryService, DeliverySettings
-    from consumers.metrics import DeliveryMetrics
+    from consumers.delivery.metrics import DeliveryMetrics
+    from consumers.delivery.service import DeliveryService
+    from consumers.delivery.settings import DeliverySettings
 
     service = DeliveryService(
         DeliverySettings(bootstrap="unused:1", taskforce=_taskforce(topics)),

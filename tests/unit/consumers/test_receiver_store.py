@@ -11,11 +11,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.errors import StoreError
-from consumers.inbox import InboxItem, check_delivery
+from consumers.inbox.check import InboxItem, check_delivery
 from consumers.receiver_store import ReceiverStore, storage_key
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
-from tests.unit.consumers.webhook_fixtures import inbox_record
+from tests.unit.consumers.webhooks.webhook_fixtures import inbox_record
 
 
 def _item(

@@ -13,16 +13,13 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from consumers.audit_metrics import AuditMetrics
-from consumers.metrics import (
-    DeliveryMetrics,
-    InboxMetrics,
-    RecallMetrics,
-    ReceiptMetrics,
-    ReceiverMetrics,
-    RegistryMetrics,
-    WebhookMetrics,
-)
+from consumers.audit.metrics import AuditMetrics
+from consumers.delivery.metrics import DeliveryMetrics
+from consumers.inbox.metrics import InboxMetrics
+from consumers.metrics import RegistryMetrics
+from consumers.recalls.metrics import RecallMetrics
+from consumers.receipts.metrics import ReceiptMetrics
+from consumers.webhooks.metrics import ReceiverMetrics, WebhookMetrics
 from streams.metrics import StreamMetrics
 from tests.dashboard_queries import (
     all_panels,

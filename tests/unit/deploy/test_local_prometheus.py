@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import local_prometheus
-from local_prometheus import (
-    DEFAULT_TARGETS,
-    PrometheusConfig,
-    PrometheusToolError,
-    parse_package_stanza,
-    parse_targets,
-    render_config,
-)
+from prometheus_local import cli
+from prometheus_local import installation as installer
+from prometheus_local.config import PrometheusConfig, parse_targets, render_config
+from prometheus_local.errors import PrometheusToolError
+from prometheus_local.installation import parse_package_stanza
+from prometheus_local.layout import DEFAULT_TARGETS, RULES_FILE
 
 STANZA = """Package: prometheus
 Version: 2.42.0+ds-5+deb12u1
@@ -66,7 +63,7 @@ def test_rendered_config_scrapes_every_job_and_loads_the_rules(tmp_path: Path) -
     text = render_config(config)
     assert "  scrape_interval: 500ms\n" in text
     assert "  evaluation_interval: 1s\n" in text
-    assert f'  - "{local_prometheus.RULES_FILE}"\n' in text
+    assert f'  - "{RULES_FILE}"\n' in text
     assert '  - job_name: "worker"\n' in text
     assert '          - "127.0.0.1:19401"\n' in text
     assert '          - "127.0.0.1:1"\n          - "127.0.0.1:2"\n' in text
@@ -74,7 +71,7 @@ def test_rendered_config_scrapes_every_job_and_loads_the_rules(tmp_path: Path) -
 
 def test_rendered_default_config_passes_promtool(tmp_path: Path) -> None:
     try:
-        installation = local_prometheus.ensure_prometheus()
+        installation = installer.ensure_prometheus()
     except PrometheusToolError as exc:
         pytest.fail(f"could not install Debian's prometheus package: {exc}", pytrace=False)
     config_file = tmp_path / "prometheus.yml"
@@ -108,7 +105,7 @@ def test_parse_targets() -> None:
 def test_the_cli_reports_a_bad_target_without_a_traceback(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code = local_prometheus.main(["up", "--home", str(tmp_path), "--target", "worker"])
+    code = cli.main(["up", "--home", str(tmp_path), "--target", "worker"])
     assert code == 2
     assert "local_prometheus: error: --target 'worker'" in capsys.readouterr().err
     assert not (tmp_path / "prometheus.pid").exists()
@@ -117,11 +114,11 @@ def test_the_cli_reports_a_bad_target_without_a_traceback(
 def test_a_deb_whose_hash_differs_from_the_index_is_not_installed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    real = local_prometheus._package_info()
-    forged = local_prometheus.PackageInfo(real.version, "0" * 64, real.size)
-    monkeypatch.setattr(local_prometheus, "_package_info", lambda: forged)
+    real = installer._package_info()
+    forged = installer.PackageInfo(real.version, "0" * 64, real.size)
+    monkeypatch.setattr(installer, "_package_info", lambda: forged)
     with pytest.raises(PrometheusToolError, match="does not match the package index"):
-        local_prometheus.ensure_prometheus(tmp_path / "dist")
+        installer.ensure_prometheus(tmp_path / "dist")
     assert not (tmp_path / "dist").exists()
     assert [p.name for p in tmp_path.iterdir()] == [".install.lock"]
 
@@ -129,21 +126,21 @@ def test_a_deb_whose_hash_differs_from_the_index_is_not_installed(
 def test_an_empty_package_index_is_updated_when_root_else_explained(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    info = local_prometheus.PackageInfo("1.0", "ab" * 32, 10)
-    answers: list[local_prometheus.PackageInfo | None] = [None, info]
+    info = installer.PackageInfo("1.0", "ab" * 32, 10)
+    answers: list[installer.PackageInfo | None] = [None, info]
     ran: list[list[str]] = []
-    monkeypatch.setattr(local_prometheus, "_candidate", lambda: answers.pop(0))
+    monkeypatch.setattr(installer, "_candidate", lambda: answers.pop(0))
     monkeypatch.setattr(
-        local_prometheus,
+        installer,
         "_run",
         lambda cmd, what, **kw: ran.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
     )
-    monkeypatch.setattr(local_prometheus.os, "geteuid", lambda: 0)
-    assert local_prometheus._package_info() == info
+    monkeypatch.setattr(installer.os, "geteuid", lambda: 0)
+    assert installer._package_info() == info
     assert ran == [["apt-get", "update", "-q"]]
 
-    monkeypatch.setattr(local_prometheus, "_candidate", lambda: None)
-    monkeypatch.setattr(local_prometheus.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(installer, "_candidate", lambda: None)
+    monkeypatch.setattr(installer.os, "geteuid", lambda: 1000)
     with pytest.raises(PrometheusToolError, match="run `apt-get update`"):
-        local_prometheus._package_info()
+        installer._package_info()
     assert len(ran) == 1

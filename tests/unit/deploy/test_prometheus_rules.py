@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-import local_prometheus
-from local_prometheus import RULES_FILE, RULES_TEST_FILE, Installation, PrometheusToolError
+from prometheus_local.errors import PrometheusToolError
+from prometheus_local.installation import Installation, ensure_prometheus
+from prometheus_local.layout import RULES_FILE, RULES_TEST_FILE
 
 
 @pytest.fixture(scope="module")
 def installation() -> Installation:
     try:
-        return local_prometheus.ensure_prometheus()
+        return ensure_prometheus()
     except PrometheusToolError as exc:
         pytest.fail(f"could not install Debian's prometheus package: {exc}", pytrace=False)
 

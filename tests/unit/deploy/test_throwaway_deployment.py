@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.policy import decide_all
+from consumers.delivery.policy import decide_all
 from producers.scenarios import sample_datum
 from schemas.keys import load_private_key
 from schemas.marking import Release

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from taskforce_file import taskforce_toml
 
-from consumers.routing import delivery_id
+from consumers.delivery.routing import delivery_id
 from faults.checker import (
     Acknowledged,
     FinalIncident,

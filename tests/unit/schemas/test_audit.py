@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from schemas import audit
+from schemas.audit.sealing import _with_hash
 from schemas.keys import generate_private_key
 
 HUB_KEY = generate_private_key()
@@ -146,7 +147,7 @@ def test_rewriting_every_later_hash_is_caught_by_the_next_checkpoint() -> None:
             fake = audit.AuditRecord(
                 record.seq, prev, record.at, record.kind, subject, None, record.signature
             )
-            fake = audit._with_hash(fake)
+            fake = _with_hash(fake)
         else:
             fake = audit.seal_record(
                 record.seq, prev, record.at, record.kind, subject, record.source
@@ -224,7 +225,7 @@ def test_a_checkpoint_with_altered_positions_does_not_verify() -> None:
         d["subject"]["positions"][0][2] = 0
 
     altered = audit.parse_record(edit(value, more))
-    rehashed = audit._with_hash(altered)
+    rehashed = _with_hash(altered)
     chained[4] = (offset, rehashed.to_bytes())
     assert codes(audit.verify_chain(chained, KEYS)) == [(audit.BAD_CHECKPOINT, 5, 4)]
 

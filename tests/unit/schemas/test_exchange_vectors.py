@@ -12,9 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from prometheus_client import CollectorRegistry
 
-from consumers.metrics import ReceiverMetrics
 from consumers.receiver_store import ReceiverStore
-from consumers.webhook_receiver import ReceiverSettings, Request, WebhookEndpoint
+from consumers.webhooks.metrics import ReceiverMetrics
+from consumers.webhooks.receiver import ReceiverSettings, Request, WebhookEndpoint
 from schemas import audit, vectorgen
 from schemas.topics import TopicNames
 from schemas.truststore import parse_trust_store

@@ -137,7 +137,7 @@ def test_receipt_and_recall_bytes_are_reproducible_from_their_json() -> None:
 
 def test_an_inbox_reader_reports_a_payload_of_another_kind_as_schema_mismatch() -> None:
     """Wire format 13.2: the reader knows every contract schema, so not unknown_schema."""
-    from consumers.inbox import check_delivery
+    from consumers.inbox.check import check_delivery
 
     vector = next(v for v in VECTORS["incidents"]["invalid"] if v["name"] == "alert-payload")
     item = check_delivery(_value(vector), _headers(vector), STORE, TOPICS, hub_id=HUB)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from consumers.inbox import check_delivery
+from consumers.inbox.check import check_delivery
 from schemas import reasons, vectorgen
 from schemas.catalog import personal_data_schema
 from schemas.codec import encode_binary
@@ -227,8 +227,8 @@ def test_each_delivery_carries_the_headers_the_hub_writes(delivery: dict[str, An
     """The delivery service's own plan, from the alerts-topic record, gives these headers."""
     from pathlib import Path
 
-    from consumers.delivery import plan_delivery
-    from consumers.routing import delivery_id
+    from consumers.delivery.plan import plan_delivery
+    from consumers.delivery.routing import delivery_id
     from schemas.taskforce import Member, TaskForce
 
     members = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.pipeline.datasets import alert_data, rebadge, sign_all
-from consumers.policy import decide_all
+from consumers.delivery.policy import decide_all
 from producers.scenarios import sample_alert
 from schemas.marking import Release
 from schemas.taskforce import load_taskforce

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from consumers.delivery import plan_delivery
-from consumers.recall import delivered_alert, notices_for, sign_notice
+from consumers.delivery.plan import plan_delivery
+from consumers.recalls.notices import delivered_alert, notices_for, sign_notice
 from consumers.stix.ids import report_id
 from consumers.taxii import ingest
 from consumers.taxii.ingest import InboxIngester, IngestSettings

@@ -1,0 +1,1 @@
+"""The steps of ``make demo`` (``deploy/demo.py``), one module per part of the story."""

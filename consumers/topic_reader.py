@@ -15,9 +15,28 @@ from consumers.kafka_clients import kafka_consumer
 from producers.kafka_client import client_config
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
+#: Back-off between two metadata requests while a topic has no partitions in them yet.
+METADATA_RETRY_S = 0.2
+
 
 def _partitions(consumer: Any, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+
+
+def _partitions_by(consumer: Any, topic: str, deadline: float) -> list[TopicPartition]:
+    """The partitions of ``topic``, asking Kafka again until ``deadline``: a topic created a
+    moment ago can be missing from the first metadata a client gets."""
+    while True:
+        parts = _partitions(consumer, topic)
+        if parts:
+            return parts
+        if time.monotonic() > deadline:
+            raise BrokerUnavailable(
+                f"{topic} has no partitions in Kafka's metadata: create the task force's "
+                "topics with `corridor topics create`"
+            )
+        time.sleep(METADATA_RETRY_S)  # a back-off between metadata requests
+        consumer.topics()  # a metadata request, so the next look sees a new topic
 
 
 def read_to_end(
@@ -35,12 +54,12 @@ def read_to_end(
         KafkaConsumer, bootstrap=bootstrap, security=security, enable_auto_commit=False
     )
     try:
-        parts = _partitions(consumer, topic)
+        deadline = time.monotonic() + timeout
+        parts = _partitions_by(consumer, topic, deadline)
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
         ends = consumer.end_offsets(parts)
         records: list[Any] = []
-        deadline = time.monotonic() + timeout
         while any(consumer.position(tp) < ends[tp] for tp in parts):
             if time.monotonic() > deadline:
                 raise BrokerUnavailable(f"could not read {topic} to its end in {timeout:.0f}s")

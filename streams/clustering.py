@@ -19,6 +19,7 @@ is a function of the links alone, whatever order alerts arrived in.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -107,27 +108,85 @@ def clusters(
             if ga > gb:
                 ga, gb, a, b = gb, ga, b, a
             support[(ga, gb)] = _Support.of(link, a, b).combine(support.get((ga, gb)))
-    while True:
-        best: tuple[float, tuple[str, str]] | None = None
-        for pair, between in support.items():
-            size_a, size_b = len(members[pair[0]]), len(members[pair[1]])
-            if min(size_a, size_b) > 1 and min(len(between.left), len(between.right)) < 2:
-                continue
-            ratio = between.total() / required_support(size_a, size_b, threshold)
-            if ratio >= 1.0 and (best is None or (-ratio, pair) < (-best[0], best[1])):
-                best = (ratio, pair)
-        if best is None:
-            break
-        keep, gone = best[1]
-        members[keep] |= members.pop(gone)
-        merged: dict[tuple[str, str], _Support] = {}
-        for (x, y), between in support.items():
-            x = keep if x == gone else x
-            y = keep if y == gone else y
-            if x == y:
-                continue
-            if x > y:
-                x, y, between = y, x, between.flipped()
-            merged[(x, y)] = between.combine(merged.get((x, y)))
-        support = merged
+    _MergeQueue(members, support, threshold).merge_all()
     return sorted(members.values(), key=min)
+
+
+class _MergeQueue:
+    """Merges groups best-supported first until no pair of groups has enough support.
+
+    A merge changes only the pairs of the two groups it joins, so the pairs live in a
+    heap (stale entries are skipped when they come up) instead of being scanned and
+    rebuilt after every merge: the cost is about ``pairs * log(pairs)``, not
+    ``merges * pairs``, which on a component of a thousand weakly linked alerts is the
+    difference between milliseconds and a tenth of a second per added alert.
+
+    The result is that of scanning every pair for the best after each merge (ratio,
+    then the smaller pair of group ids), and the two supports of a merged pair are
+    combined in the order of the pairs' first appearance (``rank``), as a rebuilt
+    mapping would, so that each total is summed in the same order to the same float.
+    """
+
+    def __init__(
+        self,
+        members: dict[str, set[str]],
+        support: dict[tuple[str, str], _Support],
+        threshold: float,
+    ) -> None:
+        self._members = members
+        self._support = support
+        self._threshold = threshold
+        self._rank = {pair: rank for rank, pair in enumerate(support)}
+        self._partners: dict[str, set[str]] = {}
+        self._stamp: dict[tuple[str, str], int] = {}
+        self._heap: list[tuple[float, tuple[str, str], int]] = []
+        self._pushed = 0
+        for x, y in support:
+            self._partners.setdefault(x, set()).add(y)
+            self._partners.setdefault(y, set()).add(x)
+        for pair in support:
+            self._queue(pair)
+
+    def _queue(self, pair: tuple[str, str]) -> None:
+        """(Re)consider ``pair``: queue it if it may merge now; older entries go stale."""
+        self._pushed += 1
+        self._stamp[pair] = self._pushed
+        between = self._support[pair]
+        size_a, size_b = len(self._members[pair[0]]), len(self._members[pair[1]])
+        if min(size_a, size_b) > 1 and min(len(between.left), len(between.right)) < 2:
+            return
+        ratio = between.total() / required_support(size_a, size_b, self._threshold)
+        if ratio >= 1.0:
+            heapq.heappush(self._heap, (-ratio, pair, self._pushed))
+
+    def merge_all(self) -> None:
+        while self._heap:
+            _, pair, stamp = heapq.heappop(self._heap)
+            if self._stamp.get(pair) == stamp:
+                self._merge(*pair)
+
+    def _merge(self, keep: str, gone: str) -> None:
+        members, support, rank = self._members, self._support, self._rank
+        members[keep] |= members.pop(gone)
+        del support[(keep, gone)], self._stamp[(keep, gone)], rank[(keep, gone)]
+        self._partners[keep].discard(gone)
+        self._partners[gone].discard(keep)
+        for other in sorted(self._partners.pop(gone)):
+            old = (gone, other) if gone < other else (other, gone)
+            between, old_rank = support.pop(old), rank.pop(old)
+            del self._stamp[old]
+            self._partners[other].discard(gone)
+            pair = (keep, other) if keep < other else (other, keep)
+            if (pair[0] == keep) != (old[0] == gone):
+                between = between.flipped()
+            present = support.get(pair)
+            if present is None:
+                support[pair], rank[pair] = between, old_rank
+                self._partners[keep].add(other)
+                self._partners[other].add(keep)
+            elif rank[pair] < old_rank:
+                support[pair] = between.combine(present)
+            else:
+                support[pair], rank[pair] = present.combine(between), old_rank
+        for other in self._partners[keep]:
+            self._queue((keep, other) if keep < other else (other, keep))

@@ -13,7 +13,9 @@ alert of each part of the work:
 * ``other``: the rest of ``process_batch`` (components, link maps, bookkeeping).
 
 Then, for one alert at a time, the mean CPU time per alert by the size of the largest
-incident it changed: flat means the cost does not grow with incident size.
+incident it changed, and by the size of the largest linked component it touched (the
+alerts joined by links, strong or weak, which are clustered into incidents together):
+flat means the cost does not grow with size.
 
 Data sets (as the pipeline bench builds them, without a broker): ``worst`` is
 :func:`producers.scenarios.sample_datum` over five agencies (nearly every alert joins a
@@ -52,6 +54,17 @@ class PartTimer:
     def __init__(self) -> None:
         self.seconds = dict.fromkeys(PARTS, 0.0)
         self._active: str | None = None
+        self.largest_component = 0
+        """Nodes of the largest component clustered since last reset."""
+
+    def clustered(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """Note the size of each component ``function`` (``clusters``) is given."""
+
+        def noted(nodes: Any, *args: Any, **kwargs: Any) -> Any:
+            self.largest_component = max(self.largest_component, len(nodes))
+            return function(nodes, *args, **kwargs)
+
+        return noted
 
     def wrap(self, part: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -83,6 +96,8 @@ def instrumented(timer: PartTimer) -> Iterator[None]:
             setattr(owner, name, timer.wrap(part, original))
 
     patch(correlator_module.Correlator, "_link", "link")
+    patches.append((correlator_module, "clusters", correlator_module.clusters))
+    correlator_module.clusters = timer.clustered(correlator_module.clusters)
     patch(correlator_module, "clusters", "cluster")
     patch(correlator_module, "build_incident", "build")
     patch(correlator_module, "content_digest", "digest")
@@ -154,6 +169,7 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
     stage = new_stage()
     timer = PartTimer()
     by_size: dict[int, list[float]] = {}
+    by_component: dict[int, list[float]] = {}
     versions = 0
     digests: list[str] = []
     total = 0.0
@@ -161,6 +177,7 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
         for start in range(0, len(raw), batch_size):
             chunk = raw[start : start + batch_size]
             batch = [(AlertFeatures.from_json(r), r) for r in chunk]
+            timer.largest_component = 0
             started = time.process_time()
             publications = stage.process_batch(batch)
             for publication in publications:
@@ -171,8 +188,8 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
             for p in publications:
                 digests.append(f"{p.incident['incident_id']}/{p.incident['version']}")
             largest = max((len(p.incident["members"]) for p in publications), default=0)
-            bucket = next((b for b in SIZE_BUCKETS if largest <= b), SIZE_BUCKETS[-1] + 1)
-            by_size.setdefault(bucket, []).append(spent / len(chunk))
+            by_size.setdefault(_bucket(largest), []).append(spent / len(chunk))
+            by_component.setdefault(_bucket(timer.largest_component), []).append(spent / len(chunk))
     timer.seconds["other"] = max(0.0, total - sum(v for k, v in timer.seconds.items()))
     sizes = [len(i["members"]) for i in stage.correlator.active_incidents()]
     return {
@@ -180,9 +197,8 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
         "batch": batch_size,
         "total_ms_per_alert": 1000 * total / len(raw),
         "parts_ms_per_alert": {k: 1000 * v / len(raw) for k, v in timer.seconds.items()},
-        "by_size_ms_per_alert": {
-            str(b): [1000 * sum(v) / len(v), len(v)] for b, v in sorted(by_size.items())
-        },
+        "by_size_ms_per_alert": _means(by_size),
+        "by_component_ms_per_alert": _means(by_component),
         "versions": versions,
         "largest": max(sizes, default=0),
         "incidents": len(sizes),
@@ -191,6 +207,15 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
             for i in stage.correlator.incidents()
         ),
     }
+
+
+def _bucket(size: int) -> int:
+    return next((b for b in SIZE_BUCKETS if size <= b), SIZE_BUCKETS[-1] + 1)
+
+
+def _means(times: dict[int, list[float]]) -> dict[str, list[float]]:
+    """Per size bucket: mean ms per alert and the number of batches."""
+    return {str(b): [1000 * sum(v) / len(v), len(v)] for b, v in sorted(times.items())}
 
 
 def measure(worst: int, realistic: int, batches: list[int]) -> list[dict[str, Any]]:
@@ -228,13 +253,15 @@ def print_results(results: list[dict[str, Any]], label: str) -> None:
             f"   ({r['alerts']} alerts, {r['versions']} versions, "
             f"{r['incidents']} incidents, largest {r['largest']})"
         )
-    print(f"\n-- {label}: ms per alert by largest incident changed (batch 1) --")
-    for r in results:
-        if r["batch"] == 1:
-            cells = ", ".join(
-                f"<={b}: {ms:.2f} ({n})" for b, (ms, n) in r["by_size_ms_per_alert"].items()
-            )
-            print(f"{r['dataset']:10} {cells}")
+    for key, what in (
+        ("by_size_ms_per_alert", "largest incident changed"),
+        ("by_component_ms_per_alert", "largest linked component clustered"),
+    ):
+        print(f"\n-- {label}: ms per alert (batches) by {what}, batch 1 --")
+        for r in results:
+            if r["batch"] == 1 and key in r:
+                cells = ", ".join(f"<={b}: {ms:.2f} ({n})" for b, (ms, n) in r[key].items())
+                print(f"{r['dataset']:10} {cells}")
 
 
 def print_ratios(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:

@@ -89,22 +89,24 @@ def instrumented(timer: PartTimer) -> Iterator[None]:
 
     patches: list[tuple[Any, str, Any]] = []
 
-    def patch(owner: Any, name: str, part: str) -> None:
+    def patch(owner: Any, name: str, wrap: Callable[[Callable[..., Any]], Any]) -> None:
         if hasattr(owner, name):
             original = getattr(owner, name)
             patches.append((owner, name, original))
-            setattr(owner, name, timer.wrap(part, original))
+            setattr(owner, name, wrap(original))
 
-    patch(correlator_module.Correlator, "_link", "link")
-    patches.append((correlator_module, "clusters", correlator_module.clusters))
-    correlator_module.clusters = timer.clustered(correlator_module.clusters)
-    patch(correlator_module, "clusters", "cluster")
-    patch(correlator_module, "build_incident", "build")
-    patch(correlator_module, "content_digest", "digest")
-    patch(stage_module, "content_digest", "digest")
-    patch(stage_module, "sign_incident", "sign")
-    patch(stage_module.CorrelationStage, "_release", "sign")
-    patch(stage_module.CorrelationStage, "published", "table")
+    def part(name: str) -> Callable[[Callable[..., Any]], Any]:
+        return lambda function: timer.wrap(name, function)
+
+    patch(correlator_module.Correlator, "_link", part("link"))
+    patch(correlator_module, "clusters", timer.clustered)
+    patch(correlator_module, "clusters", part("cluster"))
+    patch(correlator_module, "build_incident", part("build"))
+    patch(correlator_module, "content_digest", part("digest"))
+    patch(stage_module, "content_digest", part("digest"))
+    patch(stage_module, "sign_incident", part("sign"))
+    patch(stage_module.CorrelationStage, "_release", part("sign"))
+    patch(stage_module.CorrelationStage, "published", part("table"))
     try:
         yield
     finally:
@@ -165,13 +167,13 @@ def new_stage() -> Any:
 def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
     """Time every part over ``raw`` in batches of ``batch_size``."""
     from streams.features import AlertFeatures
+    from streams.incidents import content_digest
 
     stage = new_stage()
     timer = PartTimer()
     by_size: dict[int, list[float]] = {}
     by_component: dict[int, list[float]] = {}
     versions = 0
-    digests: list[str] = []
     total = 0.0
     with instrumented(timer):
         for start in range(0, len(raw), batch_size):
@@ -185,8 +187,6 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
             spent = time.process_time() - started
             total += spent
             versions += len(publications)
-            for p in publications:
-                digests.append(f"{p.incident['incident_id']}/{p.incident['version']}")
             largest = max((len(p.incident["members"]) for p in publications), default=0)
             by_size.setdefault(_bucket(largest), []).append(spent / len(chunk))
             by_component.setdefault(_bucket(timer.largest_component), []).append(spent / len(chunk))
@@ -203,7 +203,7 @@ def run(raw: list[bytes], batch_size: int) -> dict[str, Any]:
         "largest": max(sizes, default=0),
         "incidents": len(sizes),
         "final": sorted(
-            (i["incident_id"], i["version"], len(i["members"]))
+            [i["incident_id"], i["version"], content_digest(i)]
             for i in stage.correlator.incidents()
         ),
     }
@@ -267,7 +267,11 @@ def print_results(results: list[dict[str, Any]], label: str) -> None:
 def print_ratios(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
     print("\n== old / new CPU per alert (same run) ==")
     for o, n in zip(old, new, strict=True):
-        same = "same final incidents" if o["final"] == n["final"] else "FINAL INCIDENTS DIFFER"
+        same = (
+            "same final ids, versions and content digests"
+            if o["final"] == n["final"]
+            else "FINAL INCIDENTS DIFFER"
+        )
         before, after = o["total_ms_per_alert"], n["total_ms_per_alert"]
         print(
             f"{n['dataset']:10} batch {n['batch']:4d}: {before:8.3f} -> {after:8.3f} ms = "

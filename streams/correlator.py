@@ -287,6 +287,8 @@ class Correlator:
         self, component: set[str], affected: set[str]
     ) -> tuple[dict[str, Any], str] | None:
         """The incident content of a group and its digest; ``None`` for a single agency."""
+        if len(component) < 2:
+            return None
         members = frozenset(component)
         built = self._built.get(incident_id_of(members))
         if built is not None and built[0] == members and members.isdisjoint(affected):

@@ -66,12 +66,13 @@ fuzz: $(STAMP) ## Fuzz the envelope decoder, verifier, JSON mapping and registry
 demo: $(STAMP) ## End-to-end demo on the local broker: agencies publish, the task force receives
 	$(PY) deploy/demo.py
 
-bench: $(STAMP) ## Pipeline throughput/latency/CPU per alert (burst, steady) vs bare Kafka and Faust; dedupe state per million alerts; sealing, policy and audit-chain costs; correlator alerts/s
+bench: $(STAMP) ## Pipeline throughput/latency/CPU per alert (burst, steady) vs bare Kafka and Faust; dedupe state per million alerts; sealing, policy and audit-chain costs; correlator alerts/s; the correlate stage's CPU per alert by part, batch and incident size
 	$(PY) -m bench.pipeline $(BENCH_ARGS)
 	$(PY) bench/dedupe_store_bench.py
 	$(PY) bench/delivery_bench.py
 	$(PY) bench/audit_bench.py
 	$(PY) bench/correlator_bench.py
+	$(PY) bench/correlation_stage_bench.py
 
 eval: $(STAMP) ## Dedupe and correlation quality (pairwise P/R/F1, beside a naive baseline) of labelled scenarios through the real pipeline
 	$(PY) -m evaluation.run $(EVAL_ARGS)

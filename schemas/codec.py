@@ -6,15 +6,18 @@ Single-object encoding (Avro specification, "Single object encoding"):
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import avro.errors
 import avro.io
 import fastavro
+import fastavro.validation
 
 from schemas.catalog import SchemaInfo, payload_schemas
 from schemas.errors import EncodeError, VerifyError
@@ -46,6 +49,8 @@ class _Codecs:
     """``avro.io.DatumWriter``: validates the datum before encoding."""
     parsed: Any
     """The schema parsed by fastavro."""
+    strict_shapes: Callable[[Any], bool]
+    """Whether a datum's arrays and timestamps are of the types the reference requires."""
 
 
 _CODECS: dict[tuple[str, bytes], _Codecs] = {}
@@ -61,13 +66,60 @@ def _codecs(info: SchemaInfo) -> _Codecs:
     key = (info.fullname, info.fingerprint)
     codecs = _CODECS.get(key)
     if codecs is None:
+        parsed = fastavro.parse_schema(json.loads(info.source))
         codecs = _Codecs(
             reference_reader=avro.io.DatumReader(info.schema),
             reference_writer=avro.io.DatumWriter(info.schema),
-            parsed=fastavro.parse_schema(json.loads(info.source)),
+            parsed=parsed,
+            strict_shapes=_shape_check(parsed, {}) or _anything,
         )
         _CODECS[key] = codecs
     return codecs
+
+
+def _anything(_: Any) -> bool:
+    return True
+
+
+def _nothing(_: Any) -> bool:
+    return False
+
+
+_TIMESTAMPS = frozenset({"timestamp-millis", "timestamp-micros"})
+
+
+def _shape_check(schema: Any, named: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A check of what fastavro lets through and the reference does not, or ``None``.
+
+    Arrays must be lists and timestamps datetimes. A union or map that holds either is
+    not checked but always left to the reference (no schema of ours has one).
+    """
+    if isinstance(schema, str):
+        return _shape_check(named[schema], named) if schema in named else None
+    if isinstance(schema, list):
+        return _nothing if any(_shape_check(b, named) for b in schema) else None
+    kind = schema["type"]
+    if schema.get("logicalType") in _TIMESTAMPS:
+        return lambda value: isinstance(value, dt.datetime)
+    if kind == "record":
+        named[schema["name"]] = schema
+        fields = [(f["name"], _shape_check(f["type"], named)) for f in schema["fields"]]
+        checked = [(name, check) for name, check in fields if check is not None]
+        if not checked:
+            return None
+        return lambda value: (
+            isinstance(value, dict) and all(check(value.get(name)) for name, check in checked)
+        )
+    if kind == "array":
+        items = _shape_check(schema["items"], named)
+        if items is None:
+            return lambda value: isinstance(value, list)
+        return lambda value: isinstance(value, list) and all(items(v) for v in value)
+    if kind == "map":
+        return _nothing if _shape_check(schema["values"], named) else None
+    if isinstance(kind, (dict, list)):
+        return _shape_check(kind, named)
+    return None
 
 
 def encode_binary(info: SchemaInfo, datum: dict[str, Any]) -> bytes:
@@ -78,6 +130,32 @@ def encode_binary(info: SchemaInfo, datum: dict[str, Any]) -> bytes:
     except avro.errors.AvroException as exc:
         raise EncodeError(f"value does not match schema {info.fullname}: {exc}") from exc
     return buf.getvalue()
+
+
+def encode_binary_fast(info: SchemaInfo, datum: dict[str, Any]) -> bytes:
+    """:func:`encode_binary` by fastavro, for data the hub assembles itself (incidents).
+
+    fastavro writes the same canonical bytes as the reference at about a fifth of its
+    cost. It is taken only for a datum its validation accepts; anything else goes to
+    the reference, which encodes it or raises the ``EncodeError``. Its validation
+    fills a missing field from the schema's default where the reference rejects the
+    datum: of the incident schema only ``merged_into`` has one (``null``, which the
+    reference accepts as missing too), so incidents get the same bytes or error either
+    way (the tests compare the two over many incidents). Where fastavro's validation
+    is more lenient than the reference (any sequence as an array, a number as a
+    timestamp), :func:`_shape_check` holds the datum to the reference's rule first.
+    """
+    codecs = _codecs(info)
+    buf = io.BytesIO()
+    try:
+        valid = codecs.strict_shapes(datum) and fastavro.validation.validate(
+            datum, codecs.parsed, raise_errors=False
+        )
+        if valid:
+            fastavro.schemaless_writer(buf, codecs.parsed, datum)
+    except Exception:  # whatever fastavro makes of it, the reference decides
+        valid = False
+    return buf.getvalue() if valid else encode_binary(info, datum)
 
 
 def _fast_decode(codecs: _Codecs, data: bytes) -> dict[str, Any] | None:
@@ -125,9 +203,10 @@ def reference_decode_binary(info: SchemaInfo, data: bytes) -> dict[str, Any]:
     return datum
 
 
-def encode_single_object(info: SchemaInfo, datum: dict[str, Any]) -> bytes:
-    """Avro single-object encoding of ``datum``."""
-    return SINGLE_OBJECT_MAGIC + info.fingerprint + encode_binary(info, datum)
+def encode_single_object(info: SchemaInfo, datum: dict[str, Any], *, fast: bool = False) -> bytes:
+    """Avro single-object encoding of ``datum`` (``fast``: by :func:`encode_binary_fast`)."""
+    body = encode_binary_fast(info, datum) if fast else encode_binary(info, datum)
+    return SINGLE_OBJECT_MAGIC + info.fingerprint + body
 
 
 def split_single_object(data: bytes) -> tuple[bytes, bytes]:

@@ -44,15 +44,17 @@ EVICT_EVERY = 500
 INCIDENT_VERSION_NAMESPACE = uuid.UUID("3b8f0d2e-6a41-5c7e-9f12-4d0e8a6b1c57")
 
 
-def incident_message_id(incident: dict[str, Any]) -> str:
+def incident_message_id(incident: dict[str, Any], digest: str | None = None) -> str:
     """The one message id of an incident version, however often it is signed again.
 
     A restarted hub that lost the record of a publication signs the same version
     again; with the same id every recipient derives the same delivery id and stores
     it once. The content digest is part of the name, so a version that a restart
     rebuilt with other content is a distinct message, never a silent substitute.
+    ``digest`` is ``content_digest(incident)`` when the caller has it already.
     """
-    name = f"{incident['incident_id']}/{incident['version']}/{content_digest(incident)}"
+    digest = digest if digest is not None else content_digest(incident)
+    name = f"{incident['incident_id']}/{incident['version']}/{digest}"
     return str(uuid.uuid5(INCIDENT_VERSION_NAMESPACE, name))
 
 
@@ -160,7 +162,7 @@ class CorrelationStage:
         """
         pending = [] if tables is None else self._rebuild(tables)
         changes = self.correlator.add_many(features for features, _ in batch)
-        return pending + [self._sign(change.incident) for change in changes]
+        return pending + [self._sign(change.incident, change.digest) for change in changes]
 
     def evict_if_due(self, batch: Sequence[tuple[AlertFeatures, bytes]]) -> None:
         """Every ``EVICT_EVERY`` alerts, forget those past the retention window (table
@@ -177,13 +179,13 @@ class CorrelationStage:
             publication.record.value
         ).payload
 
-    def _sign(self, incident: dict[str, Any]) -> Publication:
+    def _sign(self, incident: dict[str, Any], digest: str) -> Publication:
         record = sign_incident(
             incident,
             self._hub_key,
             self._topics,
             self._hub_id,
-            message_id=incident_message_id(incident),
+            message_id=incident_message_id(incident, digest),
         )
         release = self._release(incident)
         headers = [*record.headers, (hub_headers.RELEASE, release.to_json().encode())]
@@ -223,7 +225,7 @@ class CorrelationStage:
                 published[incident["incident_id"]] = incident
         self._published_on_topic = []
         changes = self.correlator.rebuild(alerts, [published[i] for i in sorted(published)])
-        return [self._sign(change.incident) for change in changes]
+        return [self._sign(change.incident, change.digest) for change in changes]
 
     def _evict(self, now_ms: int) -> None:
         horizon = now_ms - self._retention_ms

@@ -30,7 +30,14 @@ from typing import Any
 
 from streams.clustering import clusters
 from streams.features import AlertFeatures
-from streams.incidents import ACTIVE, MERGED, WITHDRAWN, build_incident, content_digest
+from streams.incidents import (
+    ACTIVE,
+    MERGED,
+    WITHDRAWN,
+    build_incident,
+    content_digest,
+)
+from streams.incidents import incident_id as incident_id_of
 from streams.scoring import FULL_WEIGHT_UPTO, LINK_THRESHOLD, Link, score_pair, tf_penalty, tf_step
 
 #: A key shared by more alerts than this is common: it no longer links anything.
@@ -45,6 +52,8 @@ class IncidentChange:
 
     incident: dict[str, Any]
     """The incident datum, ``version`` included."""
+    digest: str
+    """``content_digest(incident)``, computed once."""
 
 
 class Correlator:
@@ -67,6 +76,8 @@ class Correlator:
         self._links: dict[str, dict[str, Link]] = {}
         self._emitted: dict[str, tuple[int, str, dict[str, Any]]] = {}
         self._incident_of: dict[str, str] = {}
+        #: Per incident id: its members and content as last assembled, and their digest.
+        self._built: dict[str, tuple[frozenset[str], dict[str, Any], str]] = {}
 
     # -- queries -------------------------------------------------------------------
 
@@ -233,7 +244,13 @@ class Correlator:
         return seen
 
     def _refresh(self, affected: set[str]) -> list[IncidentChange]:
-        """Rebuild the incidents of the affected components and emit what changed."""
+        """Re-cluster the affected components and emit the incidents that changed.
+
+        An incident whose members are the same as when it was last assembled and
+        none of them affected is not assembled again: its content depends only on
+        the members, the links between them and which of their values are common,
+        and any change to those marks a member affected (``_link``).
+        """
         components: list[set[str]] = []
         covered: set[str] = set()
         for node in sorted(affected):
@@ -248,19 +265,13 @@ class Correlator:
         changes: list[IncidentChange] = []
         now: dict[str, str] = {}
         for component in components:
-            members = [self.alerts[n] for n in component]
-            if len({m.agency for m in members}) < 2:
+            built = self._assembled(component, affected)
+            if built is None:
                 continue
-            links = {
-                (a, b): link
-                for a in sorted(component)
-                for b, link in self._links[a].items()
-                if a < b and b in component
-            }
-            incident = build_incident(members, links, self.common)
+            incident, digest = built
             for member in component:
                 now[member] = incident["incident_id"]
-            changes += self._emit(incident)
+            changes += self._emit(incident, digest)
         for node in covered:
             if node in now:
                 self._incident_of[node] = now[node]
@@ -268,8 +279,33 @@ class Correlator:
                 self._incident_of.pop(node, None)
         current = set(now.values())
         for gone in sorted(before - current):
+            self._built.pop(gone, None)
             changes += self._retire(gone)
         return changes
+
+    def _assembled(
+        self, component: set[str], affected: set[str]
+    ) -> tuple[dict[str, Any], str] | None:
+        """The incident content of a group and its digest; ``None`` for a single agency."""
+        if len(component) < 2:
+            return None
+        members = frozenset(component)
+        built = self._built.get(incident_id_of(members))
+        if built is not None and built[0] == members and members.isdisjoint(affected):
+            return built[1], built[2]
+        alerts = [self.alerts[n] for n in component]
+        if len({a.agency for a in alerts}) < 2:
+            return None
+        links = {
+            (a, b): link
+            for a in sorted(component)
+            for b, link in self._links[a].items()
+            if a < b and b in component
+        }
+        incident = build_incident(alerts, links, self.common)
+        digest = content_digest(incident)
+        self._built[incident["incident_id"]] = (members, incident, digest)
+        return incident, digest
 
     def _retire(self, incident_id: str) -> list[IncidentChange]:
         """An incident no longer exists as such: merged into another, or withdrawn."""
@@ -295,9 +331,11 @@ class Correlator:
             }
         return self._emit(retired)
 
-    def _emit(self, incident: dict[str, Any]) -> list[IncidentChange]:
+    def _emit(self, incident: dict[str, Any], digest: str | None = None) -> list[IncidentChange]:
+        """The next version of ``incident`` unless its content is that of the last one."""
         incident_id = incident["incident_id"]
-        digest = content_digest(incident)
+        if digest is None:
+            digest = content_digest(incident)
         version = 0
         if incident_id in self._emitted:
             version, last_digest, _ = self._emitted[incident_id]
@@ -305,7 +343,7 @@ class Correlator:
                 return []
         published = {**incident, "version": version + 1}
         self._emitted[incident_id] = (version + 1, digest, published)
-        return [IncidentChange(published)]
+        return [IncidentChange(published, digest)]
 
     # -- retention -----------------------------------------------------------------
 
@@ -322,5 +360,7 @@ class Correlator:
                     if not holders:
                         del self._postings[key]
             del self.alerts[node]
-            self._incident_of.pop(node, None)
+            gone = self._incident_of.pop(node, None)
+            if gone is not None:
+                self._built.pop(gone, None)
         return len(old)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
+
+import pytest
 
 from schemas.codec import decode_single_object
 from schemas.envelope import open_envelope
@@ -113,3 +116,38 @@ def test_other_stages_run_while_a_batch_is_being_correlated() -> None:
 
     asyncio.run(correlate_while_another_stage_waits())
     assert len(incidents.records) == 1
+
+
+def test_an_incident_version_over_the_size_warning_is_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics = new_metrics()
+    incidents = FakeTopic("t.incidents")
+    stage = CorrelationStage(
+        Correlator(),
+        {},
+        {},
+        hub_id="TF-HUB",
+        hub_key=HUB_KEY,
+        topics=TopicNames("t"),
+        retention_ms=30 * 24 * 3600 * 1000,
+    )
+    agent = Correlate(
+        stage, StageOutputs(FakeTopic("t.quarantine"), metrics), incidents, metrics, 2
+    )
+    alerts = [
+        features(agency, f"s{n}", ids=PHONE)
+        for n, agency in enumerate(["TR-SG", "GR-HCG", "PK-FIA"])
+    ]
+
+    async def one_at_a_time() -> None:
+        for offset, alert in enumerate(alerts):
+            await agent.take([_event(offset, alert.to_json())])
+
+    with caplog.at_level(logging.WARNING, logger="streams.agents"):
+        asyncio.run(one_at_a_time())
+    # Versions of 2 members (not over the warning of 2), then one of 3.
+    assert len(incidents.records) == 2
+    assert metrics.large_incidents._value.get() == 1
+    [warning] = [r for r in caplog.records if "members (over 2)" in r.getMessage()]
+    assert "version 2 has 3 members" in warning.getMessage()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 
+from streams.packed_log import PackedLog
+
 
 class _WriteLog:
     """One partition's writes in order: event times in a C array, keys in a list.
@@ -109,3 +111,63 @@ class RetentionIndex:
         if not order or watermark is None:
             return []
         return order.pop_before(watermark - self.window_ms)
+
+
+class PackedRetention:
+    """The expiry index of a table kept in a :class:`~streams.packed_log.PackedLog`.
+
+    The log already holds each partition's writes in order, so this keeps only each
+    partition's event time: no key is held twice. Same interface as :class:`RetentionIndex`
+    except :meth:`load`, which reads the log rather than a list of recovered entries.
+    """
+
+    def __init__(self, window_ms: int, log: PackedLog) -> None:
+        if window_ms <= 0:
+            raise ValueError("retention window must be positive")
+        self.window_ms = window_ms
+        self._log = log
+        self._known: set[int] = set()
+        self._watermark: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    def knows(self, partition: int) -> bool:
+        """Whether ``partition`` has been loaded (see :meth:`load`) or written since."""
+        return partition in self._known
+
+    def load(self, partition: int) -> None:
+        """Start tracking ``partition``: its entries recovered from the changelog, oldest
+        write first (the changelog has them in the order they were written)."""
+        latest = self._log.sort(partition)
+        self._known.add(partition)
+        if latest is not None:
+            self._watermark[partition] = max(self._watermark.get(partition, 0), latest)
+
+    def forget(self, partition: int) -> None:
+        """Stop tracking a partition this worker no longer owns (its entries stay in the
+        store, as Faust keeps them, and are loaded again if the partition comes back)."""
+        self._known.discard(partition)
+        self._watermark.pop(partition, None)
+
+    def watermark(self, partition: int) -> int | None:
+        """Highest event time seen on ``partition``."""
+        return self._watermark.get(partition)
+
+    def advance(self, partition: int, event_ms: int) -> None:
+        """Move the partition's event time forward (never backward)."""
+        self._known.add(partition)
+        if event_ms > self._watermark.get(partition, event_ms - 1):
+            self._watermark[partition] = event_ms
+
+    def written(self, partition: int, event_ms: int, key: bytes) -> None:
+        """``key`` was written at ``event_ms`` on ``partition`` (the log has the record)."""
+        self.advance(partition, event_ms)
+
+    def expired(self, partition: int) -> list[tuple[int, bytes]]:
+        """Remove and return ``(written_ms, key)`` older than the window on ``partition``,
+        as :meth:`RetentionIndex.expired` does."""
+        watermark = self._watermark.get(partition)
+        if partition not in self._known or watermark is None:
+            return []
+        return self._log.pop_written_before(partition, watermark - self.window_ms)

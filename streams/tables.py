@@ -8,15 +8,16 @@ never recovers more than that.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import faust
+from yarl import URL
 
-from streams.retention import RetentionIndex
+from streams.packed_log import PackedLog, WrittenAt
+from streams.packed_store import PackedStore
+from streams.retention import PackedRetention, RetentionIndex
 
-#: How a table value tells when (event time, ms) and on which partition it was written.
-WrittenAt = Callable[[bytes], tuple[int, int]]
+__all__ = ["CorridorTable", "PackedTable", "RetainedTable", "WrittenAt", "changelog_config"]
 
 
 def changelog_config(window_ms: int) -> dict[str, str]:
@@ -25,11 +26,21 @@ def changelog_config(window_ms: int) -> dict[str, str]:
 
 
 class RetainedTable:
-    """A Faust table (bytes to bytes) plus the index that expires its entries."""
+    """A Faust table (bytes to bytes) plus the index that expires its entries.
+
+    A table kept in a :class:`PackedLog` (a :class:`PackedTable` on ``memory://``) is
+    its own write order; any other (rocksdb, a dict in tests) gets a
+    :class:`RetentionIndex` of its keys.
+    """
 
     def __init__(self, table: Any, window_ms: int, written_at: WrittenAt) -> None:
         self.table = table
-        self.index = RetentionIndex(window_ms)
+        store = table if isinstance(table, PackedLog) else getattr(table, "data", None)
+        self.index: PackedRetention | RetentionIndex = (
+            PackedRetention(window_ms, store)
+            if isinstance(store, PackedLog)
+            else RetentionIndex(window_ms)
+        )
         self._written_at = written_at
 
     def get(self, key: bytes) -> bytes | None:
@@ -52,7 +63,10 @@ class RetainedTable:
     def expire(self, partition: int, event_ms: int) -> int:
         """Delete this partition's entries older than the window; returns how many."""
         if not self.index.knows(partition):
-            self.index.load(partition, self._recovered(partition))
+            if isinstance(self.index, PackedRetention):
+                self.index.load(partition)
+            else:
+                self.index.load(partition, self._recovered(partition))
         self.index.advance(partition, event_ms)
         deleted = 0
         for written_ms, key in self.index.expired(partition):
@@ -97,3 +111,32 @@ class CorridorTable(faust.Table):  # type: ignore[type-arg]
         if change_n == 0:
             return
         super()._verify_source_topic_partitions(source_topic)
+
+
+class PackedTable(CorridorTable):
+    """A retained table whose ``memory://`` store packs its entries (:class:`PackedStore`).
+
+    ``written_at`` tells from a value when and on which partition it was written; any
+    other store URL (``rocksdb://``) gets Faust's own store.
+    """
+
+    def __init__(self, *args: Any, written_at: WrittenAt, **kwargs: Any) -> None:
+        self.written_at = written_at
+        super().__init__(*args, **kwargs)
+
+    def _new_store_by_url(self, url: str | URL) -> Any:
+        if URL(str(url)).scheme != "memory":
+            return super()._new_store_by_url(url)
+        return PackedStore(
+            url,
+            self.app,
+            self,
+            written_at=self.written_at,
+            table_name=self.name,
+            key_type=self.key_type,
+            key_serializer=self.key_serializer,
+            value_serializer=self.value_serializer,
+            value_type=self.value_type,
+            loop=self.loop,
+            options=self.options,
+        )

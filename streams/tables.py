@@ -17,12 +17,29 @@ from streams.packed_log import PackedLog, WrittenAt
 from streams.packed_store import PackedStore
 from streams.retention import PackedRetention, RetentionIndex
 
-__all__ = ["CorridorTable", "PackedTable", "RetainedTable", "WrittenAt", "changelog_config"]
+__all__ = [
+    "CorridorTable",
+    "PackedTable",
+    "RetainedTable",
+    "WrittenAt",
+    "changelog_config",
+    "packed_log_of",
+]
 
 
 def changelog_config(window_ms: int) -> dict[str, str]:
     """Topic config for a retained table's changelog: compacted, and deleted after 2 windows."""
     return {"cleanup.policy": "compact,delete", "retention.ms": str(2 * window_ms)}
+
+
+def packed_log_of(table: Any) -> PackedLog | None:
+    """The :class:`PackedLog` holding ``table``'s entries: a Faust table's store's, or the
+    table itself (None: kept otherwise)."""
+    for _ in range(3):  # Faust table -> its store -> the store's mapping
+        if isinstance(table, PackedLog):
+            return table
+        table = getattr(table, "data", None)
+    return None
 
 
 class RetainedTable:
@@ -35,11 +52,9 @@ class RetainedTable:
 
     def __init__(self, table: Any, window_ms: int, written_at: WrittenAt) -> None:
         self.table = table
-        store = table if isinstance(table, PackedLog) else getattr(table, "data", None)
+        log = packed_log_of(table)
         self.index: PackedRetention | RetentionIndex = (
-            PackedRetention(window_ms, store)
-            if isinstance(store, PackedLog)
-            else RetentionIndex(window_ms)
+            RetentionIndex(window_ms) if log is None else PackedRetention(window_ms, log)
         )
         self._written_at = written_at
 

@@ -16,7 +16,8 @@ from streams.dedupe import Decision, revision_entry
 from streams.dedupe_stage import RevisionGate, revision_written_at
 from streams.packed_log import PackedLog, WrittenAt
 from streams.packed_store import PackedStore
-from streams.tables import PackedTable
+from streams.retention import PackedRetention, RetentionIndex
+from streams.tables import PackedTable, RetainedTable
 from tests.unit.streams.stage_fakes import new_metrics
 
 DAY_MS = 24 * 3600 * 1000
@@ -76,8 +77,13 @@ def _recover(store: PackedStore, changelog: list[_ChangelogEvent], active: set[i
 
 
 def test_a_memory_table_is_packed_and_a_rocksdb_one_is_fausts(tmp_path: Path) -> None:
-    assert isinstance(_table(tmp_path).data.data, PackedLog)
-    assert isinstance(_table(tmp_path, "rocksdb://").data, RocksDBStore)
+    packed = _table(tmp_path)
+    assert isinstance(packed.data.data, PackedLog)
+    # Its own write order expires it: no second index of its keys.
+    assert isinstance(RetainedTable(packed, DAY_MS, revision_written_at).index, PackedRetention)
+    rocksdb = _table(tmp_path, "rocksdb://")
+    assert isinstance(rocksdb.data, RocksDBStore)
+    assert isinstance(RetainedTable(rocksdb, DAY_MS, revision_written_at).index, RetentionIndex)
 
 
 def test_recovery_applies_values_and_tombstones_and_keeps_only_active_partitions(

@@ -1,14 +1,20 @@
-"""RAM and disk per million alerts of the dedupe state: Faust's memory store against rocksdict.
+"""RAM and disk per million alerts of the dedupe state: memory stores against rocksdict.
 
 Usage: ``python bench/dedupe_store_bench.py [--entries N] [--partitions P]``
 
-An alert is a ``digests`` entry (SHA-256 -> ``>qH``), a ``revisions`` entry (``AGENCY:alert_id``
--> ``>iqH``) and one ``RetentionIndex`` tuple per entry. Every figure comes from a fresh
-subprocess; tracemalloc runs apart from the RSS and rate runs, as it inflates and slows both.
-memory: ``faust.stores.memory.Store`` built standalone, used through its mapping API.
+An alert is a ``digests`` entry (SHA-256 -> 22-byte ``digest_entry``), a ``revisions`` entry
+(``AGENCY:alert_id`` -> 26-byte ``revision_entry``) and what expires them. Every figure comes
+from a fresh subprocess; tracemalloc runs apart from the RSS and rate runs, as it inflates
+and slows both.
+dict (before): ``faust.stores.memory.Store`` built standalone, used through its mapping API,
+plus a ``RetentionIndex`` per table sharing the store's key objects.
+packed (the ``memory://`` store now): ``streams.packed_store.PackedStore`` built standalone,
+whose byte logs are the expiry order (``PackedRetention`` holds no key); after a restart it
+is filled from the changelog (``apply_changelog_batch``) and each partition sorted on load.
 rocksdict: one DB per table opened by Faust's own ``RocksDBOptions().open(path)`` (what a
 ``rocksdb://`` table gets when rocksdict is installed), ``put``/``get`` as the store does in
-an event, then flush and full compaction; random lookups then warm its block cache.
+an event, then flush and full compaction; random lookups then warm its block cache; plus a
+``RetentionIndex`` owning its keys.
 Rates are table entries per second (two per alert); inputs are generated untimed.
 """
 
@@ -32,7 +38,8 @@ from typing import NamedTuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.dedupe import digest_entry, revision_entry, value_digest
-from streams.retention import RetentionIndex
+from streams.dedupe_stage import digest_written_at, revision_written_at
+from streams.retention import PackedRetention, RetentionIndex
 
 AGENCIES = ("PK-FIA", "GR-HCG", "TR-JGK", "IT-GDF")
 BASE_MS = 1_767_225_600_000  # 2026-01-01T00:00Z
@@ -58,7 +65,7 @@ def alerts(indices: Iterable[int], partitions: int) -> Iterator[Alert]:
         # The digest stands in for the SHA-256 of the signed record value.
         digest = value_digest(key + b"#1")
         entry = digest_entry(ms, part, 0, i)
-        yield Alert(digest, entry, key, revision_entry(1, ms, part), ms, part)
+        yield Alert(digest, entry, key, revision_entry(1, ms, part, (part, i)), ms, part)
 
 
 def rate(op: Callable[[Alert], object], indices: Iterable[int], partitions: int) -> float:
@@ -80,6 +87,7 @@ def rss() -> int:
 
 
 def used(trace: bool) -> int:
+    gc.collect()  # Faust services hold reference cycles
     return tracemalloc.get_traced_memory()[0] if trace else rss()
 
 
@@ -108,14 +116,16 @@ def run_memory(n: int, partitions: int, trace: bool) -> Figures:
     out["store"] = used(trace) - base
     # Built as RetainedTable does after recovery: from the store, sharing its key objects.
     indexes = [RetentionIndex(WINDOW_MS), RetentionIndex(WINDOW_MS)]
-    for index, table in zip(indexes, (digests, revisions), strict=True):
+    written_at = (digest_written_at, revision_written_at)
+    for index, table, at in zip(indexes, (digests, revisions), written_at, strict=True):
         for key, value in table.data.items():
-            index.written(int.from_bytes(value[-2:]), int.from_bytes(value[-10:-2]), key)
+            written_ms, partition = at(value)
+            index.written(partition, written_ms, key)
     out["deques"] = used(trace) - base - out["store"]
     # After a restart, apply_changelog_batch also maps every recovered key to its partition.
-    for table in (digests, revisions):
+    for table, at in zip((digests, revisions), written_at, strict=True):
         for key, value in table.data.items():
-            table._key_partition[key] = int.from_bytes(value[-2:])
+            table._key_partition[key] = at(value)[1]
     out["recovery"] = used(trace) - base - out["store"] - out["deques"]
     if trace:
         return out
@@ -126,6 +136,81 @@ def run_memory(n: int, partitions: int, trace: bool) -> Figures:
 
     out["insert"] = rate(put, range(n), partitions)
     out |= lookups(lambda a: (digests.get(a.digest), revisions.get(a.alert_key)), n, partitions)
+    return out
+
+
+class _Message(NamedTuple):
+    partition: int
+    value: bytes
+
+
+class _Changelog(NamedTuple):
+    """A changelog record as Faust hands it to ``apply_changelog_batch``."""
+
+    key: bytes
+    value: bytes
+    message: _Message
+
+
+def _changelog(table: int, n: int, partitions: int) -> Iterator[object]:
+    for a in alerts(range(n), partitions):
+        key, value = (a.digest, a.digest_value) if table == 0 else (a.alert_key, a.revision_value)
+        yield _Changelog(key, value, _Message(a.partition, value))
+
+
+def run_packed(n: int, partitions: int, trace: bool) -> Figures:
+    import faust
+
+    from streams.packed_store import PackedStore
+
+    app = faust.App("dedupe-store-bench", broker="kafka://localhost:1")  # never started
+
+    def store(name: str, written_at: Callable[[bytes], tuple[int, int]]) -> PackedStore:
+        return PackedStore("memory://", app=app, table=None, table_name=name, written_at=written_at)
+
+    base, out = used(trace), Figures()
+    digests = store("digests", digest_written_at)
+    revisions = store("revisions", revision_written_at)
+    for a in alerts(range(n), partitions):
+        digests[a.digest], revisions[a.alert_key] = a.digest_value, a.revision_value
+    # The expiry index of a packed table: one event time per partition, no key.
+    indexes = [PackedRetention(WINDOW_MS, s.data) for s in (digests, revisions)]
+    for index in indexes:
+        for partition in range(partitions):
+            index.advance(partition, BASE_MS)
+    out["store"] = used(trace) - base
+    out["nbytes"] = digests.data.nbytes() + revisions.data.nbytes()
+    if trace:
+        return out
+    fresh_d, fresh_r = store("d2", digest_written_at), store("r2", revision_written_at)
+
+    def put(a: Alert) -> None:
+        fresh_d[a.digest], fresh_r[a.alert_key] = a.digest_value, a.revision_value
+
+    out["insert"] = rate(put, range(n), partitions)
+    out |= lookups(lambda a: (digests.get(a.digest), revisions.get(a.alert_key)), n, partitions)
+    return out
+
+
+def run_packed_restart(n: int, partitions: int, trace: bool) -> Figures:
+    """A restarted worker's packed stores: filled from the changelog, each partition loaded."""
+    import faust
+
+    from streams.packed_store import PackedStore
+
+    app = faust.App("dedupe-store-bench", broker="kafka://localhost:1")  # never started
+    base, out = used(trace), Figures()
+    stores = []
+    for table, written_at in enumerate((digest_written_at, revision_written_at)):
+        store = PackedStore(
+            "memory://", app=app, table=None, table_name=str(table), written_at=written_at
+        )
+        store.apply_changelog_batch(_changelog(table, n, partitions), lambda k: k, lambda v: v)
+        index = PackedRetention(WINDOW_MS, store.data)
+        for partition in range(partitions):
+            index.load(partition)
+        stores.append(store)
+    out["recovered"] = used(trace) - base
     return out
 
 
@@ -167,6 +252,14 @@ def run_rocksdict(n: int, partitions: int, trace: bool) -> Figures:
     return out
 
 
+RUNS = {
+    "dict": run_memory,
+    "packed": run_packed,
+    "packed-restart": run_packed_restart,
+    "rocksdict": run_rocksdict,
+}
+
+
 def child(option: str, n: int, n_p: int, trace: bool) -> Figures:
     cmd = [sys.executable, __file__, f"--child={option}", f"--entries={n}", f"--partitions={n_p}"]
     done = subprocess.run([*cmd, *(["--trace"] * trace)], check=True, capture_output=True)
@@ -175,22 +268,29 @@ def child(option: str, n: int, n_p: int, trace: bool) -> Figures:
 
 
 def report(n: int, partitions: int) -> None:
-    mem_t, mem = child("memory", n, partitions, True), child("memory", n, partitions, False)
+    mem_t, mem = child("dict", n, partitions, True), child("dict", n, partitions, False)
+    pkd_t, pkd = child("packed", n, partitions, True), child("packed", n, partitions, False)
+    rst_t = child("packed-restart", n, partitions, True)
+    rst = child("packed-restart", n, partitions, False)
     rdx_t, rdx = child("rocksdict", n, partitions, True), child("rocksdict", n, partitions, False)
-    per, mib, live = 1 / n, 1_000_000 / n / 2**20, mem["store"] + mem["deques"]
+    per, mib = 1 / n, 1_000_000 / n / 2**20
+    dict_t, dict_rss = mem_t["store"] + mem_t["deques"], mem["store"] + mem["deques"]
     rows: list[tuple[str, float | None, float, float | None, Figures]] = [
-        ("memory Store, both tables", mem_t["store"], mem["store"], None, mem),
-        ("  + expiry deques (keys shared)", mem_t["deques"], mem["deques"], None, {}),
+        ("dict: Faust memory Store, both tables", mem_t["store"], mem["store"], None, mem),
+        ("  + expiry index (keys shared)", mem_t["deques"], mem["deques"], None, {}),
         ("  + key->partition after recovery", mem_t["recovery"], mem["recovery"], None, {}),
+        ("packed: both tables, expiry included", pkd_t["store"], pkd["store"], None, pkd),
+        ("packed, after restart (recovered+load)", rst_t["recovered"], rst["recovered"], None, {}),
         ("rocksdict, after flush+compact", None, rdx["compacted"], rdx["disk"], rdx),
         ("rocksdict, after lookups (warm cache)", None, rdx["warm"], None, {}),
-        ("  + expiry deques (own keys)", rdx_t["deques"], rdx["deques"], None, {}),
-        ("TOTAL memory (store + deques)", mem_t["store"] + mem_t["deques"], live, None, {}),
-        ("TOTAL rocksdict (warm + deques)", None, rdx["warm"] + rdx["deques"], rdx["disk"], {}),
+        ("  + expiry index (own keys)", rdx_t["deques"], rdx["deques"], None, {}),
+        ("TOTAL dict (before: store + index)", dict_t, dict_rss, None, {}),
+        ("TOTAL packed (memory:// now)", pkd_t["store"], pkd["store"], None, {}),
+        ("TOTAL rocksdict (warm + index)", None, rdx["warm"] + rdx["deques"], rdx["disk"], {}),
     ]
     head = ("option", "B/alert tm", "B/alert RSS", "RAM MiB/M", "disk MiB/M", "insert/s", "hit/s")
     print(f"{n:,} alerts = {2 * n:,} entries, {partitions} partitions per expiry index")
-    print(f"{head[0]:<38}" + "".join(f"{h:>12}" for h in (*head[1:], "miss/s")))
+    print(f"{head[0]:<40}" + "".join(f"{h:>12}" for h in (*head[1:], "miss/s")))
     for name, traced, resident, disk, f in rows:
         cells = [
             "-" if traced is None else f"{traced * per:.0f}",
@@ -199,7 +299,13 @@ def report(n: int, partitions: int) -> None:
             "-" if disk is None else f"{disk * mib:.1f}",
             *(f"{f[k]:,.0f}" if k in f else "-" for k in ("insert", "hit", "miss")),
         ]
-        print(f"{name:<38}" + "".join(f"{c:>12}" for c in cells))
+        print(f"{name:<40}" + "".join(f"{c:>12}" for c in cells))
+    print(
+        f"packed/dict: RAM {pkd_t['store'] / dict_t:.2f} (tracemalloc), "
+        f"{pkd['store'] / dict_rss:.2f} (RSS); inserts {pkd['insert'] / mem['insert']:.2f}, "
+        f"hits {pkd['hit'] / mem['hit']:.2f}, misses {pkd['miss'] / mem['miss']:.2f}; "
+        f"packed logs and slot tables {pkd['nbytes'] * per:.0f} B/alert"
+    )
     print(
         f"rocksdict: SST files {rdx['sst'] * mib:.1f} MiB/M, block cache in use "
         f"{rdx['cache'] / 2**20:.0f} MiB, flush+compact {rdx['compact_s']:.1f} s; "
@@ -211,7 +317,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--entries", type=int, default=1_000_000, help="alerts (default 1M)")
     parser.add_argument("--partitions", type=int, default=3, help="expiry-index partitions")
-    parser.add_argument("--child", choices=("memory", "rocksdict"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=tuple(RUNS), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is None:
@@ -219,8 +325,7 @@ def main() -> None:
         return
     if args.trace:
         tracemalloc.start()
-    run = run_memory if args.child == "memory" else run_rocksdict
-    print(json.dumps(run(args.entries, args.partitions, args.trace)))
+    print(json.dumps(RUNS[args.child](args.entries, args.partitions, args.trace)))
 
 
 if __name__ == "__main__":

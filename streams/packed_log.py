@@ -89,7 +89,8 @@ class PackedLog(MutableMapping[bytes, bytes]):
         return isinstance(key, bytes | bytearray) and self._find(bytes(key))[1] >= 0
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
-        if len(key) > _MAX_FIELD or len(value) > _MAX_FIELD:
+        key_len, value_len = len(key), len(value)
+        if key_len > _MAX_FIELD or value_len > _MAX_FIELD:
             raise ValueError("packed keys and values are at most 65,535 bytes")
         partition = self._written_at(value)[1]
         if not 0 <= partition <= _PARTITION_MASK:
@@ -97,18 +98,17 @@ class PackedLog(MutableMapping[bytes, bytes]):
         log = self._logs.get(partition)
         if log is None:
             log = self._logs[partition] = _Log()
-        ref = (log.end << _PARTITION_BITS) | partition
-        log.data += _HEADER.pack(len(key), len(value))
-        log.data += key
-        log.data += value
         slot, old = self._find(key)
-        if old < 0:
-            if self._slots[slot] == _EMPTY:
-                self._filled += 1
+        data = log.data
+        self._slots[slot] = ((log.base + len(data)) << _PARTITION_BITS) | partition
+        data += b"".join((_HEADER.pack(key_len, value_len), key, value))
+        if old == _EMPTY:
             self._size += 1
-        self._slots[slot] = ref
-        if self._filled * 3 >= len(self._slots) * 2:
-            self._resize()
+            self._filled += 1
+            if self._filled * 3 >= len(self._slots) * 2:
+                self._resize()
+        elif old == _DELETED:
+            self._size += 1
 
     def __delitem__(self, key: bytes) -> None:
         slot, ref = self._find(key)
@@ -160,11 +160,22 @@ class PackedLog(MutableMapping[bytes, bytes]):
         return 0 if log is None else log.end - log.head
 
     def sort(self, partition: int) -> int | None:
-        """Rewrite ``partition``'s log with its live entries only, oldest write first (as
-        recovered entries are loaded); returns the latest write time (None: no entry)."""
+        """Put ``partition``'s live entries oldest write first (as recovered entries are
+        loaded); returns the latest write time (None: no entry). A log already in order,
+        as a changelog replayed in write order usually is, is left as it is."""
         log = self._logs.get(partition)
         if log is None:
             return None
+        latest: int | None = None
+        in_order = True
+        for _, _, value in self._live([partition]):
+            written_ms = self._written_at(value)[0]
+            if latest is not None and written_ms < latest:
+                in_order = False
+                break
+            latest = written_ms
+        if in_order:
+            return latest
         entries = [
             (self._written_at(value)[0], key, value, self._find(key)[0])
             for _, key, value in self._live([partition])
@@ -173,7 +184,7 @@ class PackedLog(MutableMapping[bytes, bytes]):
         fresh = self._logs[partition] = _Log(base=log.end)
         for _, key, value, slot in entries:
             self._relink(partition, fresh, slot, key, value)
-        return entries[-1][0] if entries else None
+        return entries[-1][0]
 
     def drop(self, partition: int) -> int:
         """Delete every entry written on ``partition``; returns how many."""
@@ -193,28 +204,34 @@ class PackedLog(MutableMapping[bytes, bytes]):
     # -- internals -----------------------------------------------------------------------
 
     def _find(self, key: bytes) -> tuple[int, int]:
-        """``(slot, ref)`` of ``key``; ref < 0 when absent, and slot is then where to put it."""
-        slots, mask = self._slots, len(self._slots) - 1
+        """``(slot, ref)`` of ``key``; when absent, ref is ``_EMPTY`` (slot: an empty one) or
+        ``_DELETED`` (slot: a deletion mark to reuse), and slot is where to put it."""
+        slots = self._slots
+        mask = len(slots) - 1
         perturb = hash(key) & 0xFFFFFFFFFFFFFFFF
-        slot, free = perturb & mask, -1
-        size = len(key)
+        slot = perturb & mask
+        ref = slots[slot]
+        if ref == _EMPTY:
+            return slot, _EMPTY
+        logs, size, free = self._logs, len(key), -1
         while True:
-            ref = slots[slot]
-            if ref == _EMPTY:
-                return (slot if free < 0 else free), _EMPTY
             if ref == _DELETED:
                 if free < 0:
                     free = slot
-            else:
-                log = self._logs[ref & _PARTITION_MASK]
+            elif ref != _EMPTY:
+                log = logs[ref & _PARTITION_MASK]
+                data = log.data
                 at = (ref >> _PARTITION_BITS) - log.base
-                if _HEADER.unpack_from(log.data, at)[0] == size and log.data.startswith(
+                if _HEADER.unpack_from(data, at)[0] == size and data.startswith(
                     key, at + _HEADER.size
                 ):
                     return slot, ref
+            else:
+                return (slot, _EMPTY) if free < 0 else (free, _DELETED)
             # CPython's own probe sequence: every slot is reached, and clusters break up.
             perturb >>= 5
             slot = (slot * 5 + perturb + 1) & mask
+            ref = slots[slot]
 
     def _value(self, ref: int) -> bytes:
         log = self._logs[ref & _PARTITION_MASK]

@@ -69,3 +69,19 @@ def test_what_stays_is_exactly_what_is_inside_the_window(times: list[int], windo
     if times:
         horizon = max(times) - window
         assert len(index) == sum(1 for at, _ in kept if at >= horizon)
+
+
+def test_a_long_write_log_compacts_and_still_returns_each_key_once_in_order() -> None:
+    index = RetentionIndex(window_ms=100)
+    keys = [b"PK-FIA:PK-FIA-2026-%06d" % i for i in range(5_000)]
+    popped: list[tuple[int, bytes]] = []
+    for at, key in enumerate(keys):
+        index.written(0, at, key)
+        popped += index.expired(0)
+    assert popped == [(at, key) for at, key in enumerate(keys[:-101])]
+    assert len(index) == 101
+
+
+def test_a_key_too_long_to_pack_is_refused() -> None:
+    with pytest.raises(ValueError, match="65,535"):
+        RetentionIndex(window_ms=10).written(0, 0, b"k" * 70_000)

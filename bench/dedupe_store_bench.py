@@ -7,14 +7,16 @@ An alert is a ``digests`` entry (SHA-256 -> 22-byte ``digest_entry``), a ``revis
 from a fresh subprocess; tracemalloc runs apart from the RSS and rate runs, as it inflates
 and slows both.
 dict (before): ``faust.stores.memory.Store`` built standalone, used through its mapping API,
-plus a ``RetentionIndex`` per table sharing the store's key objects.
+plus the expiry index as it was (``ListIndex``: times in a C array, keys in a list) sharing
+the store's key objects.
 packed (the ``memory://`` store now): ``streams.packed_store.PackedStore`` built standalone,
 whose byte logs are the expiry order (``PackedRetention`` holds no key); after a restart it
 is filled from the changelog (``apply_changelog_batch``) and each partition sorted on load.
 rocksdict: one DB per table opened by Faust's own ``RocksDBOptions().open(path)`` (what a
 ``rocksdb://`` table gets when rocksdict is installed), ``put``/``get`` as the store does in
-an event, then flush and full compaction; random lookups then warm its block cache; plus a
-``RetentionIndex`` owning its keys.
+an event, then flush and full compaction; random lookups then warm its block cache; plus
+its expiry index: a ``RetentionIndex`` (keys packed in a byte array per partition) now, a
+``ListIndex`` owning its keys before.
 Rates are table entries per second (two per alert); inputs are generated untimed.
 """
 
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -46,6 +49,19 @@ BASE_MS = 1_767_225_600_000  # 2026-01-01T00:00Z
 WINDOW_MS = 7 * 24 * 3600 * 1000
 SAMPLE = 200_000  # timed lookups per kind (hits, misses)
 Figures = dict[str, float]
+
+
+class ListIndex:
+    """The expiry index before the packed one, for the "before" rows: per partition, event
+    times in a C array and the keys in a list (what ``RetentionIndex`` held)."""
+
+    def __init__(self) -> None:
+        self.times: dict[int, array[int]] = {}
+        self.keys: dict[int, list[bytes]] = {}
+
+    def written(self, partition: int, event_ms: int, key: bytes) -> None:
+        self.times.setdefault(partition, array("q")).append(event_ms)
+        self.keys.setdefault(partition, []).append(key)
 
 
 class Alert(NamedTuple):
@@ -114,8 +130,8 @@ def run_memory(n: int, partitions: int, trace: bool) -> Figures:
     for a in alerts(range(n), partitions):
         digests[a.digest], revisions[a.alert_key] = a.digest_value, a.revision_value
     out["store"] = used(trace) - base
-    # Built as RetainedTable does after recovery: from the store, sharing its key objects.
-    indexes = [RetentionIndex(WINDOW_MS), RetentionIndex(WINDOW_MS)]
+    # Built as RetainedTable did after recovery: from the store, sharing its key objects.
+    indexes = [ListIndex(), ListIndex()]
     written_at = (digest_written_at, revision_written_at)
     for index, table, at in zip(indexes, (digests, revisions), written_at, strict=True):
         for key, value in table.data.items():
@@ -217,13 +233,16 @@ def run_packed_restart(n: int, partitions: int, trace: bool) -> Figures:
 def run_rocksdict(n: int, partitions: int, trace: bool) -> Figures:
     from faust.stores.rocksdb import RocksDBOptions
 
-    base = used(trace)
-    # In RAM either way; here the index owns its keys, as when loaded by iterating the store.
-    indexes = [RetentionIndex(WINDOW_MS), RetentionIndex(WINDOW_MS)]
-    for a in alerts(range(n), partitions):
-        indexes[0].written(a.partition, a.event_ms, a.digest)
-        indexes[1].written(a.partition, a.event_ms, a.alert_key)
-    out: Figures = {"deques": used(trace) - base}
+    # In RAM either way; the index owns its keys, as when loaded by iterating the store.
+    out = Figures()
+    for name, index in (("list", ListIndex), ("packed", lambda: RetentionIndex(WINDOW_MS))):
+        base = used(trace)
+        indexes = [index(), index()]
+        for a in alerts(range(n), partitions):
+            indexes[0].written(a.partition, a.event_ms, a.digest)
+            indexes[1].written(a.partition, a.event_ms, a.alert_key)
+        out[name] = used(trace) - base
+        del indexes
     if trace:
         return out
     with tempfile.TemporaryDirectory(prefix="dedupe-store-bench-") as tmp:
@@ -275,18 +294,21 @@ def report(n: int, partitions: int) -> None:
     rdx_t, rdx = child("rocksdict", n, partitions, True), child("rocksdict", n, partitions, False)
     per, mib = 1 / n, 1_000_000 / n / 2**20
     dict_t, dict_rss = mem_t["store"] + mem_t["deques"], mem["store"] + mem["deques"]
+    rdx_before, rdx_now = rdx["warm"] + rdx["list"], rdx["warm"] + rdx["packed"]
     rows: list[tuple[str, float | None, float, float | None, Figures]] = [
         ("dict: Faust memory Store, both tables", mem_t["store"], mem["store"], None, mem),
-        ("  + expiry index (keys shared)", mem_t["deques"], mem["deques"], None, {}),
+        ("  + list expiry index (keys shared)", mem_t["deques"], mem["deques"], None, {}),
         ("  + key->partition after recovery", mem_t["recovery"], mem["recovery"], None, {}),
         ("packed: both tables, expiry included", pkd_t["store"], pkd["store"], None, pkd),
         ("packed, after restart (recovered+load)", rst_t["recovered"], rst["recovered"], None, {}),
         ("rocksdict, after flush+compact", None, rdx["compacted"], rdx["disk"], rdx),
         ("rocksdict, after lookups (warm cache)", None, rdx["warm"], None, {}),
-        ("  + expiry index (own keys)", rdx_t["deques"], rdx["deques"], None, {}),
+        ("  + list expiry index (before)", rdx_t["list"], rdx["list"], None, {}),
+        ("  + packed-key expiry index (now)", rdx_t["packed"], rdx["packed"], None, {}),
         ("TOTAL dict (before: store + index)", dict_t, dict_rss, None, {}),
         ("TOTAL packed (memory:// now)", pkd_t["store"], pkd["store"], None, {}),
-        ("TOTAL rocksdict (warm + index)", None, rdx["warm"] + rdx["deques"], rdx["disk"], {}),
+        ("TOTAL rocksdict before (warm + list)", None, rdx_before, rdx["disk"], {}),
+        ("TOTAL rocksdict now (warm + packed keys)", None, rdx_now, rdx["disk"], {}),
     ]
     head = ("option", "B/alert tm", "B/alert RSS", "RAM MiB/M", "disk MiB/M", "insert/s", "hit/s")
     print(f"{n:,} alerts = {2 * n:,} entries, {partitions} partitions per expiry index")
@@ -304,7 +326,8 @@ def report(n: int, partitions: int) -> None:
         f"packed/dict: RAM {pkd_t['store'] / dict_t:.2f} (tracemalloc), "
         f"{pkd['store'] / dict_rss:.2f} (RSS); inserts {pkd['insert'] / mem['insert']:.2f}, "
         f"hits {pkd['hit'] / mem['hit']:.2f}, misses {pkd['miss'] / mem['miss']:.2f}; "
-        f"packed logs and slot tables {pkd['nbytes'] * per:.0f} B/alert"
+        f"packed logs and slot tables {pkd['nbytes'] * per:.0f} B/alert; rocksdict now/before "
+        f"{rdx_now / rdx_before:.2f} (RSS), its index {rdx_t['packed'] / rdx_t['list']:.2f}"
     )
     print(
         f"rocksdict: SST files {rdx['sst'] * mib:.1f} MiB/M, block cache in use "

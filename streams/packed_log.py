@@ -92,7 +92,10 @@ class PackedLog(MutableMapping[bytes, bytes]):
         key_len, value_len = len(key), len(value)
         if key_len > _MAX_FIELD or value_len > _MAX_FIELD:
             raise ValueError("packed keys and values are at most 65,535 bytes")
-        partition = self._written_at(value)[1]
+        try:
+            partition = self._written_at(value)[1]
+        except struct.error as exc:
+            raise ValueError(f"a value that does not tell where it was written: {exc}") from exc
         if not 0 <= partition <= _PARTITION_MASK:
             raise ValueError(f"partition {partition} out of range")
         log = self._logs.get(partition)

@@ -7,12 +7,15 @@ same bytes either way, so the changelog (and recovery from it) is unchanged.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from faust.stores.memory import Store as MemoryStore
 
 from streams.packed_log import PackedLog, WrittenAt
+
+logger = logging.getLogger(__name__)
 
 
 class PackedStore(MemoryStore[bytes, bytes]):
@@ -33,14 +36,28 @@ class PackedStore(MemoryStore[bytes, bytes]):
         to_key: Callable[[Any], Any],
         to_value: Callable[[Any], Any],
     ) -> None:
-        """Replay changelog records: a value sets its key, a tombstone (None) deletes it."""
+        """Replay changelog records: a value sets its key, a tombstone (None) deletes it.
+
+        A value that is not an entry of this table (an older encoding) is logged and not
+        recovered: the dict store would have kept it and failed the stage when reading it.
+        """
         for event in batch:
             key = to_key(event.key)
             self._recovered.add(event.message.partition)
             if event.message.value is None:
                 self.data.pop(key, None)
-            else:
+                continue
+            try:
                 self.data[key] = to_value(event.value)
+            except ValueError as exc:
+                self.data.pop(key, None)
+                logger.error(
+                    "%s: changelog record for %r on partition %d not recovered: %s",
+                    self.table_name,
+                    key,
+                    event.message.partition,
+                    exc,
+                )
 
     async def on_recovery_completed(self, active_tps: set[Any], standby_tps: set[Any]) -> None:
         """Drop what was recovered for partitions this worker does not own, as Faust's

@@ -52,14 +52,19 @@ class RetainedTable:
 
     def __init__(self, table: Any, window_ms: int, written_at: WrittenAt) -> None:
         self.table = table
-        log = packed_log_of(table)
+        self._log = packed_log_of(table)
         self.index: PackedRetention | RetentionIndex = (
-            RetentionIndex(window_ms) if log is None else PackedRetention(window_ms, log)
+            RetentionIndex(window_ms)
+            if self._log is None
+            else PackedRetention(window_ms, self._log)
         )
         self._written_at = written_at
 
     def get(self, key: bytes) -> bytes | None:
         """The current value of ``key``, if any."""
+        if self._log is not None:
+            # Reads change nothing: straight from the log, not through the table and store.
+            return self._log.get(key)
         value: bytes | None = self.table.get(key)
         return value
 
@@ -85,7 +90,7 @@ class RetainedTable:
         self.index.advance(partition, event_ms)
         deleted = 0
         for written_ms, key in self.index.expired(partition):
-            value = self.table.get(key)
+            value = self.get(key)
             if value is not None and self._written_at(value)[0] == written_ms:
                 del self.table[key]
                 deleted += 1

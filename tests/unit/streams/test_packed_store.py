@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,22 @@ def test_recovery_applies_values_and_tombstones_and_keeps_only_active_partitions
     ]
     _recover(store, changelog, active={0})
     assert dict(store.data) == {b"A": a2}
+
+
+def test_a_changelog_value_of_another_encoding_is_logged_and_not_recovered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = _table(tmp_path).data
+    entry, old = revision_entry(1, 10, 0), b"\x00" * 5
+    changelog = [
+        _ChangelogEvent(b"A", entry, _Message(0, entry)),
+        _ChangelogEvent(b"B", entry, _Message(0, entry)),
+        _ChangelogEvent(b"B", old, _Message(0, old)),
+    ]
+    with caplog.at_level(logging.ERROR, logger="streams.packed_store"):
+        _recover(store, changelog, active={0})
+    assert dict(store.data) == {b"A": entry}
+    assert "not recovered" in caplog.text
 
 
 @pytest.mark.parametrize("window_days", [1, 3])

@@ -40,8 +40,13 @@ from typing import NamedTuple
 # Run as a script: make the repository's packages importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.dedupe import digest_entry, revision_entry, value_digest
-from streams.dedupe_stage import digest_written_at, revision_written_at
+from streams.dedupe import (
+    digest_entry,
+    digest_written_at,
+    revision_entry,
+    revision_written_at,
+    value_digest,
+)
 from streams.retention import PackedRetention, RetentionIndex
 
 AGENCIES = ("PK-FIA", "GR-HCG", "TR-JGK", "IT-GDF")

@@ -31,15 +31,9 @@ from streams import kafka_transport
 from streams.agents import Correlate, run_batched
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
+from streams.dedupe import digest_written_at, revision_written_at
 from streams.dedupe_batch import DedupeStage
-from streams.dedupe_stage import (
-    DIGESTS_TABLE,
-    REVISIONS_TABLE,
-    ExactRepeats,
-    RevisionGate,
-    digest_written_at,
-    revision_written_at,
-)
+from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
 from streams.incident_recovery import PublishedOnTopic, hub_verifier
 from streams.metrics import StreamMetrics
 from streams.outputs import StageOutputs

@@ -18,12 +18,14 @@ from streams.dedupe import (
     Origin,
     decide,
     digest_entry,
+    digest_written_at,
     parse_digest_entry,
     parse_earlier_origins,
     parse_passed_origins,
     parse_revision_entry,
     parse_revision_origin,
     revision_entry,
+    revision_written_at,
     topic_tag,
     value_digest,
 )
@@ -34,16 +36,6 @@ logger = logging.getLogger(__name__)
 
 DIGESTS_TABLE = "dedupe-digests"
 REVISIONS_TABLE = "dedupe-revisions"
-
-
-def digest_written_at(value: bytes) -> tuple[int, int]:
-    written_ms, partition, _, _ = parse_digest_entry(value)
-    return written_ms, partition
-
-
-def revision_written_at(value: bytes) -> tuple[int, int]:
-    _, written_ms, partition = parse_revision_entry(value)
-    return written_ms, partition
 
 
 def inbound_agency(topic: str) -> str:

@@ -288,17 +288,20 @@ class PackedLog(MutableMapping[bytes, bytes]):
         size = _MIN_SLOTS
         while size < self._size * 2 + 1:
             size *= 2
-        old, self._slots = self._slots, array("q", [_EMPTY]) * size
-        mask = size - 1
+        old, slots = self._slots, array("q", [_EMPTY]) * size
+        mask, logs, key_length = size - 1, self._logs, _HEADER.unpack_from
         for ref in old:
             if ref < 0:
                 continue
-            log = self._logs[ref & _PARTITION_MASK]
-            key_at, value_at, _ = log.record(ref >> _PARTITION_BITS)
-            perturb = hash(bytes(log.data[key_at:value_at])) & 0xFFFFFFFFFFFFFFFF
+            log = logs[ref & _PARTITION_MASK]
+            data = log.data
+            key_at = (ref >> _PARTITION_BITS) - log.base + _HEADER.size
+            key_end = key_at + key_length(data, key_at - _HEADER.size)[0]
+            perturb = hash(bytes(data[key_at:key_end])) & 0xFFFFFFFFFFFFFFFF
             slot = perturb & mask
-            while self._slots[slot] != _EMPTY:
+            while slots[slot] != _EMPTY:
                 perturb >>= 5
                 slot = (slot * 5 + perturb + 1) & mask
-            self._slots[slot] = ref
+            slots[slot] = ref
+        self._slots = slots
         self._filled = self._size

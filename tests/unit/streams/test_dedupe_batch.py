@@ -16,9 +16,9 @@ from schemas import hub_headers
 from schemas.keys import generate_private_key
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames, message_key
-from streams.dedupe import format_origin
+from streams.dedupe import format_origin, revision_written_at
 from streams.dedupe_batch import DedupeStage
-from streams.dedupe_stage import RevisionGate, revision_written_at
+from streams.dedupe_stage import RevisionGate
 from streams.packed_log import PackedLog
 from streams.stage_plan import ALERTS, AUDIT, CORRELATION, QUARANTINE
 from tests.unit.streams.stage_fakes import (

@@ -9,14 +9,8 @@ from collections.abc import Callable, MutableMapping
 import pytest
 from prometheus_client import CollectorRegistry
 
-from streams.dedupe import Decision
-from streams.dedupe_stage import (
-    ExactRepeats,
-    Repeat,
-    RevisionGate,
-    digest_written_at,
-    revision_written_at,
-)
+from streams.dedupe import Decision, digest_written_at, revision_written_at
+from streams.dedupe_stage import ExactRepeats, Repeat, RevisionGate
 from streams.metrics import StreamMetrics
 from streams.packed_log import PackedLog, WrittenAt
 

@@ -13,8 +13,8 @@ import pytest
 from faust.stores.rocksdb import Store as RocksDBStore
 from faust.types import TP
 
-from streams.dedupe import Decision, revision_entry
-from streams.dedupe_stage import RevisionGate, revision_written_at
+from streams.dedupe import Decision, revision_entry, revision_written_at
+from streams.dedupe_stage import RevisionGate
 from streams.packed_log import PackedLog, WrittenAt
 from streams.packed_store import PackedStore
 from streams.retention import PackedRetention, RetentionIndex

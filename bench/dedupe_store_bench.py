@@ -47,7 +47,9 @@ from streams.dedupe import (
     revision_written_at,
     value_digest,
 )
+from streams.packed_log import PackedLog
 from streams.retention import PackedRetention, RetentionIndex
+from streams.tables import packed_log_of
 
 AGENCIES = ("PK-FIA", "GR-HCG", "TR-JGK", "IT-GDF")
 BASE_MS = 1_767_225_600_000  # 2026-01-01T00:00Z
@@ -235,6 +237,28 @@ def run_packed_restart(n: int, partitions: int, trace: bool) -> Figures:
     return out
 
 
+def run_packed_steady(n: int, partitions: int, trace: bool) -> Figures:
+    """Packed tables with expiry at work: 2n alerts written with a window of n alerts' event
+    time, so n stay; bytes held (logs and slot tables, capacity) per alert still held."""
+    from streams.tables import RetainedTable
+
+    window = n * 37 // partitions * partitions  # alerts() spaces them 37 ms apart
+    tables = [
+        RetainedTable(PackedLog(written_at), window, written_at)
+        for written_at in (digest_written_at, revision_written_at)
+    ]
+    logs = [packed_log_of(t.table) for t in tables]
+    held, samples = 0.0, 0
+    for i, a in enumerate(alerts(range(2 * n), partitions)):
+        tables[0].put(a.digest, a.digest_value, a.partition, a.event_ms)
+        tables[1].put(a.alert_key, a.revision_value, a.partition, a.event_ms)
+        if i >= n and i % 1024 == 0:
+            held += sum(log.nbytes() for log in logs if log is not None) / len(tables[0])
+            samples += 1
+    worst = sum(log.nbytes() for log in logs if log is not None) / len(tables[0])
+    return {"steady": held / max(samples, 1), "live": float(len(tables[0])), "end": worst}
+
+
 def run_rocksdict(n: int, partitions: int, trace: bool) -> Figures:
     from faust.stores.rocksdb import RocksDBOptions
 
@@ -280,6 +304,7 @@ RUNS = {
     "dict": run_memory,
     "packed": run_packed,
     "packed-restart": run_packed_restart,
+    "packed-steady": run_packed_steady,
     "rocksdict": run_rocksdict,
 }
 
@@ -296,6 +321,7 @@ def report(n: int, partitions: int) -> None:
     pkd_t, pkd = child("packed", n, partitions, True), child("packed", n, partitions, False)
     rst_t = child("packed-restart", n, partitions, True)
     rst = child("packed-restart", n, partitions, False)
+    steady = child("packed-steady", n, partitions, False)
     rdx_t, rdx = child("rocksdict", n, partitions, True), child("rocksdict", n, partitions, False)
     per, mib = 1 / n, 1_000_000 / n / 2**20
     dict_t, dict_rss = mem_t["store"] + mem_t["deques"], mem["store"] + mem["deques"]
@@ -333,6 +359,11 @@ def report(n: int, partitions: int) -> None:
         f"hits {pkd['hit'] / mem['hit']:.2f}, misses {pkd['miss'] / mem['miss']:.2f}; "
         f"packed logs and slot tables {pkd['nbytes'] * per:.0f} B/alert; rocksdict now/before "
         f"{rdx_now / rdx_before:.2f} (RSS), its index {rdx_t['packed'] / rdx_t['list']:.2f}"
+    )
+    print(
+        f"packed with expiry at work ({2 * n:,} alerts written, {steady['live']:,.0f} held): "
+        f"{steady['steady']:.0f} B per alert held on average over the second half "
+        f"({steady['steady'] * 1_000_000 / 2**20:.0f} MiB/M), {steady['end']:.0f} at the end"
     )
     print(
         f"rocksdict: SST files {rdx['sst'] * mib:.1f} MiB/M, block cache in use "

@@ -31,7 +31,8 @@ _DELETED = -2
 _PARTITION_BITS = 20
 _PARTITION_MASK = (1 << _PARTITION_BITS) - 1
 _MIN_SLOTS = 8
-# A log drops its expired front once that is this big and over half of it.
+# A log drops its expired front once that is this big and a quarter of it: a log then holds
+# at most a third more than its live records (moving the rest is a memmove, in C).
 _COMPACT_BYTES = 1 << 16
 
 
@@ -267,7 +268,7 @@ class PackedLog(MutableMapping[bytes, bytes]):
         """Drop the popped front of ``log`` once it is big; an entry still current there
         (its key was not deleted when popped) moves to the end rather than being lost."""
         cut = log.head - log.base
-        if cut < _COMPACT_BYTES or cut * 2 < len(log.data):
+        if cut < _COMPACT_BYTES or cut * 4 < len(log.data):
             return
         kept: list[tuple[int, bytes, bytes]] = []
         position = log.base

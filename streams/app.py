@@ -31,6 +31,7 @@ from streams import kafka_transport
 from streams.agents import Correlate, run_batched
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
+from streams.dedupe import digest_written_at, revision_written_at
 from streams.dedupe_batch import DedupeStage
 from streams.dedupe_stage import DIGESTS_TABLE, REVISIONS_TABLE, ExactRepeats, RevisionGate
 from streams.heap import freeze_survivors
@@ -42,7 +43,7 @@ from streams.settings import StreamSettings
 from streams.stage_plan import ALERTS, AUDIT, CORRELATION, QUARANTINE, VERIFIED
 from streams.stage_runner import StageRunner, enter_event
 from streams.supervision import AgentSupervision
-from streams.tables import CorridorTable, changelog_config
+from streams.tables import CorridorTable, PackedTable, WrittenAt, changelog_config
 from streams.verifier import Verifier
 from streams.verify_stage import VerifyStage
 
@@ -135,15 +136,20 @@ def create_app(
         metrics,
     )
 
-    def retained_table(name: str, window_ms: int) -> Any:
-        return app.Table(
-            name,
+    def retained_table(name: str, window_ms: int, written_at: WrittenAt) -> Any:
+        # Built as app.Table builds one, as a PackedTable: on memory:// its entries are packed.
+        table = PackedTable(
+            app,
+            name=name,
             default=None,
+            beacon=app.tables.beacon,
             key_type=bytes,
             value_type=bytes,
             partitions=settings.partitions,
             extra_topic_configs=changelog_config(window_ms),
+            written_at=written_at,
         )
+        return app.tables.add(table)
 
     def single_table(name: str) -> Any:
         return app.Table(name, default=None, key_type=bytes, value_type=bytes, partitions=1)
@@ -151,10 +157,14 @@ def create_app(
     # Older bytes are stale whatever record they come in: digests need the window only.
     digest_window_ms = int(settings.freshness.window_s * 1000)
     repeats = ExactRepeats(
-        retained_table(DIGESTS_TABLE, digest_window_ms), digest_window_ms, metrics
+        retained_table(DIGESTS_TABLE, digest_window_ms, digest_written_at),
+        digest_window_ms,
+        metrics,
     )
     window_ms = int(settings.dedupe_retention_s * 1000)
-    gate = RevisionGate(retained_table(REVISIONS_TABLE, window_ms), window_ms, metrics)
+    gate = RevisionGate(
+        retained_table(REVISIONS_TABLE, window_ms, revision_written_at), window_ms, metrics
+    )
     verify_stage = VerifyStage(
         Verifier(trust, topics, metrics, settings.freshness), repeats, metrics, enter_event
     )

@@ -87,6 +87,9 @@ def value_digest(value: bytes) -> bytes:
 _DIGEST_ENTRY = struct.Struct(">qHIq")
 _REVISION_ENTRY = struct.Struct(">iqH")
 _REVISION_ORIGIN = struct.Struct(">iq")
+# Where (event time, partition) sits in each entry: read on every table write and expiry.
+_DIGEST_WRITTEN_AT = struct.Struct(">qH")
+_REVISION_WRITTEN_AT = struct.Struct(">4xqH")
 _NO_ORIGIN = -1
 #: Where earlier revisions passed on were read, kept per alert (the latest ones): an alert
 #: has a handful of revisions; the bound keeps a pathological one's entry small.
@@ -132,6 +135,18 @@ def revision_entry(
             *(_REVISION_ORIGIN.pack(*o) for o in kept),
         ]
     )
+
+
+def digest_written_at(value: bytes) -> tuple[int, int]:
+    """``(written_ms, partition)`` of a digest table value."""
+    written_ms, partition = _DIGEST_WRITTEN_AT.unpack_from(value)
+    return written_ms, partition
+
+
+def revision_written_at(value: bytes) -> tuple[int, int]:
+    """``(written_ms, partition)`` of a revision table value."""
+    written_ms, partition = _REVISION_WRITTEN_AT.unpack_from(value)
+    return written_ms, partition
 
 
 def parse_revision_entry(value: bytes) -> tuple[int, int, int]:

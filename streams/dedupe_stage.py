@@ -18,12 +18,14 @@ from streams.dedupe import (
     Origin,
     decide,
     digest_entry,
+    digest_written_at,
     parse_digest_entry,
     parse_earlier_origins,
     parse_passed_origins,
     parse_revision_entry,
     parse_revision_origin,
     revision_entry,
+    revision_written_at,
     topic_tag,
     value_digest,
 )
@@ -34,16 +36,6 @@ logger = logging.getLogger(__name__)
 
 DIGESTS_TABLE = "dedupe-digests"
 REVISIONS_TABLE = "dedupe-revisions"
-
-
-def _digest_written_at(value: bytes) -> tuple[int, int]:
-    written_ms, partition, _, _ = parse_digest_entry(value)
-    return written_ms, partition
-
-
-def _revision_written_at(value: bytes) -> tuple[int, int]:
-    _, written_ms, partition = parse_revision_entry(value)
-    return written_ms, partition
 
 
 def inbound_agency(topic: str) -> str:
@@ -73,7 +65,7 @@ class ExactRepeats:
     """Digests of verified records, with the record they came in, within the window."""
 
     def __init__(self, table: object, window_ms: int, metrics: StreamMetrics) -> None:
-        self.state = RetainedTable(table, window_ms, _digest_written_at)
+        self.state = RetainedTable(table, window_ms, digest_written_at)
         self._metrics = metrics
 
     def check(self, value: bytes, topic: str, partition: int, offset: int, event_ms: int) -> Repeat:
@@ -103,7 +95,7 @@ class RevisionGate:
     """Highest revision passed on per alert: new and higher pass, the rest is dropped."""
 
     def __init__(self, table: object, window_ms: int, metrics: StreamMetrics) -> None:
-        self.state = RetainedTable(table, window_ms, _revision_written_at)
+        self.state = RetainedTable(table, window_ms, revision_written_at)
         self._metrics = metrics
 
     def decide(

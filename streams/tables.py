@@ -8,15 +8,23 @@ never recovers more than that.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import faust
+from yarl import URL
 
-from streams.retention import RetentionIndex
+from streams.packed_log import PackedLog, WrittenAt
+from streams.packed_store import PackedStore
+from streams.retention import PackedRetention, RetentionIndex
 
-#: How a table value tells when (event time, ms) and on which partition it was written.
-WrittenAt = Callable[[bytes], tuple[int, int]]
+__all__ = [
+    "CorridorTable",
+    "PackedTable",
+    "RetainedTable",
+    "WrittenAt",
+    "changelog_config",
+    "packed_log_of",
+]
 
 
 def changelog_config(window_ms: int) -> dict[str, str]:
@@ -24,16 +32,39 @@ def changelog_config(window_ms: int) -> dict[str, str]:
     return {"cleanup.policy": "compact,delete", "retention.ms": str(2 * window_ms)}
 
 
+def packed_log_of(table: Any) -> PackedLog | None:
+    """The :class:`PackedLog` holding ``table``'s entries: a Faust table's store's, or the
+    table itself (None: kept otherwise)."""
+    for _ in range(3):  # Faust table -> its store -> the store's mapping
+        if isinstance(table, PackedLog):
+            return table
+        table = getattr(table, "data", None)
+    return None
+
+
 class RetainedTable:
-    """A Faust table (bytes to bytes) plus the index that expires its entries."""
+    """A Faust table (bytes to bytes) plus the index that expires its entries.
+
+    A table kept in a :class:`PackedLog` (a :class:`PackedTable` on ``memory://``) is
+    its own write order; any other (rocksdb, a dict in tests) gets a
+    :class:`RetentionIndex` of its keys.
+    """
 
     def __init__(self, table: Any, window_ms: int, written_at: WrittenAt) -> None:
         self.table = table
-        self.index = RetentionIndex(window_ms)
+        self._log = packed_log_of(table)
+        self.index: PackedRetention | RetentionIndex = (
+            RetentionIndex(window_ms)
+            if self._log is None
+            else PackedRetention(window_ms, self._log)
+        )
         self._written_at = written_at
 
     def get(self, key: bytes) -> bytes | None:
         """The current value of ``key``, if any."""
+        if self._log is not None:
+            # Reads change nothing: straight from the log, not through the table and store.
+            return self._log.get(key)
         value: bytes | None = self.table.get(key)
         return value
 
@@ -52,11 +83,14 @@ class RetainedTable:
     def expire(self, partition: int, event_ms: int) -> int:
         """Delete this partition's entries older than the window; returns how many."""
         if not self.index.knows(partition):
-            self.index.load(partition, self._recovered(partition))
+            if isinstance(self.index, PackedRetention):
+                self.index.load(partition)
+            else:
+                self.index.load(partition, self._recovered(partition))
         self.index.advance(partition, event_ms)
         deleted = 0
         for written_ms, key in self.index.expired(partition):
-            value = self.table.get(key)
+            value = self.get(key)
             if value is not None and self._written_at(value)[0] == written_ms:
                 del self.table[key]
                 deleted += 1
@@ -97,3 +131,32 @@ class CorridorTable(faust.Table):  # type: ignore[type-arg]
         if change_n == 0:
             return
         super()._verify_source_topic_partitions(source_topic)
+
+
+class PackedTable(CorridorTable):
+    """A retained table whose ``memory://`` store packs its entries (:class:`PackedStore`).
+
+    ``written_at`` tells from a value when and on which partition it was written; any
+    other store URL (``rocksdb://``) gets Faust's own store.
+    """
+
+    def __init__(self, *args: Any, written_at: WrittenAt, **kwargs: Any) -> None:
+        self.written_at = written_at
+        super().__init__(*args, **kwargs)
+
+    def _new_store_by_url(self, url: str | URL) -> Any:
+        if URL(str(url)).scheme != "memory":
+            return super()._new_store_by_url(url)
+        return PackedStore(
+            url,
+            self.app,
+            self,
+            written_at=self.written_at,
+            table_name=self.name,
+            key_type=self.key_type,
+            key_serializer=self.key_serializer,
+            value_serializer=self.value_serializer,
+            value_type=self.value_type,
+            loop=self.loop,
+            options=self.options,
+        )

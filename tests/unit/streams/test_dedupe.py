@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from streams.dedupe import (
     Decision,
     decide,
     digest_entry,
+    digest_written_at,
     format_origin,
     parse_digest_entry,
     parse_origin,
@@ -20,6 +22,7 @@ from streams.dedupe import (
     parse_revision_entry,
     parse_revision_origin,
     revision_entry,
+    revision_written_at,
     value_digest,
 )
 
@@ -130,3 +133,26 @@ def test_revision_entries_keep_the_latest_earlier_origins(
     assert parse_revision_entry(entry) == (revision, 5, 1)
     assert parse_revision_origin(entry) == (3, 9)
     assert parse_passed_origins(entry) == [*earlier[-MAX_EARLIER_ORIGINS:], (3, 9)]
+
+
+@pytest.mark.parametrize(
+    ("value", "written_at", "expected"),
+    [
+        (
+            digest_entry(1_767_225_600_123, 7, 0xDEADBEEF, 42),
+            digest_written_at,
+            (1_767_225_600_123, 7),
+        ),
+        (
+            revision_entry(3, 1_767_225_600_456, 2, (1, 9), [(1, 5)]),
+            revision_written_at,
+            (1_767_225_600_456, 2),
+        ),
+        (revision_entry(3, 99, 2)[:14], revision_written_at, (99, 2)),
+    ],
+    ids=["digest", "revision", "revision-before-origins"],
+)
+def test_an_entry_tells_when_and_on_which_partition_it_was_written(
+    value: bytes, written_at: Callable[[bytes], tuple[int, int]], expected: tuple[int, int]
+) -> None:
+    assert written_at(value) == expected

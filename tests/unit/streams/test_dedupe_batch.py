@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -18,10 +19,11 @@ from schemas.keys import generate_private_key
 from schemas.signing import sign_alert
 from schemas.topics import TopicNames, message_key
 from streams import dedupe_batch
-from streams.dedupe import format_origin
+from streams.dedupe import format_origin, revision_written_at
 from streams.dedupe_batch import DedupeStage
 from streams.dedupe_stage import RevisionGate
 from streams.features import features_of
+from streams.packed_log import PackedLog
 from streams.stage_plan import ALERTS, AUDIT, CORRELATION, QUARANTINE
 from tests.unit.streams.stage_fakes import (
     FakeEvent,
@@ -67,14 +69,18 @@ def _event(
 
 
 def _run(
-    batches: list[list[FakeEvent]], refuse: tuple[int, ...] = (), window_ms: int = 10**9
+    batches: list[list[FakeEvent]],
+    refuse: tuple[int, ...] = (),
+    window_ms: int = 10**9,
+    packed: bool = False,
 ) -> tuple[dict[str, FakeTopic], dict[bytes, bytes]]:
+    """Outputs and final state; ``packed``: the table kept as the memory store keeps it."""
     metrics = new_metrics()
-    table: dict[bytes, bytes] = {}
+    table: MutableMapping[bytes, bytes] = PackedLog(revision_written_at) if packed else {}
     stage = DedupeStage(RevisionGate(table, window_ms, metrics), metrics)
     topics = fake_topics(refuse)
     drive(stage, batches, topics, metrics)
-    return topics, table
+    return topics, dict(table)
 
 
 def _statuses(topics: dict[str, FakeTopic]) -> list[tuple[bytes | None, bytes | None]]:
@@ -170,11 +176,17 @@ _records = st.lists(
     cuts=st.lists(st.integers(1, 14), max_size=6),
     refuse=st.lists(st.integers(0, 10), max_size=3),
     window_ms=st.sampled_from([5, 10**9]),
+    packed=st.booleans(),
 )
 def test_batch_decisions_equal_one_at_a_time_decisions(
-    records: list[tuple[str, int, int, int]], cuts: list[int], refuse: list[int], window_ms: int
+    records: list[tuple[str, int, int, int]],
+    cuts: list[int],
+    refuse: list[int],
+    window_ms: int,
+    packed: bool,
 ) -> None:
-    """Any sequence, cut into any batches, with any passes refused, expiring or not."""
+    """Any sequence, cut into any batches, with any passes refused, expiring or not, and
+    the same whether the table is a dict or packed as in the memory store."""
     events = []
     at_ms = 0
     for offset, (alert, revision, inbound, step_ms) in enumerate(records):
@@ -185,7 +197,7 @@ def test_batch_decisions_equal_one_at_a_time_decisions(
         batches.append(events[start : start + size])
         start += size
     batches.append(events[start:])
-    batched = _run([b for b in batches if b], tuple(refuse), window_ms)
+    batched = _run([b for b in batches if b], tuple(refuse), window_ms, packed)
     one_by_one = _run([[event] for event in events], tuple(refuse), window_ms)
     assert _observed(*batched) == _observed(*one_by_one)
 

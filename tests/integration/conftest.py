@@ -124,6 +124,14 @@ def scrape_metric(port: int, name: str, **labels: str) -> float:
     return 0.0
 
 
+def _metrics_answer(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:  # not listening yet
+        return False
+
+
 def run_corridor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run ``corridor ARGS`` to completion, capturing its output (never raises on exit code)."""
     return subprocess.run(
@@ -220,6 +228,10 @@ def running_pipeline(bootstrap: str, workdir: Path, extra_toml: str = "") -> Ite
         log_format="json",
     )
     try:
+        # Tests read these processes' metrics: the endpoints answer before any test starts,
+        # whichever test runs first.
+        for port, name in ((worker_metrics_port, "worker"), (delivery_metrics_port, "delivery")):
+            wait_for(lambda port=port: _metrics_answer(port), 90, f"the {name}'s /metrics")
         yield Pipeline(
             bootstrap=bootstrap,
             workdir=workdir,

@@ -263,11 +263,10 @@ def run_hub(
                         STALL_S,
                     )
                 after, measured_s = probe.sample(), time.monotonic() - measuring_since
-                run_samples = worker_metrics.difference(
-                    worker_metrics.scrape(metrics_ports), batches_before
-                )
+                batches_after = worker_metrics.scrape(metrics_ports)
+                run_samples = worker_metrics.difference(batches_after, batches_before)
                 extras.stage_batches = worker_metrics.stage_batches(run_samples)
-                extras.gc_pauses = worker_metrics.gc_line(run_samples)
+                extras.gc_pauses = worker_metrics.gc_line(run_samples, batches_after)
                 jit_after = jit_cpu_seconds(broker_pids)
                 if jit_before is not None and jit_after is not None:
                     extras.broker_jit_s = jit_after - jit_before

@@ -21,6 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 SECONDS = "corridor_stream_stage_batch_seconds"
 RECORDS = "corridor_stream_stage_batch_records"
 GC = "corridor_gc_pause_seconds"
+FROZEN = "corridor_gc_frozen_objects"
+STATE = "corridor_stream_correlation_state"
 #: (metric, stage, phase or "", le) -> cumulative count, and (metric, stage, phase, "sum"|"count").
 Samples = dict[tuple[str, str, str, str], float]
 NOT_BUCKETS = ("sum", "count", "created")
@@ -42,13 +44,13 @@ def parse(text: str) -> Samples:
     """The batch histograms' samples of one exposition ``text``."""
     samples: Samples = {}
     for family in text_string_to_metric_families(text):
-        if family.name not in (SECONDS, RECORDS, GC):
+        if family.name not in (SECONDS, RECORDS, GC, FROZEN, STATE):
             continue
         for sample in family.samples:
             suffix = sample.name[len(family.name) :].lstrip("_")
             labels = sample.labels
-            where = labels.get("le", suffix)
-            stage = labels.get("stage", labels.get("generation", ""))
+            where = labels.get("le", suffix or "value")
+            stage = labels.get("stage", labels.get("generation", labels.get("item", "")))
             key = (family.name, stage, labels.get("phase", ""), where)
             samples[key] = sample.value
     return samples
@@ -130,8 +132,10 @@ def lines(figures: Sequence[StageBatches]) -> list[str]:
     ]
 
 
-def gc_line(samples: Samples) -> str | None:
-    """The workers' garbage-collection pauses in the run (None without any)."""
+def gc_line(samples: Samples, now: Samples | None = None) -> str | None:
+    """The workers' garbage-collection pauses in the run (None without any); with the
+    workers' readings ``now``, also the objects frozen per alert the correlator holds (a
+    figure that grows from run to run would mean frozen objects that are never freed)."""
     generations = sorted({g for (metric, g, _, _) in samples if metric == GC})
     parts = []
     for generation in generations:
@@ -149,4 +153,11 @@ def gc_line(samples: Samples) -> str | None:
             f"generation {generation}: {int(count)} ({total:.2f} s, "
             f"longest <= {worst * 1000:,.0f} ms)"
         )
-    return "GC pauses of the workers: " + "; ".join(parts) if parts else None
+    if not parts:
+        return None
+    line = "GC pauses of the workers: " + "; ".join(parts)
+    frozen = (now or {}).get((FROZEN, "", "", "value"))
+    held = (now or {}).get((STATE, "alerts", "", "value"))
+    if frozen is not None and held:
+        line += f"; {frozen:,.0f} objects frozen, {frozen / held:,.0f} per alert held"
+    return line

@@ -54,3 +54,14 @@ def test_gc_pauses_are_summed_per_generation() -> None:
     assert "generation 2: 2 (0.23 s, longest <= 250 ms)" in line
     assert "generation 0: 1" in line
     assert worker_metrics.gc_line({}) is None
+
+
+def test_frozen_objects_are_reported_per_alert_held() -> None:
+    registry = CollectorRegistry()
+    metrics = StreamMetrics.create(registry)
+    GcPauses(registry).histogram.labels("2").observe(0.01)
+    metrics.correlation_state.labels("alerts").set(1000)
+    now = worker_metrics.parse(generate_latest(registry).decode())
+    frozen = now[(worker_metrics.FROZEN, "", "", "value")]
+    line = worker_metrics.gc_line(now, now)
+    assert line is not None and f"{frozen / 1000:,.0f} per alert held" in line

@@ -20,6 +20,7 @@ from schemas.freshness import FreshnessPolicy
 from schemas.keys import load_private_key
 from streams.agents import LOOP_SWITCH_INTERVAL_S
 from streams.app import create_app, source_topics
+from streams.consumer_thread import DEFAULT_FETCH_MAX_WAIT_MS
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.heap import DEFAULT_FREEZE_INTERVAL_S
 from streams.metrics import StreamMetrics
@@ -152,6 +153,14 @@ def register(sub: Any) -> None:
         "(default %(default)s)",
     )
     worker.add_argument(
+        "--fetch-max-wait-ms",
+        type=int,
+        default=DEFAULT_FETCH_MAX_WAIT_MS,
+        help="how long the broker may hold a fetch of the worker when none of its "
+        "partitions has new records (default %(default)s; Faust's own 1,500 stalled "
+        "partitions whose records had just been consumed)",
+    )
+    worker.add_argument(
         "--gc-freeze-interval",
         type=float,
         default=DEFAULT_FREEZE_INTERVAL_S,
@@ -181,6 +190,7 @@ def run_worker(args: argparse.Namespace) -> int:
         "stage_batch",
         "stage_batch_ms",
         "incident_size_warning",
+        "fetch_max_wait_ms",
     ):
         if getattr(args, option) <= 0:
             raise ConfigError(f"--{option.replace('_', '-')} must be positive")
@@ -202,6 +212,7 @@ def run_worker(args: argparse.Namespace) -> int:
         stage_batch_s=args.stage_batch_ms / 1000.0,
         incident_size_warning=args.incident_size_warning,
         gc_freeze_interval_s=args.gc_freeze_interval,
+        fetch_max_wait_ms=args.fetch_max_wait_ms,
         app_id=args.app_id,
         data_dir=args.data_dir,
         web_port=args.web_port,

@@ -29,6 +29,7 @@ from schemas.client_security import SASL_SSL, ClientSecurity
 from schemas.truststore import TrustSource
 from streams import kafka_transport
 from streams.agents import Correlate, run_batched
+from streams.consumer_thread import set_fetch_max_wait
 from streams.correlation_stage import FEATURES_TABLE, PUBLISHED_TABLE, CorrelationStage
 from streams.correlator import Correlator
 from streams.dedupe import digest_written_at, revision_written_at
@@ -102,6 +103,7 @@ def _faust_app(settings: StreamSettings) -> faust.App:
         **settings.membership.faust_settings(),
     )
     kafka_transport.set_internal_topic_config(app, settings.taskforce.replication.topic_config())
+    set_fetch_max_wait(app, settings.fetch_max_wait_ms)
     return app
 
 

@@ -7,8 +7,8 @@ the project's 2-core machine, seconds for the tens of thousands of alerts a rete
 window holds, and Python runs one each time a quarter more objects have survived since
 the last. That pause is a latency spike for every alert in the pipeline.
 
-So the worker moves what survived into the collector's permanent generation every few
-seconds (:func:`freeze_survivors`): first a collection of the young generations (cheap:
+So the worker moves what survived into the collector's permanent generation every second
+(:func:`freeze_survivors`): first a collection of the young generations (cheap:
 the objects made since the last call), then ``gc.freeze()``. Full collections then walk
 only what is new since the last freeze. Frozen objects are still freed by reference
 counting the moment nothing refers to them (the correlator's evicted alerts: measured, no
@@ -22,7 +22,9 @@ from __future__ import annotations
 import gc
 
 #: Seconds between two freezes of the worker's survivors (0: never, Python's own policy).
-DEFAULT_FREEZE_INTERVAL_S = 5.0
+#: Measured in a burst of 2,000 alerts: at 5 s a full collection of 0.1-0.5 s still came
+#: between two freezes; at 1 s none.
+DEFAULT_FREEZE_INTERVAL_S = 1.0
 
 
 def freeze_survivors() -> int:

@@ -35,6 +35,7 @@ from faust.transport.drivers.aiokafka import Consumer, Producer, Transport
 from faust.types import TP
 
 from schemas.header_names import TolerantBuffer
+from streams.consumer_thread import ShortWaitConsumerThread
 from streams.ordering import Admit, Handover, PartitionOrder
 
 SCHEME = "corridorkafka"
@@ -95,6 +96,9 @@ class OrderedConsumer(Consumer):
         # A stream marks a record tracked when it takes it from the agent's queue.
         self.handover: Handover[Any] = Handover(lambda message: bool(message.tracked))
         self._rewinds: dict[TP, int] = {}
+
+    def _new_consumer_thread(self) -> ShortWaitConsumerThread:
+        return ShortWaitConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     def _sources(self, partitions: Set[TP]) -> set[TP]:
         return {tp for tp in partitions if not self._is_changelog_tp(tp)}

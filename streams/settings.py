@@ -11,6 +11,7 @@ from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.freshness import FreshnessPolicy
 from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import TaskForce
+from streams.consumer_thread import DEFAULT_FETCH_MAX_WAIT_MS
 from streams.correlator import DEFAULT_FULL_WEIGHT_UPTO, DEFAULT_MAX_FANOUT
 from streams.heap import DEFAULT_FREEZE_INTERVAL_S
 
@@ -75,6 +76,9 @@ class StreamSettings:
     16 KiB: an incident of a large cluster alone fills it)."""
     incident_size_warning: int = 200
     """An incident version with more members than this is flagged to operators."""
+    fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS
+    """How long the broker may hold the worker's fetch when none of its partitions has new
+    records (:mod:`streams.consumer_thread`; Faust's own 1.5 s stalled partitions)."""
     gc_freeze_interval_s: float = DEFAULT_FREEZE_INTERVAL_S
     """How often the worker freezes the objects that survived into the collector's
     permanent generation, keeping full collections short (:mod:`streams.heap`; 0: never)."""

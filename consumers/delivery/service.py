@@ -75,6 +75,7 @@ class DeliveryService:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch,
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
             **settings.membership.kafka_python_config(),
         )
         self._consumer_factory = consumer_factory

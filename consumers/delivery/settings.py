@@ -16,6 +16,10 @@ DEFAULT_PRODUCER_LINGER_MS = 5
 DEFAULT_PRODUCER_BATCH_BYTES = 256 * 1024
 
 
+#: The delivery service's fetch wait (milliseconds), as the streams worker's.
+DEFAULT_FETCH_MAX_WAIT_MS = 100
+
+
 @dataclass(frozen=True)
 class DeliverySettings:
     """How the delivery service runs."""
@@ -30,6 +34,11 @@ class DeliverySettings:
     """How long one poll waits for records."""
     max_batch: int = 500
     """Records per poll, hence per commit."""
+    fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS
+    """How long the broker may hold a fetch when none of its partitions has new records.
+    kafka-python keeps one fetch in flight per broker, for the partitions with nothing
+    fetched waiting: a partition just consumed waits for that fetch to come back, for up
+    to kafka-python's 500 ms when the others have nothing new."""
     delivery_timeout_s: float = 30.0
     """How long a batch's inbox writes may take before the batch is retried."""
     encryption_key_ids: Mapping[str, Collection[str]] = field(default_factory=dict)

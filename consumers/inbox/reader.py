@@ -55,6 +55,7 @@ class InboxReader:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.session_timeout_s * 1000),
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
         )
 
     def items(self, stop: threading.Event) -> Iterator[InboxItem]:

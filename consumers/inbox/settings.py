@@ -29,6 +29,10 @@ class InboxSettings:
     """Stop after this many deliveries."""
     poll_timeout_ms: int = 200
     """How long one poll waits."""
+    fetch_max_wait_ms: int = 100
+    """How long the broker may hold a fetch when no partition has new records: kafka-python
+    keeps one fetch in flight, and a partition just consumed waits for it to come back
+    (kafka-python's default 500 ms)."""
     hub_id: str = DEFAULT_HUB_ID
     """The hub's signing identity, for incidents."""
     decryption_key: X25519PrivateKey | None = None

@@ -132,3 +132,26 @@ def test_undeliverable_record_is_quarantined_with_its_reason(topics: TopicNames)
     assert document["reason"] == "undeliverable"
     assert document["detail"].startswith("malformed_envelope: ")
     assert document["source"]["offset"] == 5
+
+
+def test_the_delivery_consumer_asks_for_a_short_fetch_wait(topics: TopicNames) -> None:
+    # kafka-python's default (500 ms) held the one fetch in flight while a partition just
+    # consumed waited to be fetched again.
+    from prometheus_client import CollectorRegistry
+
+    from consumers.delivery.metrics import DeliveryMetrics
+    from consumers.delivery.service import DeliveryService
+    from consumers.delivery.settings import DEFAULT_FETCH_MAX_WAIT_MS, DeliverySettings
+
+    configs: list[dict[str, Any]] = []
+
+    def consumer(*topics_: str, **config: Any) -> None:
+        configs.append(config)
+
+    DeliveryService(
+        DeliverySettings(bootstrap="unused:1", taskforce=_taskforce(topics)),
+        DeliveryMetrics.create(CollectorRegistry()),
+        consumer_factory=consumer,
+        producer_factory=_RecordingProducer,
+    )
+    assert configs[0]["fetch_max_wait_ms"] == DEFAULT_FETCH_MAX_WAIT_MS <= 100

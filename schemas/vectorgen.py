@@ -68,17 +68,17 @@ def render_registry() -> str:
 
 def render_webhooks() -> str:
     """The webhook-request vectors file's text."""
-    from schemas import exchange_vectors
+    from schemas import webhook_vectors
 
-    document = exchange_vectors.build_webhooks(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
+    document = webhook_vectors.build_webhooks(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_audit() -> str:
     """The audit-chain vectors file's text."""
-    from schemas import exchange_vectors
+    from schemas import audit_vectors
 
-    document = exchange_vectors.build_audit(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
+    document = audit_vectors.build_audit(TOPICS, {a: _key(a) for a in SEEDS}, first_alert())
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

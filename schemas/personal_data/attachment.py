@@ -8,12 +8,7 @@ from typing import Any
 
 from schemas import reasons
 from schemas.catalog import attachment_schema
-from schemas.codec import (
-    DECODE_ERRORS,
-    decode_binary,
-    encode_single_object,
-    split_single_object,
-)
+from schemas.codec import DECODE_ERRORS, decode_binary, encode_single_object, split_single_object
 from schemas.envelope import RecordHeaders
 from schemas.errors import VerifyError
 from schemas.personal_data.format import HEADER, MAX_ATTACHMENT_LEN

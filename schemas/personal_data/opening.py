@@ -10,10 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from schemas.catalog import personal_data_schema
-from schemas.codec import (
-    DECODE_ERRORS,
-    decode_binary,
-)
+from schemas.codec import DECODE_ERRORS, decode_binary
 from schemas.keys import encryption_key_id, raw_public_key
 from schemas.personal_data.attachment import _mismatch
 from schemas.personal_data.format import (

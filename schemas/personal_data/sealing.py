@@ -12,9 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from schemas.catalog import personal_data_schema
-from schemas.codec import (
-    encode_binary,
-)
+from schemas.codec import encode_binary
 from schemas.errors import EncodeError, SealError
 from schemas.keys import encryption_key_id, raw_public_key
 from schemas.personal_data.attachment import encode_attachment

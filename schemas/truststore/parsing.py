@@ -10,12 +10,7 @@ from typing import Any, TypeVar
 
 from schemas.clearances import parse_clearance
 from schemas.errors import DocumentError, TrustStoreError
-from schemas.keys import (
-    encryption_key_from_b64,
-    encryption_key_id,
-    key_id,
-    public_key_from_b64,
-)
+from schemas.keys import encryption_key_from_b64, encryption_key_id, key_id, public_key_from_b64
 from schemas.truststore.entries import FORMAT, STATUSES, Agency, EncryptionKey, TrustedKey
 from schemas.truststore.store import TrustStore, _check_hub
 from schemas.user_files import read_json_file

@@ -9,8 +9,9 @@ from typing import Any
 from corridor_cli import common, environment
 from monitoring.errors import MonitoringError
 from monitoring.prometheus_api import PrometheusApi
-from monitoring.status import collect, parse_window
-from monitoring.status_view import render, to_json
+from monitoring.status.collect import collect
+from monitoring.status.queries import parse_window
+from monitoring.status.view import render, to_json
 from schemas.errors import ConfigError
 
 #: Clear the screen and move to its top left, so each refresh replaces the last.

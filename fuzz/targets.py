@@ -184,7 +184,7 @@ def check_json(data: bytes) -> str:
     return ACCEPTED
 
 
-# -- the key registry parser (schemas/registry.py, schemas/truststore.py) -------------
+# -- the key registry parser (schemas/registry/, schemas/truststore/) -------------
 
 
 class RegistryTarget:

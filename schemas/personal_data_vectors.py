@@ -66,7 +66,9 @@ def _headers_hex(headers: RecordHeaders) -> list[list[str]]:
 
 
 def _alert_json(alert_id: str) -> dict[str, Any]:
-    from schemas.vectorgen import _alert_json as envelope_alert  # the envelope vectors' alert
+    from schemas.envelope_vectors import (
+        _alert_json as envelope_alert,  # the envelope vectors' alert
+    )
 
     return {**envelope_alert(ORIGINATOR, alert_id), "personal_data": PERSONAL_DATA_JSON}
 
@@ -74,7 +76,7 @@ def _alert_json(alert_id: str) -> dict[str, Any]:
 def _sign(
     alert_json: dict[str, Any], signing_key: Ed25519PrivateKey, topics: TopicNames
 ) -> SignedRecord:
-    from schemas.vectorgen import PRODUCED_AT
+    from schemas.envelope_vectors import PRODUCED_AT
 
     alert, personal = alert_from_json(alert_json)
     recipients = [pd.RecipientKey.of(k.public_key()) for _, k in _recipient_keys()]

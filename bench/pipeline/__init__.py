@@ -10,7 +10,9 @@ repository root; ``python -m bench.pipeline --help`` lists the options. Modules:
 * :mod:`bench.pipeline.micro`: in-process rates (sign, verify, decode, correlate);
 * :mod:`bench.pipeline.kafka_io`: the timed producer and the collecting consumer;
 * :mod:`bench.pipeline.cpu`: CPU accounting from /proc, the broker's pid, py-spy;
-* :mod:`bench.pipeline.results` and :mod:`bench.pipeline.report`: figures and the report.
+* :mod:`bench.pipeline.results` and :mod:`bench.pipeline.report`: figures and the report;
+* :mod:`bench.pipeline.bottleneck`: CPU per alert, the CPU ceilings, the bottleneck;
+* :mod:`bench.pipeline.targets`: issue 14's targets, met or not.
 
 The throw-away task force and the hub processes come from ``deploy/throwaway_deployment.py``.
 """

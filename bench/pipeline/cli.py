@@ -33,8 +33,9 @@ from bench.pipeline.cpu import Profiler, listening_pid
 from bench.pipeline.datasets import DATASETS, alert_data, sign_all
 from bench.pipeline.hub_runs import Load, run_hub
 from bench.pipeline.micro import measure_micro
-from bench.pipeline.report import DatasetReport, print_dataset, summary_json, target_lines
+from bench.pipeline.report import DatasetReport, print_dataset, summary_json
 from bench.pipeline.results import rate
+from bench.pipeline.targets import target_lines
 from schemas.replication import Replication
 from throwaway_deployment import Deployment, kafka_broker, make_deployment, replication_for
 

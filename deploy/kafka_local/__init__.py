@@ -4,8 +4,8 @@ A broker is a plain JVM process (no Docker) whose jars come from Maven Central. 
 
 * :mod:`kafka_local.node`: :class:`LocalKafka`, one node (broker+controller) and its process;
 * :mod:`kafka_local.cluster`: :class:`LocalKafkaCluster`, N nodes as one cluster, with fault
-  controls per node (:mod:`kafka_local.cluster_node`) and its layout on disk
-  (:mod:`kafka_local.layout`);
+  controls per node (:mod:`kafka_local.cluster_node`), its metadata and health
+  (:mod:`kafka_local.cluster_health`) and its layout on disk (:mod:`kafka_local.layout`);
 * :mod:`kafka_local.config`: :class:`BrokerConfig` (where and how a node runs), ``free_port``;
 * :mod:`kafka_local.properties`, :mod:`kafka_local.jvm`: the node's server.properties, JVM
   command line and storage format;

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from schemas import vectorgen
+from schemas import envelope_vectors, vectorgen
 from schemas.catalog import incident_schema, recall_schema, receipt_schema
 from schemas.codec import decode_single_object
 from schemas.envelope import open_envelope
@@ -115,7 +115,7 @@ def test_invalid_recalls_fail_with_their_reason(vector: dict[str, Any]) -> None:
 def test_receipt_and_recall_bytes_are_reproducible_from_their_json() -> None:
     receipt = VECTORS["receipts"]["valid"][0]
     header = open_envelope(_value(receipt)).header
-    gr = vectorgen._key("GR-HCG")
+    gr = envelope_vectors._key("GR-HCG")
     datum = from_json(receipt_schema().schema, receipt["expected_receipt"])
     again = sign_receipt(
         datum, gr, TOPICS, produced_at=header.produced_at, message_id=header.message_id

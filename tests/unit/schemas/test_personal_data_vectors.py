@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from consumers.inbox.check import check_delivery
-from schemas import reasons, vectorgen
+from schemas import envelope_vectors, reasons, vectorgen
 from schemas.catalog import personal_data_schema
 from schemas.codec import encode_binary
 from schemas.envelope import open_envelope
@@ -203,7 +203,7 @@ def test_a_producer_reproduces_the_signed_record_from_the_vector_alone() -> None
     assert all(encryption_key_id(r.public_key) == r.key_id for r in recipients)
     record = sign_alert(
         alert,
-        vectorgen._key(alert["agency"]),
+        envelope_vectors._key(alert["agency"]),
         TOPICS,
         personal_data=personal,
         recipients=recipients,

@@ -8,15 +8,10 @@ import math
 import pytest
 
 from monitoring.prometheus_api import ActiveAlert, Sample
-from monitoring.status import (
-    STAGES,
-    collect,
-    keys_from,
-    lag_from,
-    parse_window,
-    quarantine_from,
-    queries,
-)
+from monitoring.status.answers import keys_from, lag_from, quarantine_from
+from monitoring.status.collect import collect
+from monitoring.status.figures import STAGES
+from monitoring.status.queries import parse_window, queries
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 

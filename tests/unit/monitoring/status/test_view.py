@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from monitoring.prometheus_api import ActiveAlert
-from monitoring.status import (
+from monitoring.status.figures import (
     STAGES,
     AgencyRow,
     Component,
@@ -16,7 +16,7 @@ from monitoring.status import (
     StageFlow,
     Status,
 )
-from monitoring.status_view import count, duration, headline, rate, render, to_json
+from monitoring.status.view import count, duration, headline, rate, render, to_json
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 

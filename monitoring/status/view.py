@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from monitoring.status import Status
+from monitoring.status.figures import Status
 
 NO_DATA = "-"
 #: Keys and registries closer than this to their end are marked.

@@ -1,4 +1,4 @@
-"""bench/pipeline/report.py: CPU per alert, the hub's sum, and the bottleneck named from them."""
+"""bench/pipeline/bottleneck.py: CPU per alert, the hub's sum, and the bottleneck named from it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from bench.pipeline.bottleneck import bottleneck, ceilings, cpu_table
 from bench.pipeline.hub_runs import HubExtras
-from bench.pipeline.report import bottleneck, ceilings, cpu_table
 from bench.pipeline.results import Arrival, RunResult, percentile
 
 

@@ -37,6 +37,8 @@ SIM_LINES_PER_UNIT = 2.0
 what it writes at the default difficulty (about 2.1); the bench asks again if short."""
 SIM_OPERATION_SHARE = 0.4
 """Operations among operations + decoys, as in the simulator's defaults (40 and 60)."""
+SCENARIO_ALERTS = 5_000
+"""Alerts taken from one simulated scenario at most (its identifier pools are finite)."""
 
 
 def worst_case(deployment: Deployment, count: int, first_seq: int) -> list[dict[str, Any]]:
@@ -70,6 +72,18 @@ def _interleave(files: Sequence[Path]) -> list[dict[str, Any]]:
     return merged
 
 
+def _scenario(seed: int, count: int, work_dir: Path) -> list[dict[str, Any]]:
+    """At least ``count`` alert documents of one simulated scenario."""
+    lines = count
+    for attempt in range(3):
+        out = work_dir / f"simulate-{seed}-{count}-{attempt}"  # fresh: no --force needed
+        documents = _interleave(simulate_files(seed, lines, out))
+        if len(documents) >= count:
+            return documents
+        lines = math.ceil(lines * 1.5 * count / max(1, len(documents)))
+    raise RuntimeError(f"corridor simulate wrote {len(documents)} alerts, {count} needed")
+
+
 def rebadge(
     document: dict[str, Any], index: int, agency: str, recipients: Sequence[str]
 ) -> dict[str, Any]:
@@ -86,16 +100,18 @@ def rebadge(
 def realistic(
     deployment: Deployment, count: int, work_dir: Path, seed: int
 ) -> list[dict[str, Any]]:
-    """``count`` simulated alert datums, re-badged for the deployment's publishers."""
-    lines = count
-    for attempt in range(3):
-        out = work_dir / f"simulate-{seed}-{count}-{attempt}"  # fresh: no --force needed
-        documents = _interleave(simulate_files(seed, lines, out))
-        if len(documents) >= count:
-            break
-        lines = math.ceil(lines * 1.5 * count / max(1, len(documents)))
-    else:
-        raise RuntimeError(f"corridor simulate wrote {len(documents)} alerts, {count} needed")
+    """``count`` simulated alert datums, re-badged for the deployment's publishers.
+
+    One simulated scenario runs out of distinct identifiers somewhere short of 20,000
+    alerts, so a larger data set is several scenarios (seeds ``seed``, ``seed + 1`` ...)
+    of at most :data:`SCENARIO_ALERTS` each, one after the other.
+    """
+    documents: list[dict[str, Any]] = []
+    part = 0
+    while len(documents) < count:
+        wanted = min(SCENARIO_ALERTS, count - len(documents))
+        documents += _scenario(seed + part, wanted, work_dir)[:wanted]
+        part += 1
     publishers = deployment.publishers
     mapping: dict[str, str] = {}
     data = []

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.pipeline import datasets
 from bench.pipeline.datasets import alert_data, rebadge, sign_all
 from consumers.delivery.policy import decide_all
 from producers.scenarios import sample_alert
@@ -54,3 +55,15 @@ def test_alerts_are_unique_signable_and_reach_every_recipient(
     assert len({r.key for r in records}) == 150
     for datum in data:
         assert entitled(deployment, datum) == set(RECIPIENTS), datum["alert_id"]
+
+
+def test_a_data_set_larger_than_one_scenario_takes_several(
+    deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One simulated scenario runs out of distinct identifiers short of 20,000 alerts (the
+    # bench's default burst): the realistic data set then failed to generate.
+    monkeypatch.setattr(datasets, "SCENARIO_ALERTS", 60)
+    data = alert_data("realistic", deployment, 150, tmp_path / "work", seed=3)
+    assert len(data) == 150
+    assert len({(d["agency"], d["alert_id"]) for d in data}) == 150
+    assert len(list((tmp_path / "work").glob("simulate-*"))) == 3  # seeds 3, 4 and 5

@@ -101,7 +101,8 @@ class Correlate:
             tables = self.correlation.store(batch)
             # In a thread: linking a batch into large incidents takes long enough to hold up
             # every other stage of this worker, which share its event loop. The thread
-            # still shares the interpreter lock, but gives it up every few milliseconds.
+            # still shares the interpreter lock, but gives it up to the loop within
+            # LOOP_SWITCH_INTERVAL_S (the worker sets it at start).
             publications = await asyncio.to_thread(self.correlation.correlate, batch, tables)
             self.correlation.evict_if_due(batch)
         except Exception as exc:  # a bug on some input: quarantine the batch, go on

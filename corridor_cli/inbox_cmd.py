@@ -47,6 +47,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--output", type=Path, help="append JSON Lines here (default stdout)")
     parser.add_argument("--group", help="consumer group (default corridor-inbox-AGENCY)")
+    common.add_group_options(parser)
     parser.add_argument(
         "--db",
         type=Path,
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         hub_id=args.hub_id,
         decryption_key=decryption_key,
         security=common.security_from(args),
+        membership=common.membership_from(args),
     )
     if args.registry_roots is None:
         store = load_trust_store(args.trust_store, hub_id=args.hub_id)

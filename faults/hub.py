@@ -90,6 +90,11 @@ class FaultHub:
             self.bootstrap,
             "--topic-prefix",
             self.deployment.prefix,
+            # A restarted client takes its partitions back at once (static membership), as
+            # docs/operations.md advises for an inbox that runs unattended.
+            "--group-instance-id",
+            f"{agency}-inbox-1",
+            *session,
         ]
 
     def start(self, name: str, *, kill_after_store: int | None = None) -> float:

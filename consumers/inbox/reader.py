@@ -54,8 +54,8 @@ class InboxReader:
             client_id=f"corridor-inbox-{settings.agency}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            session_timeout_ms=int(settings.session_timeout_s * 1000),
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
+            **settings.membership.kafka_python_config(),
         )
 
     def items(self, stop: threading.Event) -> Iterator[InboxItem]:

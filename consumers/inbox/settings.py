@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
+from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import DEFAULT_HUB_ID
 from schemas.topics import TopicNames
 
@@ -37,7 +38,9 @@ class InboxSettings:
     """The hub's signing identity, for incidents."""
     decryption_key: X25519PrivateKey | None = None
     """The agency's X25519 private key, to decrypt personal data it is cleared for."""
-    session_timeout_s: float = 10.0
-    """A reader that died without leaving holds its partitions this long (a restart waits)."""
+    membership: GroupMembership = DYNAMIC
+    """Session timeout (a reader that died without leaving holds its partitions this long)
+    and static identity: with an instance id a restarted reader takes its partitions back
+    at once instead of waiting out the dead one's session."""
     security: ClientSecurity = PLAINTEXT_CLIENT
     """How the reader authenticates (the agency's identity on a secured cluster)."""

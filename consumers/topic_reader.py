@@ -6,6 +6,7 @@ Both wait on a condition with a deadline, never a fixed sleep.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -39,6 +40,26 @@ def _partitions_by(consumer: Any, topic: str, deadline: float) -> list[TopicPart
         consumer.topics()  # a metadata request, so the next look sees a new topic
 
 
+def records_to_end(consumer: Any, topic: str, timeout: float) -> Iterator[Any]:
+    """Every record of ``topic`` from its beginning up to the end offsets seen when the read
+    starts, on ``consumer`` (assigned here: no group, nothing committed).
+
+    Raises:
+        BrokerUnavailable: the topic has no partitions, or was not read to its end in
+            ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    parts = _partitions_by(consumer, topic, deadline)
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    ends = consumer.end_offsets(parts)
+    while any(consumer.position(tp) < ends[tp] for tp in parts):
+        if time.monotonic() > deadline:
+            raise BrokerUnavailable(f"could not read {topic} to its end in {timeout:.0f}s")
+        for tp, batch in consumer.poll(timeout_ms=200).items():
+            yield from (record for record in batch if record.offset < ends[tp])
+
+
 def read_to_end(
     bootstrap: str,
     topic: str,
@@ -54,18 +75,7 @@ def read_to_end(
         KafkaConsumer, bootstrap=bootstrap, security=security, enable_auto_commit=False
     )
     try:
-        deadline = time.monotonic() + timeout
-        parts = _partitions_by(consumer, topic, deadline)
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        records: list[Any] = []
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            if time.monotonic() > deadline:
-                raise BrokerUnavailable(f"could not read {topic} to its end in {timeout:.0f}s")
-            for batch in consumer.poll(timeout_ms=200).values():
-                records.extend(batch)
-        return records
+        return list(records_to_end(consumer, topic, timeout))
     finally:
         consumer.close()
 

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 
 from consumers.kafka_clients import kafka_consumer
+from consumers.topic_reader import records_to_end
 from schemas import reasons
 from schemas.client_security import ClientSecurity
 from schemas.codec import DECODE_ERRORS
@@ -38,8 +39,6 @@ logger = logging.getLogger(__name__)
 
 #: How long the read of the incidents topic may take before the worker gives up (and exits).
 DEFAULT_READ_TIMEOUT_S = 60.0
-#: How long one poll waits for records.
-POLL_MS = 200
 #: Back-off before reading again after a retriable failure: this times the attempt, capped.
 RETRY_BACKOFF_S = 0.5
 MAX_RETRY_BACKOFF_S = 5.0
@@ -105,21 +104,6 @@ def last_versions(records: Iterable[TopicRecord], verify: VerifyVersion) -> list
     return [latest[i] for i in sorted(latest)]
 
 
-def _records_to_end(consumer: Any, topic: str, deadline: float) -> Iterable[TopicRecord]:
-    """Every record of ``topic`` up to the end offsets seen at the start."""
-    parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-    consumer.assign(parts)
-    consumer.seek_to_beginning(*parts)
-    ends = consumer.end_offsets(parts)
-    while any(consumer.position(tp) < ends[tp] for tp in parts):
-        if time.monotonic() > deadline:
-            raise IncidentRecoveryError(f"could not read {topic} to its end in time")
-        for tp, batch in consumer.poll(timeout_ms=POLL_MS).items():
-            for record in batch:
-                if record.offset < ends[tp]:
-                    yield TopicRecord(record.value, list(record.headers or []), record.offset)
-
-
 def _retriable(exc: BaseException) -> bool:
     """A failure that another attempt may not meet: a broker away, a leader moving."""
     if isinstance(exc, KafkaError):
@@ -179,7 +163,10 @@ def _read_once(
         KafkaConsumer, bootstrap=bootstrap, security=security, enable_auto_commit=False
     )
     try:
-        return last_versions(_records_to_end(consumer, topic, deadline), verify)
+        records = records_to_end(consumer, topic, deadline - time.monotonic())
+        return last_versions(
+            (TopicRecord(r.value, list(r.headers or []), r.offset) for r in records), verify
+        )
     finally:
         consumer.close()
 

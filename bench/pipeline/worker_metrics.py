@@ -76,6 +76,17 @@ class StageBatches:
     send_total_s: float
 
 
+def _buckets(
+    samples: Samples, metric: str, label: str, phase: str = ""
+) -> list[tuple[float, float]]:
+    """The cumulative ``(le, count)`` buckets of one histogram series of ``samples``."""
+    return [
+        (math.inf if where == "+Inf" else float(where), value)
+        for (name, series, series_phase, where), value in samples.items()
+        if (name, series, series_phase) == (metric, label, phase) and where not in NOT_BUCKETS
+    ]
+
+
 def quantile(buckets: Iterable[tuple[float, float]], q: float) -> float:
     """The upper bound of the bucket holding quantile ``q`` of cumulative ``buckets``
     ``(le, count)`` (an over-estimate by at most one bucket; NaN when empty)."""
@@ -93,27 +104,22 @@ def stage_batches(samples: Samples) -> list[StageBatches]:
         key=lambda s: ["verify", "dedupe", "correlate", s].index(s),
     )
 
-    def buckets(stage: str, phase: str) -> list[tuple[float, float]]:
-        found = []
-        for (metric, st, ph, where), value in samples.items():
-            if metric == SECONDS and (st, ph) == (stage, phase) and where not in NOT_BUCKETS:
-                found.append((math.inf if where == "+Inf" else float(where), value))
-        return found
-
     figures = []
     for stage in stages:
         count = samples.get((RECORDS, stage, "", "count"), 0.0)
         if count <= 0:
             continue
+        decide = _buckets(samples, SECONDS, stage, "decide")
+        send = _buckets(samples, SECONDS, stage, "send")
         figures.append(
             StageBatches(
                 stage=stage,
                 batches=int(count),
                 records_mean=samples.get((RECORDS, stage, "", "sum"), 0.0) / count,
-                decide_p50_s=quantile(buckets(stage, "decide"), 0.5),
-                decide_p99_s=quantile(buckets(stage, "decide"), 0.99),
-                send_p50_s=quantile(buckets(stage, "send"), 0.5),
-                send_p99_s=quantile(buckets(stage, "send"), 0.99),
+                decide_p50_s=quantile(decide, 0.5),
+                decide_p99_s=quantile(decide, 0.99),
+                send_p50_s=quantile(send, 0.5),
+                send_p99_s=quantile(send, 0.99),
                 decide_total_s=samples.get((SECONDS, stage, "decide", "sum"), 0.0),
                 send_total_s=samples.get((SECONDS, stage, "send", "sum"), 0.0),
             )
@@ -142,11 +148,7 @@ def gc_line(samples: Samples, now: Samples | None = None) -> str | None:
         count = samples.get((GC, generation, "", "count"), 0.0)
         if count <= 0:
             continue
-        buckets = [
-            (math.inf if where == "+Inf" else float(where), value)
-            for (metric, g, _, where), value in samples.items()
-            if metric == GC and g == generation and where not in NOT_BUCKETS
-        ]
+        buckets = _buckets(samples, GC, generation)
         total = samples.get((GC, generation, "", "sum"), 0.0)
         worst = quantile(buckets, 1.0)
         parts.append(

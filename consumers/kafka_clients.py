@@ -21,6 +21,12 @@ from producers.send_failures import SendFailure, cause_name, classify
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.header_names import TolerantBuffer
 
+#: How long the broker may hold a fetch of the hub's delivery service or an agency's inbox
+#: client when none of its partitions has new records (kafka-python's own: 500 ms). The
+#: client keeps one fetch in flight per broker, for the partitions with nothing fetched
+#: waiting, so a partition just consumed waits for that fetch to come back.
+SHORT_FETCH_WAIT_MS = 100
+
 
 def _tolerant(read_msg: Callable[..., Any]) -> Callable[..., Any]:
     """kafka-python's record parser, reading a header name that is not UTF-8 (pinned:

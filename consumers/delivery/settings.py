@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from consumers.kafka_clients import SHORT_FETCH_WAIT_MS
 from schemas.access import DEFAULT_DELIVERY_GROUP
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.group_membership import DYNAMIC, GroupMembership
@@ -14,10 +15,6 @@ from schemas.taskforce import TaskForce
 DEFAULT_PRODUCER_LINGER_MS = 5
 #: Inbox producer batch size (see ``DeliverySettings.producer_batch_bytes``).
 DEFAULT_PRODUCER_BATCH_BYTES = 256 * 1024
-
-
-#: The delivery service's fetch wait (milliseconds), as the streams worker's.
-DEFAULT_FETCH_MAX_WAIT_MS = 100
 
 
 @dataclass(frozen=True)
@@ -34,11 +31,9 @@ class DeliverySettings:
     """How long one poll waits for records."""
     max_batch: int = 500
     """Records per poll, hence per commit."""
-    fetch_max_wait_ms: int = DEFAULT_FETCH_MAX_WAIT_MS
-    """How long the broker may hold a fetch when none of its partitions has new records.
-    kafka-python keeps one fetch in flight per broker, for the partitions with nothing
-    fetched waiting: a partition just consumed waits for that fetch to come back, for up
-    to kafka-python's 500 ms when the others have nothing new."""
+    fetch_max_wait_ms: int = SHORT_FETCH_WAIT_MS
+    """How long the broker may hold a fetch when none of its partitions has new records
+    (:data:`consumers.kafka_clients.SHORT_FETCH_WAIT_MS`)."""
     delivery_timeout_s: float = 30.0
     """How long a batch's inbox writes may take before the batch is retried."""
     encryption_key_ids: Mapping[str, Collection[str]] = field(default_factory=dict)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from consumers.kafka_clients import SHORT_FETCH_WAIT_MS
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import DEFAULT_HUB_ID
@@ -30,10 +31,9 @@ class InboxSettings:
     """Stop after this many deliveries."""
     poll_timeout_ms: int = 200
     """How long one poll waits."""
-    fetch_max_wait_ms: int = 100
-    """How long the broker may hold a fetch when no partition has new records: kafka-python
-    keeps one fetch in flight, and a partition just consumed waits for it to come back
-    (kafka-python's default 500 ms)."""
+    fetch_max_wait_ms: int = SHORT_FETCH_WAIT_MS
+    """How long the broker may hold a fetch when no partition has new records
+    (:data:`consumers.kafka_clients.SHORT_FETCH_WAIT_MS`)."""
     hub_id: str = DEFAULT_HUB_ID
     """The hub's signing identity, for incidents."""
     decryption_key: X25519PrivateKey | None = None

@@ -141,7 +141,8 @@ def test_the_delivery_consumer_asks_for_a_short_fetch_wait(topics: TopicNames) -
 
     from consumers.delivery.metrics import DeliveryMetrics
     from consumers.delivery.service import DeliveryService
-    from consumers.delivery.settings import DEFAULT_FETCH_MAX_WAIT_MS, DeliverySettings
+    from consumers.delivery.settings import DeliverySettings
+    from consumers.kafka_clients import SHORT_FETCH_WAIT_MS
 
     configs: list[dict[str, Any]] = []
 
@@ -154,4 +155,4 @@ def test_the_delivery_consumer_asks_for_a_short_fetch_wait(topics: TopicNames) -
         consumer_factory=consumer,
         producer_factory=_RecordingProducer,
     )
-    assert configs[0]["fetch_max_wait_ms"] == DEFAULT_FETCH_MAX_WAIT_MS <= 100
+    assert configs[0]["fetch_max_wait_ms"] == SHORT_FETCH_WAIT_MS <= 100

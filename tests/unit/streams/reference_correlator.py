@@ -42,6 +42,9 @@ class ReferenceCorrelator:
         self.alerts: dict[str, AlertFeatures] = {}
         self._keys: dict[str, frozenset[str]] = {}
         self._postings: dict[str, set[str]] = {}
+        # Every key an alert was posted under, any revision: older revisions' keys keep
+        # counting it as a holder, so eviction must take it out of those postings too.
+        self._posted: dict[str, set[str]] = {}
         self.common: set[str] = set()
         self._links: dict[str, dict[str, Link]] = {}
         self._emitted: dict[str, tuple[int, str, dict[str, Any]]] = {}
@@ -141,6 +144,7 @@ class ReferenceCorrelator:
             if node in holders:
                 continue
             holders.add(node)
+            self._posted.setdefault(node, set()).add(key)
             if len(holders) > self.max_fanout:
                 affected |= self._make_common(key)
             elif len(holders) > self.full_weight_upto and tf_step(
@@ -294,7 +298,8 @@ class ReferenceCorrelator:
         for node in old:
             self._unlink(node)
             del self._links[node]
-            for key in self._keys.pop(node):
+            del self._keys[node]
+            for key in self._posted.pop(node, set()):
                 holders = self._postings.get(key)
                 if holders is not None:
                     holders.discard(node)

@@ -376,3 +376,17 @@ def test_random_worlds_give_the_same_incidents_in_any_order(
         ]
 
     assert content(shuffled) == content(reference)
+
+
+def test_an_evicted_alert_leaves_the_postings_of_its_older_revisions_too() -> None:
+    # Found by the reference comparison's random runs: revision 2 dropped the phone that
+    # revision 1 was posted under; eviction took the alert out of revision 2's postings
+    # only, and a later alert with that phone met the evicted one (KeyError).
+    phone = (("phone", "+905321234567"),)
+    correlator = Correlator()
+    correlator.add(features("PK-FIA", "w0", ids=phone, day=0, days=1))
+    correlator.add(features("PK-FIA", "w0", day=0, days=1, revision=2))
+    first = correlator.alerts["PK-FIA:w0"]
+    assert correlator.evict_before(first.observed_to_ms + 1) == 1
+    assert correlator.add(features("TR-SG", "b1", ids=phone, day=40)) == []
+    assert list(correlator.alerts) == ["TR-SG:b1"]

@@ -102,6 +102,11 @@ def configure(level: str | None = None) -> None:
         # kafka-python logs every failed connection attempt at ERROR; Corridor reports
         # the outcome itself (e.g. "cannot reach Kafka at ..."), so keep the noise for DEBUG.
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
+        # Except a consumer group's membership (joined, assigned, revoked, heartbeat
+        # failures, left): a few lines per rebalance, and the first thing an operator
+        # needs when a service stops consuming.
+        for name in ("kafka.coordinator", "kafka.consumer.subscription_state"):
+            logging.getLogger(name).setLevel(chosen)
         # Faust and its service framework announce every start and stop step at INFO.
         for name in ("aiokafka", "faust", "mode"):
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from kafka_local.config import free_port
 from processes import stop_process
@@ -87,3 +89,37 @@ def wait_until_all_up(server: LocalPrometheus, jobs: Sequence[str] = JOBS) -> No
             60,
             f"Prometheus to scrape the {job}",
         )
+
+
+def group_report(bootstrap: str, groups: Mapping[str, str]) -> str:
+    """What the broker says of kafka-python groups (group -> its topic): for a failure message.
+
+    Per group: its state and members with their assigned partitions, then per partition of
+    the topic the committed and end offsets. Read from outside the groups (nothing joins).
+    """
+    lines = []
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        described = admin.describe_groups(list(groups))
+    except KafkaError as exc:
+        described = {}
+        lines.append(f"describe_groups failed: {exc!r}")
+    finally:
+        admin.close()
+    for group, topic in groups.items():
+        info = described.get(group, {})
+        members = [
+            (m.get("client_id"), m.get("member_assignment")) for m in info.get("members", ())
+        ]
+        lines.append(f"group {group}: state {info.get('group_state')}, members {members}")
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+        try:
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = consumer.end_offsets(parts)
+            lines.extend(
+                f"  {tp.topic}[{tp.partition}] committed {consumer.committed(tp)} end {ends[tp]}"
+                for tp in parts
+            )
+        finally:
+            consumer.close()
+    return "\n".join(lines)

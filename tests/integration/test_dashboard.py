@@ -46,6 +46,7 @@ from tests.dashboard_queries import all_values, load_dashboard, query_panels, su
 from tests.integration.conftest import run_corridor, streams_worker_args, wait_for
 from tests.integration.monitoring_helpers import (
     JOBS,
+    group_report,
     hub_services,
     running_prometheus,
     value,
@@ -89,6 +90,8 @@ class Hub(RegistryHub):
     keys: dict[str, Ed25519PrivateKey]
     store: TrustStore
     delivery_group: str
+    webhooks_group: str
+    """The dispatcher's group prefix: its own, so no other test's dispatcher shares it."""
     prometheus: LocalPrometheus | None = None
     published: list[Path] = field(default_factory=list)
 
@@ -155,6 +158,7 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         keys=keys,
         store=store,
         delivery_group=f"{prefix}-delivery",
+        webhooks_group=f"{prefix}-webhooks",
     )
     assert hub.publish_registry(store) == 1
     common = ["--config", str(config), "--bootstrap", kafka_bootstrap]
@@ -162,7 +166,7 @@ def hub(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     commands = {
         "worker": streams_worker_args(common, workdir, prefix),
         "delivery": ["delivery", *common, "--group", hub.delivery_group],
-        "webhooks": ["webhooks", "run", *common, *hub_key],
+        "webhooks": ["webhooks", "run", *common, *hub_key, "--group", hub.webhooks_group],
         "receipts": ["receipts", "track", *common],
         "recalls": ["recalls", "run", *common, *hub_key],
         "audit": ["audit", "run", *common, *hub_key, "--checkpoint-interval", "2s"],
@@ -278,9 +282,24 @@ def _empty_queries(hub: Hub, dashboard: dict[str, Any]) -> list[str]:
     return empty
 
 
+def _groups(hub: Hub) -> str:
+    """The broker's view of the hub's kafka-python groups, for a failure message."""
+    topics = hub.taskforce.topics
+    return group_report(
+        hub.bootstrap,
+        {
+            hub.delivery_group: topics.alerts,
+            f"{hub.webhooks_group}.EU-EUROPOL": topics.inbox("EU-EUROPOL"),
+        },
+    )
+
+
 def test_every_panel_shows_data_from_the_running_pipeline(hub: Hub) -> None:
     dashboard = load_dashboard()
-    _drive_traffic(hub)
+    try:
+        _drive_traffic(hub)
+    except AssertionError as exc:
+        pytest.fail(f"{exc}\n{_groups(hub)}", pytrace=False)
     last: list[list[str]] = [[]]
 
     def every_panel_has_data() -> bool:
@@ -290,7 +309,7 @@ def test_every_panel_shows_data_from_the_running_pipeline(hub: Hub) -> None:
     try:
         wait_for(every_panel_has_data, 90, "every panel's queries to return data")
     except AssertionError:
-        pytest.fail("panels without data:\n" + "\n".join(last[0]), pytrace=False)
+        pytest.fail("panels without data:\n" + "\n".join([*last[0], _groups(hub)]), pytrace=False)
 
     # The data is the traffic's, not just any series: spot-check what it must show.
     def series(expr: str) -> list[dict[str, str]]:
@@ -319,6 +338,6 @@ def test_every_panel_shows_data_from_the_running_pipeline(hub: Hub) -> None:
         "corridor-receipts",
         "corridor-recalls",
     } <= groups
-    assert "corridor-webhooks.EU-EUROPOL" in groups
+    assert f"{hub.webhooks_group}.EU-EUROPOL" in groups
     keys = series('corridor_registry_key_valid_until_seconds{job="worker", status="revoked"}')
     assert {k["agency"] for k in keys} == {"PK-FIA"}

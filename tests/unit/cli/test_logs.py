@@ -54,3 +54,22 @@ def test_the_configured_root_handler_limits_repeats() -> None:
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def test_group_membership_is_logged_but_not_kafka_pythons_connection_noise() -> None:
+    from corridor_cli import logs
+
+    root = logging.getLogger()
+    names = ("kafka", "kafka.coordinator", "kafka.consumer.subscription_state")
+    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in names})
+    try:
+        logs.configure("INFO")
+        assert logging.getLogger("kafka.coordinator").isEnabledFor(logging.INFO)
+        assert logging.getLogger("kafka.coordinator.heartbeat").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("kafka.consumer.subscription_state").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("kafka.conn").isEnabledFor(logging.ERROR)
+    finally:
+        root.handlers[:], level, levels = saved
+        root.setLevel(level)
+        for name, saved_level in levels.items():
+            logging.getLogger(name).setLevel(saved_level)

@@ -7,6 +7,8 @@ reached, and for producers the guarantee that a send counts only when acknowledg
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +62,41 @@ def read_undecodable_header_names() -> None:
 
 read_undecodable_header_names()
 
+logger = logging.getLogger(__name__)
+
+
+#: How long a new group consumer waits for its topics' partitions before its first poll.
+TOPIC_METADATA_WAIT_S = 10.0
+
+
+def load_topic_metadata(
+    consumer: Any,
+    topics: tuple[str, ...],
+    wait_s: float = TOPIC_METADATA_WAIT_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> bool:
+    """Load the partitions of a subscribed group consumer's ``topics`` before it first polls.
+
+    kafka-python joins the group on the first poll. When its metadata does not list a
+    topic's partitions yet (the topic was just created, or on a loaded machine the
+    metadata response came after the join), the leader assigns nothing and a second
+    rebalance follows at once; in that second rebalance kafka-python 3.0.12 was seen to
+    wedge for good: no assignment, heartbeats stopped, and polls that return at once
+    (one core busy). A blocking metadata fetch first gives the join the partitions and
+    the consumer's group view the same snapshot, so the first assignment is the final
+    one. Returns False if some topic still has no partitions after ``wait_s`` (the
+    consumer is used anyway: it picks the topic up when it appears).
+    """
+    deadline = clock() + wait_s
+    while True:
+        consumer.topics()  # every topic's metadata, fetched now
+        if all(consumer.partitions_for_topic(topic) for topic in topics):
+            return True
+        if clock() >= deadline:
+            logger.warning("no partitions known for %s yet; subscribing anyway", ", ".join(topics))
+            return False
+        time.sleep(0.2)
+
 
 def kafka_consumer(
     factory: Callable[..., Any],
@@ -68,9 +105,20 @@ def kafka_consumer(
     security: ClientSecurity = PLAINTEXT_CLIENT,
     **config: Any,
 ) -> Any:
-    """A consumer of ``topics`` (none: assigned later) with ``config`` on top."""
+    """A consumer of ``topics`` (none: assigned later) with ``config`` on top.
+
+    A group consumer's topic metadata is loaded before it is returned
+    (:func:`load_topic_metadata`).
+    """
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        consumer = factory(*args, **kwargs)
+        if topics and config.get("group_id") is not None:
+            load_topic_metadata(consumer, topics)
+        return consumer
+
     return connect(
-        factory,
+        build,
         *topics,
         bootstrap=bootstrap,
         security=security,

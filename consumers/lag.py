@@ -30,6 +30,7 @@ from kafka.errors import KafkaError
 from prometheus_client import Gauge
 
 from consumers.kafka_clients import kafka_consumer
+from consumers.stall_watch import GroupProgress
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ class LagReporter:
         self._next = clock()
         self._reported: set[tuple[str, str, str]] = set()
         self._committed = committed
+        self.progress: GroupProgress | None = None
+        """The newest measurement's totals (None until one succeeded)."""
 
     def maybe_report(self) -> bool:
         """Measure and set the gauge if the interval has passed; True if it was measured."""
@@ -103,7 +106,13 @@ class LagReporter:
             logger.warning("could not measure the consumer lag of %s: %s", self._group, exc)
             return False
         current: set[tuple[str, str, str]] = set()
-        for tp, lag in partition_lag(ends, committed).items():
+        lags = partition_lag(ends, committed)
+        self.progress = GroupProgress(
+            lag=sum(lags.values()),
+            committed=sum(offset or 0 for offset in committed.values()),
+            at=self._clock(),
+        )
+        for tp, lag in lags.items():
             labels = (self._group, tp.topic, str(tp.partition))
             self._gauge.labels(*labels).set(lag)
             current.add(labels)
@@ -174,6 +183,10 @@ class GroupLagMonitor:
     def measure(self) -> bool:
         """Measure now (whatever the interval); True if it was measured."""
         return self._reporter.report()
+
+    def progress(self) -> GroupProgress | None:
+        """The newest measurement's totals (None until one succeeded)."""
+        return self._reporter.progress
 
     def start(self) -> None:
         """Measure in a background thread until :meth:`close`."""

@@ -28,6 +28,17 @@ def consumer_lag_gauge(registry: CollectorRegistry) -> Gauge:
     )
 
 
+def consumer_restarts_counter(registry: CollectorRegistry) -> Counter:
+    """``corridor_consumer_restarts{group}``, the same in every service that has one."""
+    return Counter(
+        "corridor_consumer_restarts",
+        "Group consumers recreated because they polled nothing while their group had "
+        "records waiting and its commits stood still (consumers.stall_watch), by group",
+        ["group"],
+        registry=registry,
+    )
+
+
 def poison_records_counter(registry: CollectorRegistry) -> Counter:
     """``corridor_poison_records{stage, reason}``, the same in every hub service."""
     return Counter(

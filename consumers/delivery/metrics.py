@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from consumers.metrics import LATENCY_BUCKETS, consumer_lag_gauge, poison_counters
+from consumers.metrics import (
+    LATENCY_BUCKETS,
+    consumer_lag_gauge,
+    consumer_restarts_counter,
+    poison_counters,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,7 @@ class DeliveryMetrics:
     failures: Counter
     end_to_end: Histogram
     lag: Gauge
+    consumer_restarts: Counter
     poison: Counter
     truncated: Counter
 
@@ -62,4 +68,5 @@ class DeliveryMetrics:
                 registry=registry,
             ),
             lag=consumer_lag_gauge(registry),
+            consumer_restarts=consumer_restarts_counter(registry),
         )

@@ -36,6 +36,7 @@ from consumers.kafka_clients import (
 from consumers.lag import GroupLagMonitor
 from consumers.offsets import rewind_to_last_commit
 from consumers.quarantine_writer import send_to_quarantine
+from consumers.watched_consumer import WatchedConsumer
 from producers.publisher import request_timeout_ms
 from producers.send_failures import SendFailure
 from schemas import reasons
@@ -64,19 +65,24 @@ class DeliveryService:
         self._settings = settings
         self._metrics = metrics
         topics = settings.taskforce.topics
-        self._consumer = kafka_consumer(
-            consumer_factory,
-            topics.alerts,
-            topics.incidents,
-            bootstrap=settings.bootstrap,
-            security=settings.security,
-            group_id=settings.group_id,
-            client_id="corridor-delivery",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=settings.max_batch,
-            fetch_max_wait_ms=settings.fetch_max_wait_ms,
-            **settings.membership.kafka_python_config(),
+        self._watched = WatchedConsumer(
+            settings.group_id,
+            lambda: kafka_consumer(
+                consumer_factory,
+                topics.alerts,
+                topics.incidents,
+                bootstrap=settings.bootstrap,
+                security=settings.security,
+                group_id=settings.group_id,
+                client_id="corridor-delivery",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=settings.max_batch,
+                fetch_max_wait_ms=settings.fetch_max_wait_ms,
+                **settings.membership.kafka_python_config(),
+            ),
+            metrics.consumer_restarts,
+            stall_after_s=settings.stall_after_s,
         )
         self._consumer_factory = consumer_factory
         for member in settings.taskforce.recipients:  # no failure yet is worth showing: 0
@@ -109,6 +115,7 @@ class DeliveryService:
             consumer_factory=self._consumer_factory,
         )
         lag.start()
+        self._watched.monitor = lag
         backoff = 0.5
         try:
             while not stop.is_set():
@@ -121,11 +128,16 @@ class DeliveryService:
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 10.0)
         finally:
+            self._watched.monitor = None
             lag.close()
+
+    @property
+    def _consumer(self) -> Any:
+        return self._watched.consumer
 
     def step(self) -> int:
         """Poll once, deliver the batch, commit. Returns the number of records handled."""
-        polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
+        polled = self._watched.poll(self._settings.poll_timeout_ms)
         records = [r for batch in polled.values() for r in batch]
         if records:
             self._deliver(records)

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from consumers.kafka_clients import SHORT_FETCH_WAIT_MS
+from consumers.stall_watch import DEFAULT_STALL_S
 from schemas.access import DEFAULT_DELIVERY_GROUP
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.group_membership import DYNAMIC, GroupMembership
@@ -44,6 +45,9 @@ class DeliverySettings:
     """How often the consumer lag gauge is measured (two requests to the broker)."""
     membership: GroupMembership = DYNAMIC
     """Session timeout and static identity in the consumer group."""
+    stall_after_s: float = DEFAULT_STALL_S
+    """A consumer that polls nothing this long while its group has records waiting and
+    its commits stand still is recreated (:mod:`consumers.stall_watch`); 0 switches it off."""
     producer_linger_ms: int = DEFAULT_PRODUCER_LINGER_MS
     """How long the inbox producer waits for more records before sending a partition's
     batch: a polled batch is handed over at once and flushed, so this only bounds how

@@ -23,6 +23,7 @@ from consumers.kafka_clients import kafka_consumer
 from consumers.lag import GroupLagMonitor
 from consumers.offsets import rewind_to_last_commit
 from consumers.quarantine_writer import send_to_quarantine
+from consumers.watched_consumer import WatchedConsumer
 from consumers.webhooks.backoff import backoff_delay, worst_case_s
 from consumers.webhooks.body import InboxRecord, webhook_body
 from consumers.webhooks.client import PostResult, WebhookClient
@@ -75,18 +76,24 @@ class AgencyWorker:
         self._since_commit = 0
         # A poll's records may each take the whole retry budget before the next poll.
         budget_ms = settings.max_batch * worst_case_s(self._policy) * 1000 + 60_000
-        self._consumer = kafka_consumer(
-            consumer_factory,
-            settings.taskforce.topics.inbox(self.agency),
-            bootstrap=settings.bootstrap,
-            security=settings.security,
-            group_id=f"{settings.group_id}.{self.agency}",
-            client_id=f"corridor-webhooks-{self.agency}",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=settings.max_batch,
-            max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
-            **settings.membership.for_group(self.agency).kafka_python_config(),
+        group = f"{settings.group_id}.{self.agency}"
+        self._watched = WatchedConsumer(
+            group,
+            lambda: kafka_consumer(
+                consumer_factory,
+                settings.taskforce.topics.inbox(self.agency),
+                bootstrap=settings.bootstrap,
+                security=settings.security,
+                group_id=group,
+                client_id=f"corridor-webhooks-{self.agency}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=settings.max_batch,
+                max_poll_interval_ms=int(min(budget_ms, _MAX_POLL_INTERVAL_MS)),
+                **settings.membership.for_group(self.agency).kafka_python_config(),
+            ),
+            metrics.consumer_restarts,
+            stall_after_s=settings.stall_after_s,
         )
         self._consumer_factory = consumer_factory
         metrics.dead_lettered.labels(self.agency)  # none yet is worth showing: 0
@@ -99,7 +106,7 @@ class AgencyWorker:
         """
         lag = GroupLagMonitor(
             self._settings.bootstrap,
-            f"{self._settings.group_id}.{self.agency}",
+            self._watched.group,
             (self._settings.taskforce.topics.inbox(self.agency),),
             self._metrics.lag,
             security=self._settings.security,
@@ -107,6 +114,7 @@ class AgencyWorker:
             consumer_factory=self._consumer_factory,
         )
         lag.start()
+        self._watched.monitor = lag
         pause = 0.5
         try:
             while not stop.is_set():
@@ -127,12 +135,17 @@ class AgencyWorker:
             except KafkaError as exc:  # the next start repeats these POSTs; receivers dedupe
                 logger.warning("could not commit %s's last deliveries: %s", self.agency, exc)
         finally:
+            self._watched.monitor = None
             lag.close()
             self._consumer.close(autocommit=False)
 
+    @property
+    def _consumer(self) -> Any:
+        return self._watched.consumer
+
     def step(self, stop: threading.Event) -> int:
         """Poll once and handle the records; returns how many were done."""
-        polled = self._consumer.poll(timeout_ms=self._settings.poll_timeout_ms)
+        polled = self._watched.poll(self._settings.poll_timeout_ms)
         records = [r for batch in polled.values() for r in batch]
         if not records:
             self._commit()

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from consumers.metrics import consumer_lag_gauge, poison_counters
+from consumers.metrics import (
+    consumer_lag_gauge,
+    consumer_restarts_counter,
+    poison_counters,
+)
 
 #: Seconds of one webhook POST, TLS handshake included.
 POST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -21,6 +25,7 @@ class WebhookMetrics:
     replayed: Counter
     post_seconds: Histogram
     lag: Gauge
+    consumer_restarts: Counter
     poison: Counter
     truncated: Counter
 
@@ -58,6 +63,7 @@ class WebhookMetrics:
                 registry=registry,
             ),
             lag=consumer_lag_gauge(registry),
+            consumer_restarts=consumer_restarts_counter(registry),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consumers.stall_watch import DEFAULT_STALL_S
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.group_membership import DYNAMIC, GroupMembership
 from schemas.taskforce import Member, TaskForce
@@ -34,6 +35,9 @@ class WebhookSettings:
     """How the dispatcher authenticates (the hub's identity on a secured cluster)."""
     lag_interval_s: float = 5.0
     """How often each agency's consumer lag is measured."""
+    stall_after_s: float = DEFAULT_STALL_S
+    """A consumer that polls nothing this long while its group has records waiting and
+    its commits stand still is recreated (:mod:`consumers.stall_watch`); 0 switches it off."""
 
 
 def webhook_members(taskforce: TaskForce) -> list[Member]:

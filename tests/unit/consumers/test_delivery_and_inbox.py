@@ -14,6 +14,7 @@ from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
+from tests.unit.consumers.known_topics import KnownTopics
 
 
 def _taskforce(topics: TopicNames) -> TaskForce:
@@ -119,7 +120,7 @@ def test_undeliverable_record_is_quarantined_with_its_reason(topics: TopicNames)
     service = DeliveryService(
         DeliverySettings(bootstrap="unused:1", taskforce=_taskforce(topics)),
         DeliveryMetrics.create(CollectorRegistry()),
-        consumer_factory=lambda *a, **k: None,
+        consumer_factory=lambda *a, **k: KnownTopics(),
         producer_factory=_RecordingProducer,
     )
     record = SimpleNamespace(
@@ -146,8 +147,9 @@ def test_the_delivery_consumer_asks_for_a_short_fetch_wait(topics: TopicNames) -
 
     configs: list[dict[str, Any]] = []
 
-    def consumer(*topics_: str, **config: Any) -> None:
+    def consumer(*topics_: str, **config: Any) -> KnownTopics:
         configs.append(config)
+        return KnownTopics()
 
     DeliveryService(
         DeliverySettings(bootstrap="unused:1", taskforce=_taskforce(topics)),

@@ -25,6 +25,7 @@ from schemas import reasons
 from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames
+from tests.unit.consumers.known_topics import KnownTopics
 
 
 class _Future:
@@ -71,7 +72,7 @@ def _service(topics: TopicNames, error: Exception) -> tuple[DeliveryService, Col
             bootstrap="unused:1", taskforce=TaskForce("t", topics, Path("t.json"), members)
         ),
         DeliveryMetrics.create(registry),
-        consumer_factory=lambda *a, **k: None,
+        consumer_factory=lambda *a, **k: KnownTopics(),
         producer_factory=producer,
     )
     return service, registry

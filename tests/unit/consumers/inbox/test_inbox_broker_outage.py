@@ -28,11 +28,12 @@ from schemas.signing import sign_alert
 from schemas.taskforce import Member, TaskForce
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
+from tests.unit.consumers.known_topics import KnownTopics
 
 RECIPIENT = "TR-SG"
 
 
-class _OutageConsumer:
+class _OutageConsumer(KnownTopics):
     """Hands out one record per poll; commit fails with the errors it is given, in turn."""
 
     def __init__(

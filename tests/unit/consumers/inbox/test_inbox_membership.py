@@ -13,13 +13,15 @@ from consumers.inbox.settings import InboxSettings
 from schemas.group_membership import GroupMembership
 from schemas.topics import TopicNames
 from schemas.truststore import TrustStore
+from tests.unit.consumers.known_topics import KnownTopics
 
 
 def _config(settings: InboxSettings) -> dict[str, Any]:
     configs: list[dict[str, Any]] = []
 
-    def consumer(*topics: str, **config: Any) -> None:
+    def consumer(*topics: str, **config: Any) -> KnownTopics:
         configs.append(config)
+        return KnownTopics()
 
     InboxReader(
         settings,

@@ -30,6 +30,7 @@ from schemas import reasons
 from schemas.audit import parse_audit_event
 from schemas.taskforce import Member, TaskForce, Webhook, WebhookPolicy
 from schemas.topics import TopicNames
+from tests.unit.consumers.known_topics import KnownTopics
 from tests.unit.consumers.webhooks.webhook_fixtures import inbox_record
 
 URL = "https://gr.example/corridor"
@@ -47,7 +48,7 @@ class Consumed:
     headers: list[tuple[str, bytes]]
 
 
-class FakeConsumer:
+class FakeConsumer(KnownTopics):
     def __init__(self, records: list[Consumed]) -> None:
         self._records = records
         self.commits: list[dict[TopicPartition, int]] = []

@@ -1,0 +1,82 @@
+"""A service's group consumer, recreated when it stalls (see :mod:`consumers.stall_watch`).
+
+The delivery service and each webhook worker poll through a :class:`WatchedConsumer`:
+every poll's outcome and the newest outside measurement of the group go to a
+:class:`StallWatch`; on a stall the consumer is closed without committing and built
+again, so it rejoins the group and resumes from the last commit. Each recreation is
+logged at WARNING and counted in ``corridor_consumer_restarts_total{group}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka.errors import KafkaError
+from prometheus_client import Counter
+
+from consumers.lag import GroupLagMonitor
+from consumers.stall_watch import StallWatch
+
+logger = logging.getLogger(__name__)
+
+
+class WatchedConsumer:
+    """Owns a kafka-python group consumer built by ``build``; see the module docstring."""
+
+    def __init__(
+        self,
+        group: str,
+        build: Callable[[], Any],
+        restarts: Counter,
+        *,
+        stall_after_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.group = group
+        self._build = build
+        self._restarts = restarts
+        self._watch = StallWatch(stall_after_s, clock)
+        self.consumer: Any = build()
+        """The current consumer (a new object after a recreation)."""
+        self.monitor: GroupLagMonitor | None = None
+        """The group's outside measurement; without one, stalls are not watched."""
+        restarts.labels(group)  # none yet is worth showing: 0
+
+    def poll(self, timeout_ms: int) -> dict[Any, list[Any]]:
+        """Poll once; recreates the consumer first if it has stalled."""
+        polled: dict[Any, list[Any]] = self.consumer.poll(timeout_ms=timeout_ms)
+        self._watch.polled(sum(len(batch) for batch in polled.values()))
+        if self.monitor is not None:
+            self._watch.measured(self.monitor.progress())
+        if self._watch.stalled():
+            self.recreate()
+        return polled
+
+    def recreate(self) -> None:
+        """Close the consumer without committing and build a new one."""
+        progress = self.monitor.progress() if self.monitor is not None else None
+        logger.warning(
+            "the consumer of group %s polled nothing for %.0f s while the group had %s "
+            "records waiting and its commits stood still; recreating it (assigned: %s)",
+            self.group,
+            self._watch.idle_s(),
+            progress.lag if progress is not None else "?",
+            sorted(f"{tp.topic}[{tp.partition}]" for tp in self._assignment()),
+        )
+        try:
+            self.consumer.close(autocommit=False)
+        except KafkaError as exc:  # it is being replaced: nothing more to do with it
+            logger.warning("closing the stalled consumer of %s failed: %s", self.group, exc)
+        self.consumer = self._build()
+        self._restarts.labels(self.group).inc()
+        self._watch.reset()
+
+    def _assignment(self) -> set[Any]:
+        try:
+            assigned: set[Any] = self.consumer.assignment()
+        except KafkaError:
+            return set()
+        return assigned

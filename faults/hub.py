@@ -90,6 +90,10 @@ class FaultHub:
             self.bootstrap,
             "--topic-prefix",
             self.deployment.prefix,
+            # A group of the case's own: another case's static member of the same agency
+            # would otherwise hand this client its cached assignment, of another topic.
+            "--group",
+            f"{self.deployment.prefix}-inbox-{agency}",
             # A restarted client takes its partitions back at once (static membership), as
             # docs/operations.md advises for an inbox that runs unattended.
             "--group-instance-id",

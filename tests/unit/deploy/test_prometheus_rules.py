@@ -67,6 +67,7 @@ def test_every_alert_is_tested_firing_and_not_firing() -> None:
         "CorridorKeyRegistryExpired",
         "CorridorPoisonRecords",
         "CorridorOversizedRecordQuarantined",
+        "CorridorConsumerRestarted",
     } <= set(names)
     for name in names:
         quiet = re.search(rf"alertname: {name}\n\s+exp_alerts: \[\]\n", tests)

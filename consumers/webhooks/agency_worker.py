@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,34 +17,23 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from consumers.errors import DeliveryError
 from consumers.kafka_clients import kafka_consumer
 from consumers.lag import GroupLagMonitor
 from consumers.offsets import rewind_to_last_commit
-from consumers.quarantine_writer import send_to_quarantine
 from consumers.watched_consumer import WatchedConsumer
 from consumers.webhooks.backoff import backoff_delay, worst_case_s
 from consumers.webhooks.body import InboxRecord, webhook_body
 from consumers.webhooks.client import PostResult, WebhookClient
-from consumers.webhooks.dead_letters import DeadLetter, dead_letter_value
 from consumers.webhooks.metrics import WebhookMetrics
 from consumers.webhooks.settings import WebhookSettings
+from consumers.webhooks.writes import WebhookWrites, describe_failure
 from producers.errors import SendRefused
-from producers.send_failures import SendFailure, cause_name, classify
-from schemas import audit, reasons
 from schemas.errors import ConfigError, CorridorError
 from schemas.taskforce import Member
 
 logger = logging.getLogger(__name__)
 
 _MAX_POLL_INTERVAL_MS = 2**31 - 1
-#: The ``stage`` of the dispatcher's quarantine records.
-STAGE = "webhooks"
-
-
-def describe_failure(result: PostResult) -> str:
-    """A log-safe line about a failed attempt (no URL, no response body)."""
-    return result.error or f"HTTP {result.status}"
 
 
 class AgencyWorker:
@@ -72,6 +60,7 @@ class AgencyWorker:
         self._producer = producer
         self._metrics = metrics
         self._rand = rand
+        self._writes = WebhookWrites(self.agency, settings, producer, metrics)
         self._done: dict[TopicPartition, int] = {}
         self._since_commit = 0
         # A poll's records may each take the whole retry budget before the next poll.
@@ -168,7 +157,7 @@ class AgencyWorker:
             # Not written by the delivery service; keep it visible rather than drop it.
             now = dt.datetime.now(dt.UTC)
             failed = PostResult(None, "inbox record has no corridor-delivery-id header", 0.0)
-            self._dead_letter(record, storage_key_of(record), 0, failed, now, now)
+            self._writes.dead_letter(record, storage_key_of(record), 0, failed, now, now)
             return True
         body = webhook_body(delivery_id, self.agency, record)
         first_at: dt.datetime | None = None
@@ -184,10 +173,10 @@ class AgencyWorker:
             self._metrics.post_seconds.labels(self.agency).observe(result.seconds)
             if result.ok:
                 logger.debug("delivered %s to %s (attempt %d)", delivery_id, self.agency, attempt)
-                self._audit_delivered(delivery_id, attempt, result)
+                self._writes.audit_delivered(delivery_id, attempt, result)
                 return True
             if not result.retriable or attempt >= self._policy.max_attempts:
-                self._dead_letter(record, delivery_id, attempt, result, first_at, now)
+                self._writes.dead_letter(record, delivery_id, attempt, result, first_at, now)
                 return True
             delay = backoff_delay(attempt, self._policy, self._rand)
             logger.info(
@@ -201,95 +190,6 @@ class AgencyWorker:
             )
             if stop.wait(delay):
                 return False
-
-    def _audit_delivered(self, delivery_id: str, attempts: int, result: PostResult) -> None:
-        """Tell the auditor the agency accepted the POST: no topic shows it (acknowledged).
-
-        Raises DeliveryError if the broker does not acknowledge: the record is then POSTed
-        again after the rewind, and the receiver keeps the first copy of a delivery id.
-        """
-        value = audit.audit_event_value(
-            audit.WEBHOOK_DELIVERED,
-            int(time.time() * 1000),
-            {
-                "agency": self.agency,
-                "delivery": delivery_id,
-                "attempts": attempts,
-                "http_status": result.status,
-            },
-        )
-        topic = self._settings.taskforce.topics.audit_events
-        self._send_acknowledged(topic, delivery_id, value, "audit event")
-
-    def _send_acknowledged(self, topic: str, delivery_id: str, value: bytes, what: str) -> None:
-        """Write ``value`` keyed by the delivery id; DeliveryError unless acknowledged.
-
-        Raises :class:`SendRefused` instead when no retry can change the failure.
-        """
-        try:
-            future = self._producer.send(topic, key=delivery_id.encode(), value=value)
-            future.get(timeout=self._settings.produce_timeout_s)
-        except KafkaError as exc:
-            failure = classify(exc)
-            if failure is not SendFailure.RETRIABLE:
-                refused = failure is SendFailure.RECORD_REFUSED
-                raise SendRefused(topic, cause_name(exc), record_refused=refused) from exc
-            raise DeliveryError(f"{what} of {delivery_id} not acknowledged: {exc}") from exc
-
-    def _dead_letter(
-        self,
-        record: InboxRecord,
-        delivery_id: str,
-        attempts: int,
-        result: PostResult,
-        first_at: dt.datetime,
-        last_at: dt.datetime,
-    ) -> None:
-        letter = DeadLetter(
-            delivery_id=delivery_id,
-            agency=self.agency,
-            attempts=attempts,
-            last_status=result.status,
-            last_error=describe_failure(result),
-            first_attempt_at=first_at,
-            last_attempt_at=last_at,
-            record=record,
-        )
-        value = dead_letter_value(letter, dt.datetime.now(dt.UTC))
-        topic = self._settings.taskforce.topics.dead_letters
-        try:
-            self._send_acknowledged(topic, delivery_id, value, "dead letter")
-        except SendRefused as exc:
-            if not exc.record_refused:
-                raise
-            self._quarantine(record, f"dead letter of {delivery_id} refused: {exc}")
-        self._metrics.dead_lettered.labels(self.agency).inc()
-        logger.error(
-            "delivery %s to %s dead-lettered after %d attempts: %s",
-            delivery_id,
-            self.agency,
-            attempts,
-            letter.last_error,
-        )
-
-    def _quarantine(self, record: InboxRecord, detail: str) -> None:
-        """Quarantine an inbox record whose dead letter is too large (bounded, acknowledged)."""
-        topics = self._settings.taskforce.topics
-        try:
-            future = send_to_quarantine(
-                self._producer,
-                topics.quarantine,
-                record,
-                record.headers,
-                stage=STAGE,
-                reason=reasons.RECORD_TOO_LARGE,
-                detail=detail,
-                poison=self._metrics.poison,
-                truncated=self._metrics.truncated,
-            )
-            future.get(timeout=self._settings.produce_timeout_s)
-        except KafkaError as exc:
-            raise DeliveryError(f"quarantine of {record.topic}@{record.offset}: {exc}") from exc
 
     def _commit(self) -> None:
         if not self._done:

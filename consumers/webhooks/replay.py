@@ -20,7 +20,6 @@ from kafka.errors import KafkaError
 
 from consumers.errors import DeliveryError, WebhookFormatError
 from consumers.topic_reader import read_to_end
-from consumers.webhooks.agency_worker import describe_failure
 from consumers.webhooks.body import webhook_body
 from consumers.webhooks.client import WebhookClient
 from consumers.webhooks.dead_letters import (
@@ -31,6 +30,7 @@ from consumers.webhooks.dead_letters import (
     replayed_value,
 )
 from consumers.webhooks.metrics import WebhookMetrics
+from consumers.webhooks.writes import describe_failure
 from schemas.client_security import PLAINTEXT_CLIENT, ClientSecurity
 from schemas.taskforce import TaskForce
 

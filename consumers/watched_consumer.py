@@ -1,4 +1,4 @@
-"""A service's group consumer, recreated when it stalls (see :mod:`consumers.stall_watch`).
+"""A service's group consumer, recreated when it stalls or spins (:mod:`consumers.stall_watch`).
 
 The delivery service and each webhook worker poll through a :class:`WatchedConsumer`:
 every poll's outcome and the newest outside measurement of the group go to a
@@ -18,7 +18,7 @@ from kafka.errors import KafkaError
 from prometheus_client import Counter
 
 from consumers.lag import GroupLagMonitor
-from consumers.stall_watch import StallWatch
+from consumers.stall_watch import SpinWatch, StallWatch
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +34,15 @@ class WatchedConsumer:
         *,
         stall_after_s: float,
         clock: Callable[[], float] = time.monotonic,
+        cpu_clock: Callable[[], float] = time.thread_time,
     ) -> None:
         self.group = group
         self._build = build
         self._restarts = restarts
+        self._clock = clock
+        self._cpu_clock = cpu_clock
         self._watch = StallWatch(stall_after_s, clock)
+        self._spin = SpinWatch() if stall_after_s > 0 else None
         self.consumer: Any = build()
         """The current consumer (a new object after a recreation)."""
         self.monitor: GroupLagMonitor | None = None
@@ -46,24 +50,35 @@ class WatchedConsumer:
         restarts.labels(group)  # none yet is worth showing: 0
 
     def poll(self, timeout_ms: int) -> dict[Any, list[Any]]:
-        """Poll once; recreates the consumer first if it has stalled."""
+        """Poll once; recreates the consumer afterwards if it has stalled or spins."""
+        started, cpu_started = self._clock(), self._cpu_clock()
         polled: dict[Any, list[Any]] = self.consumer.poll(timeout_ms=timeout_ms)
-        self._watch.polled(sum(len(batch) for batch in polled.values()))
+        records = sum(len(batch) for batch in polled.values())
+        self._watch.polled(records)
         if self.monitor is not None:
             self._watch.measured(self.monitor.progress())
+        if self._spin is not None:
+            self._spin.polled(records, self._clock() - started, self._cpu_clock() - cpu_started)
         if self._watch.stalled():
-            self.recreate()
+            self.recreate(self._stalled_reason())
+        elif self._spin is not None and self._spin.spinning():
+            self.recreate("its empty polls kept its thread busy (the client loops in place)")
         return polled
 
-    def recreate(self) -> None:
-        """Close the consumer without committing and build a new one."""
+    def _stalled_reason(self) -> str:
         progress = self.monitor.progress() if self.monitor is not None else None
+        waiting = progress.lag if progress is not None else "?"
+        return (
+            f"it polled nothing for {self._watch.idle_s():.0f} s while the group had "
+            f"{waiting} records waiting and its commits stood still"
+        )
+
+    def recreate(self, why: str) -> None:
+        """Close the consumer without committing and build a new one."""
         logger.warning(
-            "the consumer of group %s polled nothing for %.0f s while the group had %s "
-            "records waiting and its commits stood still; recreating it (assigned: %s)",
+            "recreating the consumer of group %s: %s (assigned: %s)",
             self.group,
-            self._watch.idle_s(),
-            progress.lag if progress is not None else "?",
+            why,
             sorted(f"{tp.topic}[{tp.partition}]" for tp in self._assignment()),
         )
         try:
@@ -73,6 +88,8 @@ class WatchedConsumer:
         self.consumer = self._build()
         self._restarts.labels(self.group).inc()
         self._watch.reset()
+        if self._spin is not None:
+            self._spin.reset()
 
     def _assignment(self) -> set[Any]:
         try:

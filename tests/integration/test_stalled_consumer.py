@@ -72,3 +72,36 @@ def test_a_paused_consumer_is_recreated_and_reads_what_waited(kafka_bootstrap: s
         watched.monitor = None
         monitor.close()
         watched.consumer.close()
+
+
+def test_a_consumer_spinning_in_its_poll_loop_is_recreated(kafka_bootstrap: str) -> None:
+    """kafka-python's wedge, made on purpose: its fetch wait is capped by the time to the
+    next heartbeat, so a coordinator that always says "now" makes every empty poll loop
+    without waiting, as after the lost rebalance. No record waits: only the thread's CPU
+    time can tell, and the consumer must be replaced by one that waits again."""
+    topic = f"it-spin-{uuid.uuid4().hex[:8]}"
+    group = f"{topic}-group"
+    create_topics(kafka_bootstrap, [TopicSpec(topic, 2)])
+    built: list[KafkaConsumer] = []
+
+    def build() -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            topic, bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False
+        )
+        if not built:  # only the first one spins
+            consumer._coordinator.time_to_next_poll = lambda: 0
+        built.append(consumer)
+        return consumer
+
+    registry = CollectorRegistry()
+    watched = WatchedConsumer(group, build, consumer_restarts_counter(registry), stall_after_s=30.0)
+    try:
+        wait_for(lambda: watched.poll(200) == {} and len(built) == 2, 60,
+                 "the spinning consumer to be recreated")  # fmt: skip
+        restarts = registry.get_sample_value("corridor_consumer_restarts_total", {"group": group})
+        assert restarts == 1
+        for _ in range(30):  # the new consumer waits for its fetches: it stays
+            watched.poll(200)
+        assert len(built) == 2
+    finally:
+        watched.consumer.close()

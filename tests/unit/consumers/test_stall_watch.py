@@ -74,3 +74,32 @@ def test_zero_switches_the_watch_off() -> None:
     watch = StallWatch(0.0, clock)
     _idle(watch, clock, 120, lag=7, committed=40)
     assert not watch.stalled()
+
+
+def test_empty_polls_that_keep_the_thread_busy_are_a_spin() -> None:
+    from consumers.stall_watch import SPIN_POLLS, SpinWatch
+
+    spin = SpinWatch()
+    for _ in range(SPIN_POLLS - 1):
+        spin.polled(0, wall_s=0.2, cpu_s=0.08)  # 40%: what the wedge measured
+    assert not spin.spinning()
+    spin.polled(0, wall_s=0.2, cpu_s=0.08)
+    assert spin.spinning()
+    spin.reset()
+    assert not spin.spinning()
+
+
+def test_waiting_polls_records_and_early_returns_are_not_a_spin() -> None:
+    from consumers.stall_watch import SPIN_POLLS, SpinWatch
+
+    spin = SpinWatch()
+    for n in range(10 * SPIN_POLLS):
+        spin.polled(0, wall_s=0.2, cpu_s=0.001)  # a healthy wait for the fetch
+        spin.polled(0, wall_s=0.001, cpu_s=0.001)  # returned early: not judged
+        if n % (SPIN_POLLS - 1) == 0:
+            spin.polled(5, wall_s=0.2, cpu_s=0.2)  # records: busy for good reason
+    assert not spin.spinning()
+    for _ in range(SPIN_POLLS - 1):
+        spin.polled(0, wall_s=0.2, cpu_s=0.08)
+    spin.polled(0, wall_s=0.2, cpu_s=0.001)  # one waiting poll breaks the run
+    assert not spin.spinning()

@@ -71,3 +71,31 @@ def test_without_a_monitor_nothing_is_recreated() -> None:
         watched.poll(200)
     assert watched.consumer is first
     assert registry.get_sample_value("corridor_consumer_restarts_total", {"group": "g"}) == 0
+
+
+def test_a_consumer_whose_empty_polls_spin_is_recreated_without_any_lag() -> None:
+    from consumers.stall_watch import SPIN_POLLS
+
+    now, cpu = [0.0], [0.0]
+    built: list[_Consumer] = []
+
+    class _Spinning(_Consumer):
+        def poll(self, timeout_ms: int) -> dict[Any, list[Any]]:
+            now[0] += timeout_ms / 1000
+            cpu[0] += 0.4 * timeout_ms / 1000 if len(built) == 1 else 0.0
+            return {}
+
+    def build() -> _Spinning:
+        built.append(_Spinning())
+        return built[-1]
+
+    registry = CollectorRegistry()
+    watched = WatchedConsumer(
+        "g", build, consumer_restarts_counter(registry), stall_after_s=30.0,
+        clock=lambda: now[0], cpu_clock=lambda: cpu[0],
+    )  # fmt: skip
+    for _ in range(SPIN_POLLS * 4):
+        watched.poll(200)
+    assert len(built) == 2  # the new consumer waits for its fetches: left alone
+    assert built[0].closed_with == [False]
+    assert registry.get_sample_value("corridor_consumer_restarts_total", {"group": "g"}) == 1

@@ -33,7 +33,8 @@ def consumer_restarts_counter(registry: CollectorRegistry) -> Counter:
     return Counter(
         "corridor_consumer_restarts",
         "Group consumers recreated because they polled nothing while their group had "
-        "records waiting and its commits stood still (consumers.stall_watch), by group",
+        "records waiting and its commits stood still, or because their empty polls kept "
+        "their thread busy (consumers.stall_watch), by group",
         ["group"],
         registry=registry,
     )

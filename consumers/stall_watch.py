@@ -94,6 +94,10 @@ class StallWatch:
             return False
         return latest.at - baseline.at >= self._after_s / 2
 
+    def waiting(self) -> int | None:
+        """Records the group had waiting at the newest measurement (None: none yet)."""
+        return None if self._latest is None else self._latest.lag
+
     def idle_s(self) -> float:
         """Seconds since the last poll that returned records (0 if the last one did)."""
         return 0.0 if self._idle_since is None else self._clock() - self._idle_since

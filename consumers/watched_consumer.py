@@ -2,9 +2,10 @@
 
 The delivery service and each webhook worker poll through a :class:`WatchedConsumer`:
 every poll's outcome and the newest outside measurement of the group go to a
-:class:`StallWatch`; on a stall the consumer is closed without committing and built
-again, so it rejoins the group and resumes from the last commit. Each recreation is
-logged at WARNING and counted in ``corridor_consumer_restarts_total{group}``.
+:class:`StallWatch`, and every empty poll's thread CPU time to a :class:`SpinWatch`; on
+a stall or a spin the consumer is closed without committing and built again, so it
+rejoins the group and resumes from the last commit. Each recreation is logged at
+WARNING and counted in ``corridor_consumer_restarts_total{group}``.
 """
 
 from __future__ import annotations
@@ -66,11 +67,9 @@ class WatchedConsumer:
         return polled
 
     def _stalled_reason(self) -> str:
-        progress = self.monitor.progress() if self.monitor is not None else None
-        waiting = progress.lag if progress is not None else "?"
         return (
             f"it polled nothing for {self._watch.idle_s():.0f} s while the group had "
-            f"{waiting} records waiting and its commits stood still"
+            f"{self._watch.waiting()} records waiting and its commits stood still"
         )
 
     def recreate(self, why: str) -> None:

@@ -47,7 +47,8 @@ class DeliverySettings:
     """Session timeout and static identity in the consumer group."""
     stall_after_s: float = DEFAULT_STALL_S
     """A consumer that polls nothing this long while its group has records waiting and
-    its commits stand still is recreated (:mod:`consumers.stall_watch`); 0 switches it off."""
+    its commits stand still is recreated (:mod:`consumers.stall_watch`); 0 switches this
+    watch off, and the one for empty polls that keep the thread busy with it."""
     producer_linger_ms: int = DEFAULT_PRODUCER_LINGER_MS
     """How long the inbox producer waits for more records before sending a partition's
     batch: a polled batch is handed over at once and flushed, so this only bounds how

@@ -57,7 +57,6 @@ class AgencyWorker:
         self._settings = settings
         self._policy = settings.taskforce.webhooks
         self._client = client
-        self._producer = producer
         self._metrics = metrics
         self._rand = rand
         self._writes = WebhookWrites(self.agency, settings, producer, metrics)

@@ -37,7 +37,8 @@ class WebhookSettings:
     """How often each agency's consumer lag is measured."""
     stall_after_s: float = DEFAULT_STALL_S
     """A consumer that polls nothing this long while its group has records waiting and
-    its commits stand still is recreated (:mod:`consumers.stall_watch`); 0 switches it off."""
+    its commits stand still is recreated (:mod:`consumers.stall_watch`); 0 switches this
+    watch off, and the one for empty polls that keep the thread busy with it."""
 
 
 def webhook_members(taskforce: TaskForce) -> list[Member]:
